@@ -1,0 +1,544 @@
+"""The headless face of the app: every capability as a command over the same services the GUI uses.
+
+Run without a command (or with `gui`) to open the main window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import getpass
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from supervisor_app import APP_NAME, __version__
+from supervisor_app.core.coaches import CoachLevel, parse_level
+from supervisor_app.core.roles import Role, parse_role
+from supervisor_app.core.rubric import Rubric
+from supervisor_app.errors import AuthenticationError, ConfigurationError, SupervisorError, ValidationError
+from supervisor_app.paths import DATA_DIR_ENV, DB_URL_ENV, AppPaths, resolve_database_url, resolve_paths
+from supervisor_app.services import accounts, audit, coaches, demo, rubrics, system
+from supervisor_app.services.context import Actor
+from supervisor_app.store.db import Database
+
+USER_ENV = "SUPERVISOR_USER"
+PASSWORD_ENV = "SUPERVISOR_PASSWORD"
+NEW_PASSWORD_ENV = "SUPERVISOR_NEW_PASSWORD"
+
+log = logging.getLogger("supervisor_app")
+
+
+class Context:
+    """What a command needs: the paths, the database (opened and migrated on first use), the acting user."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.paths: AppPaths = resolve_paths(args.data_dir)
+        self.url = resolve_database_url(self.paths, args.db)
+        self._database: Database | None = None
+
+    def database(self) -> Database:
+        if self._database is None:
+            opened = system.open_database(self.paths, self.url)
+            migration = opened.migration
+            if migration.changed and migration.from_revision is None:
+                print(f"Created a new database at {opened.database.describe()}.", file=sys.stderr)
+            elif migration.changed:
+                print(f"Database upgraded from schema {migration.from_revision} to {migration.to_revision} "
+                      f"(backup first: {migration.backup}).", file=sys.stderr)
+            self._database = opened.database
+        return self._database
+
+    def actor(self) -> Actor:
+        username = self.args.user or os.environ.get(USER_ENV)
+        if not username:
+            raise AuthenticationError(f"This command acts as a user: pass --user NAME (or set {USER_ENV}).")
+        password = os.environ.get(PASSWORD_ENV)
+        if password is None:
+            password = _prompt_password(f"Password for {username}: ", PASSWORD_ENV)
+        return accounts.authenticate(self.database(), username, password)
+
+    def close(self) -> None:
+        if self._database is not None:
+            self._database.dispose()
+
+
+def _prompt_password(prompt: str, env_name: str) -> str:
+    if not sys.stdin or not sys.stdin.isatty():
+        raise AuthenticationError(f"No terminal to ask for a password: set {env_name} for scripts.")
+    return getpass.getpass(prompt)
+
+
+def _new_password(username: str) -> str:
+    password = os.environ.get(NEW_PASSWORD_ENV)
+    if password is not None:
+        return password
+    first = _prompt_password(f"New password for {username}: ", NEW_PASSWORD_ENV)
+    if _prompt_password("Repeat the password: ", NEW_PASSWORD_ENV) != first:
+        raise ValidationError("The two passwords differ; nothing was changed.")
+    return first
+
+
+def _print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    cells = [[_cell(value) for value in row] for row in rows]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    print("  ".join("-" * w for w in widths))
+    for row in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+    if not rows:
+        print("(none)")
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.datetime):
+        return value.astimezone().strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def _print_json(payload: object) -> None:
+    print(json.dumps(payload, indent=2, default=_json_default, ensure_ascii=False))
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD") from None
+
+
+def _level(text: str) -> CoachLevel:
+    try:
+        return parse_level(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _role(text: str) -> Role:
+    try:
+        return parse_role(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+# ---------------------------------------------------------------- commands
+
+def cmd_gui(ctx: Context) -> int:
+    from supervisor_app.ui.app import run_gui
+
+    return run_gui(ctx.paths, ctx.url)
+
+
+def cmd_versions(ctx: Context) -> int:
+    for name, value in system.versions().items():
+        print(f"{name}: {value}")
+    return 0
+
+
+def cmd_demo(ctx: Context) -> int:
+    db = ctx.database()
+    actor = None if accounts.needs_first_admin(db) else ctx.actor()
+    print(demo.load_demo(db, actor).message)
+    if actor is None:
+        print("Log in as 'admin' with the password 'demo-admin' (other demo users: see README.md).")
+    return 0
+
+
+def cmd_setup(ctx: Context) -> int:
+    username = accounts.normalise_username(ctx.args.admin)
+    db = ctx.database()
+    if not accounts.needs_first_admin(db):
+        raise ValidationError("This database already has users; an administrator adds more with `user add`.")
+    actor = accounts.create_first_admin(db, username, ctx.args.display_name or username, _new_password(username))
+    print(f"Administrator {actor.username!r} created, with the default rubric installed.")
+    return 0
+
+
+def cmd_db_upgrade(ctx: Context) -> int:
+    lock = system.InstanceLock(ctx.paths)
+    lock.acquire()
+    try:
+        revision, _ = system.database_status(ctx.database())
+        print(f"Database {ctx.database().describe()} is at schema {revision} (newest).")
+    finally:
+        lock.release()
+    return 0
+
+
+def cmd_db_current(ctx: Context) -> int:
+    database = Database(ctx.url)
+    try:
+        database.check_connection()
+        current, head = system.database_status(database)
+    finally:
+        database.dispose()
+    state = "up to date" if current == head else f"needs upgrade to {head}"
+    print(f"Database: {database.describe()}\nSchema revision: {current or 'empty'} ({state})")
+    return 0
+
+
+def cmd_db_check(ctx: Context) -> int:
+    database = Database(ctx.url)
+    try:
+        database.check_connection()
+        database.quick_check()
+        system.database_status(database)
+    finally:
+        database.dispose()
+    print(f"{database.describe()}: integrity check passed.")
+    return 0
+
+
+def cmd_db_backup(ctx: Context) -> int:
+    print(f"Backup written: {system.backup_now(ctx.database(), ctx.paths, ctx.actor())}")
+    return 0
+
+
+def cmd_db_restore(ctx: Context) -> int:
+    lock = system.InstanceLock(ctx.paths)
+    lock.acquire()
+    try:
+        database = Database(ctx.url)
+        safety = system.restore_backup(database, ctx.paths, Path(ctx.args.file))
+    finally:
+        lock.release()
+    print(f"Restored {ctx.args.file}. The previous state was saved as {safety}.")
+    return 0
+
+
+def cmd_user_list(ctx: Context) -> int:
+    users = accounts.list_users(ctx.database(), ctx.actor())
+    if ctx.args.json:
+        _print_json([{**dataclasses.asdict(u), "role": u.role.value} for u in users])
+    else:
+        _print_table(["id", "user", "name", "role", "active"],
+                     [(u.id, u.username, u.display_name, u.role.value, u.active) for u in users])
+    return 0
+
+
+def cmd_user_add(ctx: Context) -> int:
+    actor = ctx.actor()
+    username = accounts.normalise_username(ctx.args.username)
+    row = accounts.create_user(ctx.database(), actor, username, ctx.args.display_name or username, ctx.args.role,
+                               _new_password(username))
+    print(f"User {row.username!r} ({row.role.label}) created with id {row.id}.")
+    return 0
+
+
+def cmd_user_update(ctx: Context) -> int:
+    actor = ctx.actor()
+    db = ctx.database()
+    user_id = accounts.find_user_id(db, actor, ctx.args.username)
+    active = None if ctx.args.active is None else ctx.args.active == "yes"
+    row = accounts.update_user(db, actor, user_id, display_name=ctx.args.display_name, role=ctx.args.role,
+                               active=active)
+    print(f"User {row.username!r}: {row.display_name}, {row.role.label}, {'active' if row.active else 'deactivated'}.")
+    return 0
+
+
+def cmd_user_passwd(ctx: Context) -> int:
+    actor = ctx.actor()
+    db = ctx.database()
+    target = ctx.args.username or actor.username
+    user_id = actor.user_id if target == actor.username else accounts.find_user_id(db, actor, target)
+    current = os.environ.get(PASSWORD_ENV) if user_id == actor.user_id else None
+    accounts.set_password(db, actor, user_id, _new_password(target), current_password=current)
+    print(f"Password of {target!r} changed.")
+    return 0
+
+
+def _coach_json(row: coaches.CoachRow) -> dict[str, Any]:
+    return {**dataclasses.asdict(row), "level": row.level.label, "recertification": row.recertification.value}
+
+
+def _print_warnings(warnings: Sequence[str]) -> None:
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+
+
+def cmd_coach_list(ctx: Context) -> int:
+    actor = ctx.actor()
+    db = ctx.database()
+    rows = coaches.list_coaches(db, actor, include_inactive=ctx.args.all)
+    if ctx.args.json:
+        _print_json([_coach_json(r) for r in rows])
+    else:
+        _print_table(["id", "name", "employee id", "level", "unit", "supervisor", "certified", "recert.", "active"],
+                     [(r.id, r.name, r.employee_id, r.level.label, r.business_unit, r.supervisor_name,
+                       r.certified_on, r.recertification.value, r.active) for r in rows])
+    _print_warnings(coaches.supervision_load_warnings(db, actor))
+    return 0
+
+
+def _supervisor_id(ctx: Context, actor: Actor, name: str | None) -> int | None:
+    if not name:
+        return None
+    wanted = name.strip().lower()
+    choices = coaches.supervisor_choices(ctx.database(), actor)
+    for choice in choices:
+        if wanted in (choice.display_name.lower(), str(choice.id)):
+            return choice.id
+    known = ", ".join(c.display_name for c in choices) or "none"
+    raise ValidationError(f"No active supervisor called {name!r}. Supervisors: {known}.", field="supervisor_id")
+
+
+def cmd_coach_add(ctx: Context) -> int:
+    a = ctx.args
+    actor = ctx.actor()
+    data = coaches.CoachInput(a.name, a.level, a.unit or "", _supervisor_id(ctx, actor, a.supervisor), a.certified,
+                              a.employee_id)
+    saved = coaches.add_coach(ctx.database(), actor, data)
+    print(f"Coach {saved.coach.name!r} added with id {saved.coach.id}.")
+    _print_warnings(saved.warnings)
+    return 0
+
+
+def cmd_coach_edit(ctx: Context) -> int:
+    a = ctx.args
+    actor = ctx.actor()
+    db = ctx.database()
+    current = coaches.get_coach(db, actor, a.id).as_input()
+    changes: dict[str, Any] = {}
+    for field_name, value in (("name", a.name), ("level", a.level), ("business_unit", a.unit),
+                              ("employee_id", a.employee_id)):
+        if value is not None:
+            changes[field_name] = value
+    if a.supervisor is not None:
+        changes["supervisor_id"] = _supervisor_id(ctx, actor, a.supervisor)
+    if a.certified is not None:
+        changes["certified_on"] = a.certified
+    if a.clear_certified:
+        changes["certified_on"] = None
+    if not changes:
+        raise ValidationError("Nothing to change: give at least one option such as --name or --level.")
+    saved = coaches.update_coach(db, actor, a.id, dataclasses.replace(current, **changes), a.reason or "")
+    print(f"Coach {saved.coach.id} ({saved.coach.name}) updated.")
+    _print_warnings(saved.warnings)
+    return 0
+
+
+def _set_active(ctx: Context, active: bool) -> int:
+    saved = coaches.set_coach_active(ctx.database(), ctx.actor(), ctx.args.id, active, ctx.args.reason or "")
+    print(f"Coach {saved.coach.id} ({saved.coach.name}) {'reactivated' if active else 'deactivated'}.")
+    _print_warnings(saved.warnings)
+    return 0
+
+
+def cmd_coach_deactivate(ctx: Context) -> int:
+    return _set_active(ctx, False)
+
+
+def cmd_coach_activate(ctx: Context) -> int:
+    return _set_active(ctx, True)
+
+
+def cmd_rubric_validate(ctx: Context) -> int:
+    rubric = rubrics.validate_rubric_file(Path(ctx.args.file))
+    gates = sum(c.is_gate for c in rubric.competencies)
+    print(f"{ctx.args.file}: valid rubric {rubric.key} ({len(rubric.competencies)} competencies, {gates} gates).")
+    return 0
+
+
+def cmd_rubric_import(ctx: Context) -> int:
+    print(rubrics.import_rubric(ctx.database(), ctx.actor(), Path(ctx.args.file)).message)
+    return 0
+
+
+def cmd_rubric_list(ctx: Context) -> int:
+    rows = rubrics.list_rubrics(ctx.database(), ctx.actor())
+    if ctx.args.json:
+        _print_json([dataclasses.asdict(r) for r in rows])
+    else:
+        _print_table(["id", "rubric", "version", "title", "competencies", "gates", "imported"],
+                     [(r.id, r.rubric_key, r.version, r.title, r.competencies, r.gates, r.imported_at) for r in rows])
+    return 0
+
+
+def _describe_rubric(rubric: Rubric) -> None:
+    print(f"{rubric.title}\n{rubric.key} · model: {rubric.model_name}\n")
+    for competency in rubric.competencies:
+        kind = "pass/fail gate" if competency.is_gate else "1–5 scale"
+        stage = rubric.stage_title(competency.stage)
+        print(f"[{competency.id}] {competency.title} ({competency.category.value}, {kind}"
+              f"{', ' + stage if stage else ''})")
+        for behaviour in competency.behaviours:
+            print(f"    • {behaviour}")
+        if competency.is_gate:
+            print(f"    Criterion: {competency.criterion}")
+        for level, anchor in competency.anchors.items():
+            print(f"    {level}: {anchor}")
+        print()
+
+
+def cmd_rubric_show(ctx: Context) -> int:
+    actor = ctx.actor()
+    db = ctx.database()
+    summary = rubrics.find_rubric_version(db, actor, ctx.args.rubric)
+    rubric = rubrics.get_rubric(db, actor, summary.id)
+    if ctx.args.json:
+        _print_json(dataclasses.asdict(rubric))
+    else:
+        _describe_rubric(rubric)
+    return 0
+
+
+def cmd_audit_list(ctx: Context) -> int:
+    events = audit.list_events(ctx.database(), ctx.actor(), limit=ctx.args.limit)
+    _print_table(["id", "when", "who", "action", "record", "reason"],
+                 [(e.id, e.at, e.actor, e.action, f"{e.entity_type} {e.entity_id}", e.reason) for e in events])
+    return 0
+
+
+def cmd_audit_verify(ctx: Context) -> int:
+    broken = audit.verify_chain(ctx.database(), ctx.actor())
+    if broken:
+        print(f"The audit trail was altered: events {', '.join(map(str, broken[:20]))} do not match their hashes.")
+        return 1
+    print("The audit trail is intact.")
+    return 0
+
+
+# ---------------------------------------------------------------- parser
+
+Handler = Callable[[Context], int]
+
+
+def _add(subparsers: Any, name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = subparsers.add_parser(name, help=help_text, description=help_text)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def _coach_fields(parser: argparse.ArgumentParser, *, required: bool) -> None:
+    parser.add_argument("--name", required=required, help="full name")
+    parser.add_argument("--level", type=_level, required=required,
+                        help="Coach in Training, Certified Internal Coach or Senior Coach")
+    parser.add_argument("--unit", help="business unit")
+    parser.add_argument("--supervisor", help="display name or id of the assigned supervisor")
+    parser.add_argument("--certified", type=_date, help="certification date, YYYY-MM-DD")
+    parser.add_argument("--employee-id", help="HRIS employee id (unique)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="supervisor-app",
+        description=f"{APP_NAME} {__version__}: score recorded coaching sessions offline. "
+                    "Without a command, the main window opens.",
+        epilog=f"Commands that act as a user take --user (or {USER_ENV}) and read the password from "
+               f"{PASSWORD_ENV} or a prompt. New passwords come from {NEW_PASSWORD_ENV} or a prompt.",
+    )
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    parser.add_argument("--data-dir", help=f"folder for the database, backups and settings (env {DATA_DIR_ENV})")
+    parser.add_argument("--db", help=f"SQLAlchemy database URL; default: SQLite in the data folder (env {DB_URL_ENV})")
+    parser.add_argument("--user", help=f"act as this user (env {USER_ENV})")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    _add(sub, "gui", cmd_gui, "open the main window (the default)")
+    _add(sub, "versions", cmd_versions, "print the versions of the app and its parts")
+    _add(sub, "demo", cmd_demo, "load the demo data set (users, coaches, default rubric)")
+    setup = _add(sub, "setup", cmd_setup, "create the first administrator of a new database")
+    setup.add_argument("--admin", required=True, help="user name of the administrator")
+    setup.add_argument("--display-name", help="full name shown in the app")
+
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_command", metavar="ACTION",
+                                                                          required=True)
+    _add(db, "upgrade", cmd_db_upgrade, "migrate the database to this version's schema (backup first)")
+    _add(db, "current", cmd_db_current, "show the database's schema revision without changing it")
+    _add(db, "check", cmd_db_check, "run the integrity check")
+    _add(db, "backup", cmd_db_backup, "write a verified backup into the backups folder (admin)")
+    restore = _add(db, "restore", cmd_db_restore, "replace the database with a backup (the current one is kept)")
+    restore.add_argument("file", help="backup file to restore")
+
+    user = sub.add_parser("user", help="user accounts (admin)").add_subparsers(dest="user_command",
+                                                                               metavar="ACTION", required=True)
+    user_list = _add(user, "list", cmd_user_list, "list users")
+    user_list.add_argument("--json", action="store_true")
+    user_add = _add(user, "add", cmd_user_add, "add a user")
+    user_add.add_argument("username")
+    user_add.add_argument("--role", type=_role, required=True, help="admin, supervisor, rater or hr_viewer")
+    user_add.add_argument("--display-name")
+    user_update = _add(user, "update", cmd_user_update, "change a user's name, role or active flag")
+    user_update.add_argument("username")
+    user_update.add_argument("--display-name")
+    user_update.add_argument("--role", type=_role)
+    user_update.add_argument("--active", choices=["yes", "no"])
+    passwd = _add(user, "passwd", cmd_user_passwd, "change your password, or (admin) another user's")
+    passwd.add_argument("username", nargs="?")
+
+    coach = sub.add_parser("coach", help="internal coaches").add_subparsers(dest="coach_command",
+                                                                            metavar="ACTION", required=True)
+    coach_list = _add(coach, "list", cmd_coach_list, "list coaches")
+    coach_list.add_argument("--all", action="store_true", help="include deactivated coaches")
+    coach_list.add_argument("--json", action="store_true")
+    coach_add = _add(coach, "add", cmd_coach_add, "add a coach")
+    _coach_fields(coach_add, required=True)
+    coach_edit = _add(coach, "edit", cmd_coach_edit, "change a coach's details")
+    coach_edit.add_argument("id", type=int)
+    _coach_fields(coach_edit, required=False)
+    coach_edit.add_argument("--clear-certified", action="store_true", help="remove the certification date")
+    coach_edit.add_argument("--reason", help="why (kept in the audit trail)")
+    for name, handler, text in (("deactivate", cmd_coach_deactivate, "mark a coach inactive"),
+                                ("activate", cmd_coach_activate, "mark a coach active again")):
+        toggle = _add(coach, name, handler, text)
+        toggle.add_argument("id", type=int)
+        toggle.add_argument("--reason", help="why (kept in the audit trail)")
+
+    rubric = sub.add_parser("rubric", help="competency rubrics").add_subparsers(dest="rubric_command",
+                                                                                metavar="ACTION", required=True)
+    validate = _add(rubric, "validate", cmd_rubric_validate,
+                    "check a rubric JSON file; prints every error with its JSON path")
+    validate.add_argument("file")
+    rubric_import = _add(rubric, "import", cmd_rubric_import, "import a rubric file as a new version")
+    rubric_import.add_argument("file")
+    rubric_list = _add(rubric, "list", cmd_rubric_list, "list stored rubric versions")
+    rubric_list.add_argument("--json", action="store_true")
+    show = _add(rubric, "show", cmd_rubric_show, "show a stored rubric: KEY, KEY@VERSION or id")
+    show.add_argument("rubric")
+    show.add_argument("--json", action="store_true")
+
+    audit_parser = sub.add_parser("audit", help="the audit trail (admin)").add_subparsers(
+        dest="audit_command", metavar="ACTION", required=True)
+    audit_list = _add(audit_parser, "list", cmd_audit_list, "newest audit events")
+    audit_list.add_argument("--limit", type=int, default=50)
+    _add(audit_parser, "verify", cmd_audit_verify, "check that no audit event was altered or removed")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    handler: Handler = getattr(args, "handler", cmd_gui)
+    try:
+        ctx = Context(args)
+    except ConfigurationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        return handler(ctx)
+    except SupervisorError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Interrupted; nothing more was changed.", file=sys.stderr)
+        return 130
+    finally:
+        ctx.close()

@@ -1,0 +1,75 @@
+"""Our own error hierarchy. Every message is written for the person who has to act on it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class SupervisorError(Exception):
+    """Base of every error the app raises on purpose; `str()` is a message a user can act on."""
+
+
+class ConfigurationError(SupervisorError):
+    """A path, URL or option the user gave cannot be used."""
+
+
+class DatabaseError(SupervisorError):
+    """The database cannot be opened or used as it is."""
+
+
+class DatabaseTooNewError(DatabaseError):
+    """The database was written by a newer version of the app."""
+
+
+class DatabaseCorruptError(DatabaseError):
+    """The database failed its integrity check."""
+
+
+class AlreadyRunningError(SupervisorError):
+    """Another instance of the app holds this data directory."""
+
+
+class AuthenticationError(SupervisorError):
+    """Wrong user name or password, or the account is disabled."""
+
+
+class PermissionDeniedError(SupervisorError):
+    """The acting user's role does not allow this."""
+
+
+class NotFoundError(SupervisorError):
+    """A record the user named does not exist."""
+
+
+class ValidationError(SupervisorError):
+    """User input that breaks a rule; nothing was changed. `field` names the input at fault, if one is."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class ConflictError(SupervisorError):
+    """The change would clash with stored data (a duplicate, a record in use)."""
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem found in a document, located by a JSON path such as `$.competencies[2].id`."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class DocumentInvalidError(ValidationError):
+    """A file we read (rubric JSON, …) is not valid; `issues` lists every problem found."""
+
+    def __init__(self, what: str, issues: list[Issue]) -> None:
+        self.what = what
+        self.issues = issues
+        count = len(issues)
+        super().__init__(f"{what} is not valid ({count} problem{'s' if count != 1 else ''}):\n"
+                         + "\n".join(f"  {issue}" for issue in issues))

@@ -1,0 +1,192 @@
+"""Local accounts: Argon2id password hashes, roles, first-run admin, log-in."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from supervisor_app.core.roles import Permission, Role
+from supervisor_app.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
+from supervisor_app.services import audit, rubrics
+from supervisor_app.services.context import Actor, require
+from supervisor_app.store.db import Database
+from supervisor_app.store.models import User, utc_now
+
+MIN_PASSWORD_LENGTH = 8
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+_hasher = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class UserRow:
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    active: bool
+
+
+def _row(user: User) -> UserRow:
+    return UserRow(user.id, user.username, user.display_name, Role(user.role), user.active)
+
+
+def _actor(user: User) -> Actor:
+    return Actor(user.id, user.username, user.display_name, Role(user.role))
+
+
+def normalise_username(username: str) -> str:
+    name = username.strip().lower()
+    if not USERNAME_PATTERN.match(name):
+        raise ValidationError(
+            f"User name {username!r} is not allowed: use 2–64 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit.", field="username")
+    return name
+
+
+def _check_password(password: str, username: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.", field="password")
+    if password.strip().lower() == username.lower():
+        raise ValidationError("The password must not be the user name.", field="password")
+
+
+def _clean_display_name(display_name: str, username: str) -> str:
+    name = " ".join(display_name.split()) or username
+    if len(name) > 200:
+        raise ValidationError("The display name is longer than 200 characters.", field="display_name")
+    return name
+
+
+def needs_first_admin(db: Database) -> bool:
+    """True while the database has no user at all (first run)."""
+    with db.transaction() as session:
+        return session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def insert_user(session: Session, username: str, display_name: str, role: Role, password: str) -> User:
+    name = normalise_username(username)
+    _check_password(password, name)
+    if session.scalar(select(User.id).where(User.username == name)) is not None:
+        raise ConflictError(f"A user named {name!r} already exists.")
+    user = User(username=name, display_name=_clean_display_name(display_name, name),
+                password_hash=_hasher.hash(password), role=role.value, active=True)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def create_first_admin(db: Database, username: str, display_name: str, password: str) -> Actor:
+    """The first account of a new database, and the bundled default rubric; refused once any user exists."""
+    with db.transaction() as session:
+        if session.scalar(select(func.count()).select_from(User)):
+            raise ConflictError("This database already has users; ask an administrator to add your account.")
+        user = insert_user(session, username, display_name, Role.ADMIN, password)
+        actor = _actor(user)
+        audit.record(session, actor, "user.create_first_admin", "user", user.id, {"username": user.username})
+        rubrics.install_default_rubric(session, actor)
+        return actor
+
+
+def authenticate(db: Database, username: str, password: str) -> Actor:
+    failure = AuthenticationError("Unknown user name or wrong password.")
+    with db.transaction() as session:
+        user = session.scalar(select(User).where(User.username == username.strip().lower()))
+        if user is None:
+            raise failure
+        try:
+            _hasher.verify(user.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            raise failure from None
+        if not user.active:
+            raise AuthenticationError(f"The account {user.username!r} is deactivated; ask an administrator.")
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = _hasher.hash(password)
+        user.last_login_at = utc_now()
+        actor = _actor(user)
+        audit.record(session, actor, "user.login", "user", user.id)
+        return actor
+
+
+def list_users(db: Database, actor: Actor) -> list[UserRow]:
+    require(actor, Permission.MANAGE_USERS)
+    with db.transaction() as session:
+        return [_row(u) for u in session.scalars(select(User).order_by(User.username))]
+
+
+def create_user(db: Database, actor: Actor, username: str, display_name: str, role: Role, password: str) -> UserRow:
+    require(actor, Permission.MANAGE_USERS)
+    with db.transaction() as session:
+        user = insert_user(session, username, display_name, role, password)
+        audit.record(session, actor, "user.create", "user", user.id, {"username": user.username, "role": role.value})
+        return _row(user)
+
+
+def _get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFoundError(f"There is no user with id {user_id}.")
+    return user
+
+
+def find_user_id(db: Database, actor: Actor, username: str) -> int:
+    """The id of the user with this name (for the CLI, which names users)."""
+    require(actor, Permission.MANAGE_USERS)
+    with db.transaction() as session:
+        user_id = session.scalar(select(User.id).where(User.username == username.strip().lower()))
+        if user_id is None:
+            raise NotFoundError(f"There is no user named {username!r}.")
+        return user_id
+
+
+def _active_admins(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(User)
+                          .where(User.role == Role.ADMIN.value, User.active.is_(True))) or 0
+
+
+def update_user(db: Database, actor: Actor, user_id: int, *, display_name: str | None = None,
+                role: Role | None = None, active: bool | None = None) -> UserRow:
+    require(actor, Permission.MANAGE_USERS)
+    with db.transaction() as session:
+        user = _get_user(session, user_id)
+        changes: dict[str, str] = {}
+        if display_name is not None:
+            user.display_name = _clean_display_name(display_name, user.username)
+            changes["display_name"] = user.display_name
+        demoting = role is not None and role is not Role.ADMIN and user.role == Role.ADMIN.value
+        deactivating = active is False and user.active
+        if user.id == actor.user_id and deactivating:
+            raise ValidationError("You cannot deactivate your own account.", field="active")
+        is_active_admin = user.role == Role.ADMIN.value and user.active
+        if (demoting or deactivating) and is_active_admin and _active_admins(session) <= 1:
+            raise ValidationError("This is the last active administrator; make another user an administrator first.",
+                                  field="role" if demoting else "active")
+        if role is not None:
+            user.role = role.value
+            changes["role"] = role.value
+        if active is not None:
+            user.active = active
+            changes["active"] = str(active)
+        audit.record(session, actor, "user.update", "user", user.id, changes)
+        return _row(user)
+
+
+def set_password(db: Database, actor: Actor, user_id: int, new_password: str,
+                 current_password: str | None = None) -> None:
+    """Administrators reset anyone's password; everyone changes their own with the current one."""
+    with db.transaction() as session:
+        user = _get_user(session, user_id)
+        if user.id == actor.user_id and not actor.can(Permission.MANAGE_USERS):
+            try:
+                _hasher.verify(user.password_hash, current_password or "")
+            except (VerificationError, InvalidHashError):
+                raise AuthenticationError("The current password is wrong.") from None
+        elif user.id != actor.user_id:
+            require(actor, Permission.MANAGE_USERS)
+        _check_password(new_password, user.username)
+        user.password_hash = _hasher.hash(new_password)
+        audit.record(session, actor, "user.set_password", "user", user.id)

@@ -1,0 +1,215 @@
+"""Internal coaches: the people whose sessions are reviewed."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from supervisor_app.core.coaches import (
+    NAME_MAX_LENGTH,
+    CoachLevel,
+    RecertificationStatus,
+    recertification_status,
+    supervision_warnings,
+)
+from supervisor_app.core.roles import Permission, Role
+from supervisor_app.errors import ConflictError, NotFoundError, ValidationError
+from supervisor_app.services import audit
+from supervisor_app.services.context import Actor, require
+from supervisor_app.store.db import Database
+from supervisor_app.store.models import Coach, User
+
+
+@dataclass(frozen=True)
+class CoachInput:
+    name: str
+    level: CoachLevel
+    business_unit: str = ""
+    supervisor_id: int | None = None
+    certified_on: dt.date | None = None
+    employee_id: str | None = None
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class CoachRow:
+    id: int
+    name: str
+    employee_id: str | None
+    level: CoachLevel
+    business_unit: str
+    supervisor_id: int | None
+    supervisor_name: str
+    active: bool
+    certified_on: dt.date | None
+    recertification: RecertificationStatus
+
+    def as_input(self) -> CoachInput:
+        return CoachInput(self.name, self.level, self.business_unit, self.supervisor_id, self.certified_on,
+                          self.employee_id, self.active)
+
+
+@dataclass(frozen=True)
+class CoachSaved:
+    coach: CoachRow
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SupervisorChoice:
+    id: int
+    display_name: str
+
+
+def _row(coach: Coach, today: dt.date) -> CoachRow:
+    level = CoachLevel(coach.level)
+    return CoachRow(
+        id=coach.id, name=coach.name, employee_id=coach.employee_id, level=level,
+        business_unit=coach.business_unit, supervisor_id=coach.supervisor_id,
+        supervisor_name=coach.supervisor.display_name if coach.supervisor else "",
+        active=coach.active, certified_on=coach.certified_on,
+        recertification=recertification_status(level, coach.certified_on, today),
+    )
+
+
+def _validated(session: Session, data: CoachInput, today: dt.date, coach_id: int | None) -> CoachInput:
+    name = " ".join(data.name.split())
+    if not name:
+        raise ValidationError("Enter the coach's name.", field="name")
+    if len(name) > NAME_MAX_LENGTH:
+        raise ValidationError(f"The name is longer than {NAME_MAX_LENGTH} characters.", field="name")
+    unit = " ".join(data.business_unit.split())
+    if len(unit) > 200:
+        raise ValidationError("The business unit is longer than 200 characters.", field="business_unit")
+    employee_id = (data.employee_id or "").strip() or None
+    if employee_id is not None:
+        if len(employee_id) > 64:
+            raise ValidationError("The employee id is longer than 64 characters.", field="employee_id")
+        clash = session.scalar(select(Coach).where(Coach.employee_id == employee_id, Coach.id != (coach_id or -1)))
+        if clash is not None:
+            raise ConflictError(f"Employee id {employee_id!r} already belongs to {clash.name}.")
+    if data.certified_on is not None:
+        if data.certified_on > today:
+            raise ValidationError("The certification date is in the future.", field="certified_on")
+        if not data.level.is_certified:
+            raise ValidationError("A Coach in Training has no certification date: clear the date or choose a "
+                                  "certified level.", field="certified_on")
+    if data.supervisor_id is not None:
+        supervisor = session.get(User, data.supervisor_id)
+        if supervisor is None or supervisor.role != Role.SUPERVISOR.value:
+            raise ValidationError("The assigned supervisor must be a user with the supervisor role.",
+                                  field="supervisor_id")
+        if not supervisor.active:
+            raise ValidationError(f"{supervisor.display_name} is deactivated; choose an active supervisor.",
+                                  field="supervisor_id")
+    return CoachInput(name, data.level, unit, data.supervisor_id, data.certified_on, employee_id, data.active)
+
+
+def _load_warnings(session: Session, supervisor_id: int | None) -> list[str]:
+    if supervisor_id is None:
+        return []
+    count = session.scalar(select(func.count()).select_from(Coach)
+                           .where(Coach.supervisor_id == supervisor_id, Coach.active.is_(True))) or 0
+    supervisor = session.get(User, supervisor_id)
+    name = supervisor.display_name if supervisor else f"user {supervisor_id}"
+    return supervision_warnings({name: count})
+
+
+_AUDITED_FIELDS = ("name", "level", "business_unit", "supervisor_id", "certified_on", "employee_id", "active")
+
+
+def _snapshot(coach: Coach) -> dict[str, str]:
+    return {name: str(getattr(coach, name)) for name in _AUDITED_FIELDS}
+
+
+def _apply(coach: Coach, data: CoachInput) -> dict[str, str]:
+    """Copy validated input onto the record; return the fields that changed, for the audit trail."""
+    before = _snapshot(coach)
+    coach.name, coach.level, coach.business_unit = data.name, data.level.value, data.business_unit
+    coach.supervisor_id, coach.certified_on = data.supervisor_id, data.certified_on
+    coach.employee_id, coach.active = data.employee_id, data.active
+    return {key: value for key, value in _snapshot(coach).items() if before.get(key) != value}
+
+
+def _today() -> dt.date:
+    return dt.date.today()
+
+
+def list_coaches(db: Database, actor: Actor, *, include_inactive: bool = False) -> list[CoachRow]:
+    require(actor, Permission.VIEW_COACHES)
+    today = _today()
+    with db.transaction() as session:
+        query = select(Coach).order_by(Coach.name, Coach.id)
+        if not include_inactive:
+            query = query.where(Coach.active.is_(True))
+        return [_row(c, today) for c in session.scalars(query)]
+
+
+def get_coach(db: Database, actor: Actor, coach_id: int) -> CoachRow:
+    require(actor, Permission.VIEW_COACHES)
+    with db.transaction() as session:
+        return _row(_get(session, coach_id), _today())
+
+
+def _get(session: Session, coach_id: int) -> Coach:
+    coach = session.get(Coach, coach_id)
+    if coach is None:
+        raise NotFoundError(f"There is no coach with id {coach_id}.")
+    return coach
+
+
+def add_coach(db: Database, actor: Actor, data: CoachInput) -> CoachSaved:
+    require(actor, Permission.MANAGE_COACHES)
+    today = _today()
+    with db.transaction() as session:
+        clean = _validated(session, data, today, None)
+        coach = Coach()
+        changes = _apply(coach, clean)
+        session.add(coach)
+        session.flush()
+        audit.record(session, actor, "coach.create", "coach", coach.id, changes)
+        return CoachSaved(_row(coach, today), _load_warnings(session, coach.supervisor_id))
+
+
+def update_coach(db: Database, actor: Actor, coach_id: int, data: CoachInput, reason: str = "") -> CoachSaved:
+    require(actor, Permission.MANAGE_COACHES)
+    today = _today()
+    with db.transaction() as session:
+        coach = _get(session, coach_id)
+        clean = _validated(session, data, today, coach_id)
+        changes = _apply(coach, clean)
+        if changes:
+            session.flush()
+            audit.record(session, actor, "coach.update", "coach", coach.id, changes, reason)
+        session.refresh(coach)
+        return CoachSaved(_row(coach, today), _load_warnings(session, coach.supervisor_id))
+
+
+def set_coach_active(db: Database, actor: Actor, coach_id: int, active: bool, reason: str = "") -> CoachSaved:
+    current = get_coach(db, actor, coach_id)
+    return update_coach(db, actor, coach_id, dataclasses.replace(current.as_input(), active=active), reason)
+
+
+def supervisor_choices(db: Database, actor: Actor) -> list[SupervisorChoice]:
+    require(actor, Permission.VIEW_COACHES)
+    with db.transaction() as session:
+        users = session.scalars(select(User).where(User.role == Role.SUPERVISOR.value, User.active.is_(True))
+                                .order_by(User.display_name))
+        return [SupervisorChoice(u.id, u.display_name) for u in users]
+
+
+def supervision_load_warnings(db: Database, actor: Actor) -> list[str]:
+    """One warning per supervisor above the recommended ratio of active coaches."""
+    require(actor, Permission.VIEW_COACHES)
+    with db.transaction() as session:
+        rows = session.execute(
+            select(User.display_name, func.count(Coach.id))
+            .join(Coach, Coach.supervisor_id == User.id)
+            .where(Coach.active.is_(True))
+            .group_by(User.id, User.display_name)
+        ).tuples().all()
+        return supervision_warnings(dict(rows))
