@@ -211,5 +211,5 @@ def supervision_load_warnings(db: Database, actor: Actor) -> list[str]:
             .join(Coach, Coach.supervisor_id == User.id)
             .where(Coach.active.is_(True))
             .group_by(User.id, User.display_name)
-        ).tuples().all()
+        ).all()
         return supervision_warnings(dict(rows))

@@ -54,7 +54,7 @@ def load_demo(db: Database, actor: Actor | None) -> DemoResult:
                                       spec["password"])
                 users_added += 1
         rubric = rubrics.install_default_rubric(session, actor)
-        user_ids = dict(session.execute(select(User.username, User.id)).tuples().all())
+        user_ids = dict(session.execute(select(User.username, User.id)).all())
         coaches_added = 0
         for spec in document["coaches"]:
             if session.scalar(select(Coach.id).where(Coach.employee_id == spec["employee_id"])) is not None:

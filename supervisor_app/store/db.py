@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import DatabaseError as SQLDatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
 from supervisor_app.errors import ConfigurationError, DatabaseCorruptError, DatabaseError
@@ -96,6 +97,8 @@ class Database:
                 f"Cannot open the database at {self.describe()}: {exc.orig}. "
                 "Check the path or server address, and that you may read and write it."
             ) from exc
+        except SQLDatabaseError as exc:
+            raise DatabaseCorruptError(_corrupt_message(self.describe(), str(exc.orig))) from exc
 
     def quick_check(self) -> None:
         """SQLite's quick_check; a failure says how to recover."""
@@ -104,7 +107,7 @@ class Database:
         try:
             with self.engine.connect() as connection:
                 rows = [row[0] for row in connection.exec_driver_sql("PRAGMA quick_check")]
-        except OperationalError as exc:
+        except SQLDatabaseError as exc:
             raise DatabaseCorruptError(_corrupt_message(self.describe(), str(exc.orig))) from exc
         if rows != ["ok"]:
             raise DatabaseCorruptError(_corrupt_message(self.describe(), "; ".join(map(str, rows[:5]))))

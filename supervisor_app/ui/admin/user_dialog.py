@@ -1,0 +1,91 @@
+"""Add a user, or change a user's name, role, active flag and password."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from supervisor_app.core.roles import Role
+from supervisor_app.errors import SupervisorError, ValidationError
+from supervisor_app.services import accounts
+from supervisor_app.services.accounts import UserRow
+from supervisor_app.ui.shell.app_context import AppContext
+
+
+class UserDialog(QDialog):
+    user_saved = Signal(object)
+
+    def __init__(self, context: AppContext, existing: UserRow | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._context = context
+        self._existing = existing
+        self.setWindowTitle(f"Edit user {existing.username}" if existing else "New user")
+        self.setMinimumWidth(420)
+        self.username_edit = QLineEdit(existing.username if existing else "")
+        self.username_edit.setEnabled(existing is None)
+        self.display_name_edit = QLineEdit(existing.display_name if existing else "")
+        self.role_combo = QComboBox()
+        for role in Role:
+            self.role_combo.addItem(role.label, role)
+        if existing is not None:
+            self.role_combo.setCurrentIndex(self.role_combo.findData(existing.role))
+        self.password_edit = QLineEdit()
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_edit.setPlaceholderText("unchanged" if existing else f"at least {accounts.MIN_PASSWORD_LENGTH} "
+                                                                          "characters")
+        self.repeat_edit = QLineEdit()
+        self.repeat_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.active_check = QCheckBox("Account active")
+        self.active_check.setChecked(existing.active if existing else True)
+        self.active_check.setVisible(existing is not None)
+
+        form = QFormLayout()
+        form.addRow("&User name", self.username_edit)
+        form.addRow("&Display name", self.display_name_edit)
+        form.addRow("&Role", self.role_combo)
+        form.addRow("&Password", self.password_edit)
+        form.addRow("Repeat password", self.repeat_edit)
+        form.addRow("", self.active_check)
+        self.error_label = QLabel()
+        self.error_label.setObjectName("errorLabel")
+        self.error_label.setWordWrap(True)
+        self.error_label.hide()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.on_buttons_accepted)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(buttons)
+
+    def on_buttons_accepted(self) -> None:
+        db, actor = self._context.database, self._context.actor
+        password = self.password_edit.text()
+        try:
+            if password != self.repeat_edit.text():
+                raise ValidationError("The two passwords differ.", field="password")
+            role = self.role_combo.currentData()
+            if self._existing is None:
+                row = accounts.create_user(db, actor, self.username_edit.text(), self.display_name_edit.text(), role,
+                                           password)
+            else:
+                row = accounts.update_user(db, actor, self._existing.id, display_name=self.display_name_edit.text(),
+                                           role=role, active=self.active_check.isChecked())
+                if password:
+                    accounts.set_password(db, actor, self._existing.id, password)
+        except SupervisorError as exc:
+            self.error_label.setText(str(exc))
+            self.error_label.show()
+            return
+        self.user_saved.emit(row)
+        self.accept()

@@ -1,0 +1,82 @@
+"""Start the GUI: one instance per data folder, database migrated before any window, then sign-in."""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication, QDialog
+
+from supervisor_app import APP_NAME, __version__
+from supervisor_app.errors import SupervisorError
+from supervisor_app.paths import AppPaths, bundled_path
+from supervisor_app.services import accounts, system
+from supervisor_app.services.context import Actor
+from supervisor_app.settings import SettingKey, Settings
+from supervisor_app.store.db import Database
+from supervisor_app.ui.shell.app_context import AppContext
+from supervisor_app.ui.shell.first_run_dialog import DEMO_HINT, FirstRunDialog
+from supervisor_app.ui.shell.login_dialog import LoginDialog
+from supervisor_app.ui.shell.main_window import MainWindow
+from supervisor_app.ui.widgets.messages import show_error
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(argv or sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName("Coaching Supervisor")
+    app.setStyle("Fusion")
+    font = QFont(app.font())
+    font.setPointSize(max(font.pointSize(), 10))
+    app.setFont(font)
+    app.setStyleSheet(bundled_path("resources", "style.qss").read_text("utf-8"))
+    return app
+
+
+def sign_in(database: Database, settings: Settings) -> Actor | None:
+    """First-run set-up when the database has no users, then the login dialog; None if the user cancels."""
+    hint = ""
+    if accounts.needs_first_admin(database):
+        first_run = FirstRunDialog(database)
+        if first_run.exec() != QDialog.DialogCode.Accepted:
+            return None
+        if first_run.actor is not None:
+            return first_run.actor
+        hint = DEMO_HINT
+        settings.set(SettingKey.LAST_USERNAME, "admin")
+    last = settings.get(SettingKey.LAST_USERNAME)
+    login = LoginDialog(database, username=last if isinstance(last, str) else "", hint=hint)
+    if login.exec() != QDialog.DialogCode.Accepted:
+        return None
+    return login.actor
+
+
+def run_gui(paths: AppPaths, url: str) -> int:
+    app = create_application()
+    lock = system.InstanceLock(paths)
+    try:
+        lock.acquire()
+    except SupervisorError as exc:
+        show_error(None, APP_NAME, str(exc))
+        return 1
+    try:
+        try:
+            opened = system.open_database(paths, url)
+        except SupervisorError as exc:
+            show_error(None, f"{APP_NAME} cannot open its database", str(exc))
+            return 1
+        settings = Settings(paths.settings_file)
+        actor = sign_in(opened.database, settings)
+        if actor is None:
+            return 0
+        settings.set(SettingKey.LAST_USERNAME, actor.username)
+        window = MainWindow(AppContext(opened.database, paths, settings, actor))
+        window.show()
+        if opened.migration.changed and opened.migration.backup is not None:
+            window.show_status(f"Database upgraded to {opened.migration.to_revision}; "
+                               f"backup: {opened.migration.backup.name}")
+        return app.exec()
+    finally:
+        lock.release()

@@ -1,0 +1,1 @@
+"""rubrics screens."""

@@ -1,0 +1,134 @@
+"""Rubrics: every stored version, shown readably; import a new version from a JSON file (or drop one here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from supervisor_app.core.roles import Permission
+from supervisor_app.errors import DocumentInvalidError, SupervisorError
+from supervisor_app.services import rubrics
+from supervisor_app.settings import SettingKey
+from supervisor_app.ui.rubrics.issues_dialog import IssuesDialog
+from supervisor_app.ui.rubrics.rubric_html import rubric_to_html
+from supervisor_app.ui.shell.app_context import AppContext
+from supervisor_app.ui.widgets.messages import show_error, show_info
+
+
+class RubricsPage(QWidget):
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._context = context
+        self.can_import = context.actor.can(Permission.IMPORT_RUBRICS)
+        self.active_dialog: IssuesDialog | None = None
+        self.setAcceptDrops(self.can_import)
+
+        title = QLabel("Rubrics")
+        title.setObjectName("pageTitle")
+        subtitle = QLabel("Competency rubrics. Each imported version is kept unchanged; reviews name the exact "
+                          "version they were scored against." + ("  Drop a .json file here to import it."
+                                                                 if self.can_import else ""))
+        subtitle.setObjectName("pageSubtitle")
+        subtitle.setWordWrap(True)
+        self.import_button = QPushButton("Import rubric…")
+        self.import_button.setObjectName("primaryButton")
+        self.import_button.setToolTip("Import a rubric JSON file as a new version (Ctrl+I)")
+        self.import_button.setVisible(self.can_import)
+        header = QHBoxLayout()
+        header.addWidget(title)
+        header.addStretch(1)
+        header.addWidget(self.import_button)
+
+        self.version_list = QListWidget()
+        self.version_list.setObjectName("rubricVersionList")
+        self.version_list.setMinimumWidth(260)
+        self.version_list.setWordWrap(True)
+        self.version_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.viewer = QTextBrowser()
+        self.viewer.setObjectName("rubricViewer")
+        self.viewer.setOpenExternalLinks(False)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.version_list)
+        splitter.addWidget(self.viewer)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([300, 900])
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 16)
+        layout.setSpacing(10)
+        layout.addLayout(header)
+        layout.addWidget(subtitle)
+        layout.addWidget(splitter, 1)
+
+        self.import_button.clicked.connect(self.choose_and_import)
+        self.version_list.currentItemChanged.connect(self.on_version_list_current_item_changed)
+        self.refresh()
+
+    def refresh(self, select_id: int | None = None) -> None:
+        summaries = rubrics.list_rubrics(self._context.database, self._context.actor)
+        self.version_list.clear()
+        for summary in summaries:
+            item = QListWidgetItem(f"{summary.title}\nv{summary.version} · {summary.competencies} competencies, "
+                                   f"{summary.gates} gates")
+            item.setData(Qt.ItemDataRole.UserRole, summary.id)
+            item.setToolTip(f"{summary.rubric_key}@{summary.version}, imported "
+                            f"{summary.imported_at.astimezone():%Y-%m-%d %H:%M}")
+            self.version_list.addItem(item)
+            if summary.id == select_id:
+                self.version_list.setCurrentItem(item)
+        if self.version_list.currentItem() is None and self.version_list.count():
+            self.version_list.setCurrentRow(self.version_list.count() - 1)
+        if not summaries:
+            self.viewer.setHtml("<p>No rubric stored yet. Import one with <b>Import rubric…</b>.</p>")
+
+    def on_version_list_current_item_changed(self, current: QListWidgetItem | None, _previous: object) -> None:
+        if current is None:
+            return
+        rubric = rubrics.get_rubric(self._context.database, self._context.actor,
+                                    int(current.data(Qt.ItemDataRole.UserRole)))
+        self.viewer.setHtml(rubric_to_html(rubric))
+
+    def choose_and_import(self) -> None:
+        if not self.can_import:
+            return
+        start = str(self._context.settings.get(SettingKey.LAST_IMPORT_FOLDER) or Path.home())
+        file_name, _ = QFileDialog.getOpenFileName(self, "Import rubric", start, "Rubric JSON (*.json);;All files (*)")
+        if file_name:
+            self.import_file(Path(file_name))
+
+    def import_file(self, path: Path) -> None:
+        self._context.settings.set(SettingKey.LAST_IMPORT_FOLDER, str(path.parent))
+        try:
+            result = rubrics.import_rubric(self._context.database, self._context.actor, path)
+        except DocumentInvalidError as exc:
+            self.active_dialog = IssuesDialog(exc, self)
+            self.active_dialog.open()
+            return
+        except SupervisorError as exc:
+            show_error(self, "Rubric not imported", str(exc))
+            return
+        self.refresh(select_id=result.rubric.id)
+        show_info(self, "Rubric imported" if result.created else "Already imported", result.message)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        urls = event.mimeData().urls()
+        if self.can_import and len(urls) == 1 and urls[0].toLocalFile().lower().endswith(".json"):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        self.import_file(Path(event.mimeData().urls()[0].toLocalFile()))
+        event.acceptProposedAction()

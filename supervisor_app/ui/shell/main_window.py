@@ -1,0 +1,233 @@
+"""The main window: navigation between the areas, menus, shortcuts and the status bar."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QByteArray, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QWidget,
+)
+
+from supervisor_app import APP_NAME
+from supervisor_app.core.roles import Permission
+from supervisor_app.errors import SupervisorError
+from supervisor_app.services import system
+from supervisor_app.services.context import Actor
+from supervisor_app.settings import SettingKey
+from supervisor_app.ui.admin.admin_page import AdminPage
+from supervisor_app.ui.coaches.coaches_page import CoachesPage
+from supervisor_app.ui.rubrics.rubrics_page import RubricsPage
+from supervisor_app.ui.shell.about_dialog import AboutDialog
+from supervisor_app.ui.shell.app_context import AppContext
+from supervisor_app.ui.shell.login_dialog import LoginDialog
+from supervisor_app.ui.shell.placeholder_page import PlaceholderPage
+from supervisor_app.ui.widgets.messages import show_error, show_info
+
+
+@dataclass(frozen=True)
+class Area:
+    key: str
+    title: str
+    purpose: str
+    permission: Permission | None = None
+
+
+AREAS = (
+    Area("library", "Library", "Recorded coaching sessions and their offline transcripts."),
+    Area("reviews", "Reviews", "Score a recording against the rubric, pinning every score to timestamped evidence."),
+    Area("calibration", "Calibration", "Blind rating rounds, reveal, agreement statistics and drift."),
+    Area("audits", "Audits", "The quarterly audit sample (at least 20 % of active coaches) and its Excel export."),
+    Area("coaches", "Coaches", "", Permission.VIEW_COACHES),
+    Area("rubrics", "Rubrics", "", Permission.VIEW_RUBRICS),
+    Area("admin", "Admin", "", Permission.MANAGE_USERS),
+)
+
+SHORTCUT_HELP = [
+    ("Ctrl+1 … Ctrl+7", "Go to Library, Reviews, Calibration, Audits, Coaches, Rubrics, Admin"),
+    ("Ctrl+N", "New coach (Coaches)"),
+    ("Enter", "Edit the selected coach (Coaches)"),
+    ("Ctrl+F", "Search the list (Coaches)"),
+    ("Ctrl+I", "Import a rubric"),
+    ("Ctrl+Shift+U", "Switch user"),
+    ("F1", "This list"),
+    ("Ctrl+Q", "Quit"),
+]
+
+
+class MainWindow(QMainWindow):
+    user_switched = Signal(object)
+
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self.context = context
+        self.pages: dict[str, QWidget] = {}
+        self.active_dialog: QWidget | None = None
+        self.setWindowTitle(APP_NAME)
+        self.setMinimumSize(960, 600)
+        self.resize(1280, 800)
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setFixedWidth(190)
+        self.nav.setIconSize(QSize(0, 0))
+        self.stack = QStackedWidget()
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.user_label = QLabel()
+        self.database_label = QLabel()
+        self.statusBar().addPermanentWidget(self.database_label)
+        self.statusBar().addPermanentWidget(self.user_label)
+
+        self.nav.currentRowChanged.connect(self.on_nav_current_row_changed)
+        self._build_menus()
+        self._build_pages()
+        geometry = context.settings.get(SettingKey.WINDOW_GEOMETRY)
+        if isinstance(geometry, str):
+            self.restoreGeometry(QByteArray.fromBase64(geometry.encode("ascii")))
+        last_area = context.settings.get(SettingKey.LAST_AREA)
+        self.show_area(last_area if isinstance(last_area, str) and last_area in self.pages else "coaches")
+
+    # ------------------------------------------------------------ building
+
+    def _action(self, text: str, slot: object, shortcut: QKeySequence | str | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        return action
+
+    def _build_menus(self) -> None:
+        menu_bar = self.menuBar()
+        menu_bar.clear()
+        actor = self.context.actor
+        file_menu = menu_bar.addMenu("&File")
+        self.import_rubric_action = self._action("&Import rubric…", self.on_import_rubric_triggered, "Ctrl+I")
+        self.import_rubric_action.setEnabled(actor.can(Permission.IMPORT_RUBRICS))
+        file_menu.addAction(self.import_rubric_action)
+        if actor.can(Permission.MANAGE_USERS):
+            file_menu.addAction(self._action("&Back up database now", self.on_backup_triggered))
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("&Switch user…", self.switch_user, "Ctrl+Shift+U"))
+        file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
+
+        self.view_menu = menu_bar.addMenu("&View")
+        help_menu = menu_bar.addMenu("&Help")
+        help_menu.addAction(self._action("&Keyboard shortcuts", self.on_shortcuts_triggered, "F1"))
+        help_menu.addAction(self._action(f"&About {APP_NAME}", self.open_about))
+
+    def _page_for(self, area: Area) -> QWidget:
+        if area.key == "coaches":
+            return CoachesPage(self.context)
+        if area.key == "rubrics":
+            return RubricsPage(self.context)
+        if area.key == "admin":
+            return AdminPage(self.context)
+        return PlaceholderPage(area.title, area.purpose)
+
+    def _build_pages(self) -> None:
+        self.nav.clear()
+        self.view_menu.clear()
+        while self.stack.count():
+            page = self.stack.widget(0)
+            self.stack.removeWidget(page)
+            page.deleteLater()
+        self.pages.clear()
+        for number, area in enumerate(AREAS, start=1):
+            if area.permission is not None and not self.context.actor.can(area.permission):
+                continue
+            page = self._page_for(area)
+            self.pages[area.key] = page
+            self.stack.addWidget(page)
+            item = QListWidgetItem(area.title)
+            item.setData(Qt.ItemDataRole.UserRole, area.key)
+            item.setSizeHint(QSize(180, 40))
+            self.nav.addItem(item)
+            self.view_menu.addAction(self._action(area.title, lambda _checked=False, k=area.key: self.show_area(k),
+                                                  f"Ctrl+{number}"))
+        actor = self.context.actor
+        self.user_label.setText(f"  {actor.display_name} · {actor.role.label}  ")
+        self.database_label.setText(f"  Data: {self.context.database.describe()}  ")
+
+    # ------------------------------------------------------------ behaviour
+
+    def show_area(self, key: str) -> None:
+        page = self.pages.get(key)
+        if page is None:
+            return
+        self.stack.setCurrentWidget(page)
+        for row in range(self.nav.count()):
+            if self.nav.item(row).data(Qt.ItemDataRole.UserRole) == key:
+                self.nav.setCurrentRow(row)
+        self.context.settings.set(SettingKey.LAST_AREA, key)
+
+    def current_area(self) -> str:
+        item = self.nav.currentItem()
+        return str(item.data(Qt.ItemDataRole.UserRole)) if item else ""
+
+    def on_nav_current_row_changed(self, row: int) -> None:
+        if row >= 0:
+            self.show_area(str(self.nav.item(row).data(Qt.ItemDataRole.UserRole)))
+
+    def show_status(self, text: str) -> None:
+        self.statusBar().showMessage(text, 5000)
+
+    def on_import_rubric_triggered(self) -> None:
+        page = self.pages.get("rubrics")
+        if isinstance(page, RubricsPage) and page.can_import:
+            self.show_area("rubrics")
+            page.choose_and_import()
+
+    def on_backup_triggered(self) -> None:
+        try:
+            target = system.backup_now(self.context.database, self.context.paths, self.context.actor)
+        except SupervisorError as exc:
+            show_error(self, "Backup failed", str(exc))
+            return
+        self.show_status(f"Backup written: {target}")
+
+    def on_shortcuts_triggered(self) -> None:
+        show_info(self, "Keyboard shortcuts", "\n".join(f"{keys}\t{what}" for keys, what in SHORTCUT_HELP))
+
+    def open_about(self) -> None:
+        dialog = AboutDialog(self.context.database, self)
+        dialog.finished.connect(dialog.deleteLater)
+        self.active_dialog = dialog
+        dialog.open()
+
+    def switch_user(self) -> None:
+        dialog = LoginDialog(self.context.database, parent=self)
+        dialog.accepted.connect(lambda: self.set_actor(dialog.actor))
+        dialog.finished.connect(dialog.deleteLater)
+        self.active_dialog = dialog
+        dialog.open()
+
+    def set_actor(self, actor: Actor | None) -> None:
+        if actor is None:
+            return
+        area = self.current_area()
+        self.context.actor = actor
+        self.context.settings.set(SettingKey.LAST_USERNAME, actor.username)
+        self._build_menus()
+        self._build_pages()
+        self.show_area(area if area in self.pages else next(iter(self.pages)))
+        self.show_status(f"Signed in as {actor.display_name}.")
+        self.user_switched.emit(actor)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.context.settings.set(SettingKey.WINDOW_GEOMETRY,
+                                  bytes(self.saveGeometry().toBase64().data()).decode("ascii"))
+        super().closeEvent(event)

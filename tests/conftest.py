@@ -1,0 +1,76 @@
+"""Shared fixtures: every test gets its own data folder and database; nothing touches the real user folders."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from supervisor_app.paths import AppPaths
+from supervisor_app.services import accounts, demo, system
+from supervisor_app.services.context import Actor
+from supervisor_app.store.db import Database
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+DEMO_PASSWORDS = {"admin": "demo-admin", "maria": "demo-supervisor", "james": "demo-supervisor",
+                  "aisha": "demo-rater", "tom": "demo-rater", "helen": "demo-hr-viewer"}
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("SUPERVISOR_DATA_DIR", "SUPERVISOR_DB_URL", "SUPERVISOR_USER", "SUPERVISOR_PASSWORD",
+                 "SUPERVISOR_NEW_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "home" / ".local" / "share"))
+
+
+@pytest.fixture
+def paths(tmp_path: Path) -> AppPaths:
+    app_paths = AppPaths(tmp_path / "data")
+    app_paths.ensure()
+    return app_paths
+
+
+@pytest.fixture
+def db(paths: AppPaths) -> Iterator[Database]:
+    opened = system.open_database(paths, paths.default_database_url())
+    yield opened.database
+    opened.database.dispose()
+
+
+@pytest.fixture
+def admin(db: Database) -> Actor:
+    return accounts.create_first_admin(db, "root", "Root Admin", "correct-horse")
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One demo database per test session (Argon2 hashing is slow on purpose); tests get a copy."""
+    template_paths = AppPaths(tmp_path_factory.mktemp("demo-template"))
+    opened = system.open_database(template_paths, template_paths.default_database_url())
+    demo.load_demo(opened.database, None)
+    opened.database.dispose()
+    return template_paths.database_file
+
+
+@pytest.fixture
+def demo_db(paths: AppPaths, demo_template: Path) -> Iterator[Database]:
+    source = sqlite3.connect(demo_template)
+    target = sqlite3.connect(paths.database_file)
+    source.backup(target)
+    source.close()
+    target.close()
+    opened = system.open_database(paths, paths.default_database_url())
+    yield opened.database
+    opened.database.dispose()
+
+
+def login(database: Database, username: str) -> Actor:
+    return accounts.authenticate(database, username, DEMO_PASSWORDS[username])
