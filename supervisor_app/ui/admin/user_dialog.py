@@ -74,7 +74,7 @@ class UserDialog(QDialog):
         try:
             if password != self.repeat_edit.text():
                 raise ValidationError("The two passwords differ.", field="password")
-            role = self.role_combo.currentData()
+            role = Role(self.role_combo.currentData())  # Qt hands enum data back as plain str
             if self._existing is None:
                 row = accounts.create_user(db, actor, self.username_edit.text(), self.display_name_edit.text(), role,
                                            password)

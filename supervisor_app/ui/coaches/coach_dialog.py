@@ -113,10 +113,13 @@ class CoachDialog(QDialog):
         self.active_check.setChecked(row.active)
 
     def on_level_changed(self) -> None:
-        certified_level = self.level_combo.currentData() is not CoachLevel.IN_TRAINING
+        certified_level = self.selected_level().is_certified
         self.certified_check.setEnabled(certified_level)
         if not certified_level:
             self.certified_check.setChecked(False)
+
+    def selected_level(self) -> CoachLevel:
+        return CoachLevel(self.level_combo.currentData())  # Qt hands enum data back as plain str
 
     def current_input(self) -> CoachInput:
         certified_on = None
@@ -124,7 +127,7 @@ class CoachDialog(QDialog):
             qdate = self.certified_date.date()
             certified_on = dt.date(qdate.year(), qdate.month(), qdate.day())
         return CoachInput(
-            name=self.name_edit.text(), level=self.level_combo.currentData(), business_unit=self.unit_edit.text(),
+            name=self.name_edit.text(), level=self.selected_level(), business_unit=self.unit_edit.text(),
             supervisor_id=self.supervisor_combo.currentData(), certified_on=certified_on,
             employee_id=self.employee_id_edit.text(), active=self.active_check.isChecked(),
         )

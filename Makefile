@@ -1,0 +1,47 @@
+# Two commands do everything (see README.md):
+#   make run    set up (once) and launch the app
+#   make test   set up (once) and run every check: ruff, mypy --strict, import contracts, pytest
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+SYSTEM_STAMP := $(VENV)/.system-deps
+APP_STAMP := $(VENV)/.installed-app
+DEV_STAMP := $(VENV)/.installed-dev
+
+.PHONY: run test lint typecheck contracts pytest clean
+
+run: $(APP_STAMP)
+	$(BIN)/supervisor-app
+
+test: $(DEV_STAMP) lint typecheck contracts pytest
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check .
+
+typecheck: $(DEV_STAMP)
+	$(BIN)/mypy
+
+contracts: $(DEV_STAMP)
+	$(BIN)/lint-imports
+
+pytest: $(DEV_STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(SYSTEM_STAMP): scripts/system-deps.sh | $(VENV)/bin/python
+	bash scripts/system-deps.sh
+	touch $@
+
+$(APP_STAMP): pyproject.toml $(SYSTEM_STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[model,postgres]"
+	touch $@
+
+$(DEV_STAMP): pyproject.toml $(APP_STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[model,postgres,dev]"
+	touch $@
+
+clean:
+	rm -rf $(VENV) test-artifacts .mypy_cache .ruff_cache .pytest_cache

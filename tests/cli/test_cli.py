@@ -1,0 +1,182 @@
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from supervisor_app.cli import main
+from tests.conftest import DATA, REPO_ROOT
+
+
+class Cli:
+    def __init__(self, data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        self.data_dir = data_dir
+        self._capsys = capsys
+        self._monkeypatch = monkeypatch
+
+    def __call__(self, *args: str, user: str | None = None, password: str | None = None,
+                 new_password: str | None = None) -> tuple[int, str, str]:
+        for name, value in (("SUPERVISOR_PASSWORD", password), ("SUPERVISOR_NEW_PASSWORD", new_password)):
+            if value is None:
+                self._monkeypatch.delenv(name, raising=False)
+            else:
+                self._monkeypatch.setenv(name, value)
+        argv = ["--data-dir", str(self.data_dir)] + (["--user", user] if user else []) + list(args)
+        code = main(argv)
+        captured = self._capsys.readouterr()
+        return code, captured.out, captured.err
+
+
+@pytest.fixture
+def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
+    return Cli(tmp_path / "cli-data", capsys, monkeypatch)
+
+
+@pytest.fixture
+def demo_cli(cli: Cli) -> Cli:
+    code, out, _ = cli("demo")
+    assert code == 0
+    assert "Demo data loaded: 6 users, 12 coaches, the default rubric." in out
+    return cli
+
+
+def test_help_lists_the_headless_commands() -> None:
+    result = subprocess.run([sys.executable, "-m", "supervisor_app", "--help"], capture_output=True, text=True,
+                            check=False, cwd=REPO_ROOT)
+    assert result.returncode == 0
+    for command in ("demo", "setup", "db", "user", "coach", "rubric", "audit", "--data-dir", "--db"):
+        assert command in result.stdout
+
+
+def test_rubric_validate_good_and_bad(cli: Cli) -> None:
+    code, out, _ = cli("rubric", "validate", str(REPO_ROOT / "resources" / "rubrics" / "grow-icf-core-1.0.json"))
+    assert code == 0
+    assert "valid rubric grow-icf-core@1.0 (10 competencies, 2 gates)" in out
+    code, _, err = cli("rubric", "validate", str(DATA / "rubrics" / "duplicate_ids.json"))
+    assert code == 1
+    assert "$.competencies[6].id: duplicate competency id 'establishes_agreement'" in err
+    assert "$.competencies[7].stage: refers to unknown stage 'closing'" in err
+    assert not (cli.data_dir / "supervisor.sqlite3").exists()
+
+
+def test_setup_then_coaches(cli: Cli) -> None:
+    code, out, _ = cli("setup", "--admin", "lead", "--display-name", "Lead Person", new_password="lead-password")
+    assert code == 0
+    assert "Administrator 'lead' created" in out
+    code, _, err = cli("setup", "--admin", "other", new_password="other-password")
+    assert code == 1
+    assert "already has users" in err
+    admin = {"user": "lead", "password": "lead-password"}
+    assert cli("user", "add", "sam", "--role", "supervisor", "--display-name", "Sam Supervisor",
+               new_password="sam-password", **admin)[0] == 0
+    code, out, err = cli("coach", "add", "--name", "Ana Lima", "--level", "certified internal coach", "--unit",
+                         "Legal", "--supervisor", "Sam Supervisor", "--certified", "2025-12-01", "--employee-id",
+                         "E9", **admin)
+    assert code == 0, err
+    coach_id = out.split("id ")[-1].strip(". \n")
+    assert cli("coach", "edit", coach_id, "--level", "Senior Coach", "--reason", "promotion", **admin)[0] == 0
+    code, out, _ = cli("coach", "list", "--json", **admin)
+    [row] = json.loads(out)
+    assert (row["name"], row["level"], row["supervisor_name"], row["certified_on"]) == (
+        "Ana Lima", "Senior Coach", "Sam Supervisor", "2025-12-01")
+    assert cli("coach", "deactivate", coach_id, **admin)[0] == 0
+    assert json.loads(cli("coach", "list", "--json", **admin)[1]) == []
+    assert len(json.loads(cli("coach", "list", "--all", "--json", **admin)[1])) == 1
+
+
+def test_bad_coach_input_is_explained(demo_cli: Cli) -> None:
+    admin = {"user": "admin", "password": "demo-admin"}
+    before = demo_cli("coach", "list", "--all", "--json", **admin)[1]
+    code, _, err = demo_cli("coach", "add", "--name", "X", "--level", "Coach in Training", "--certified",
+                            "2025-01-01", **admin)
+    assert code == 1
+    assert "Coach in Training has no certification date" in err
+    code, _, err = demo_cli("coach", "add", "--name", "X", "--level", "Coach in Training", "--supervisor",
+                            "Nobody", **admin)
+    assert code == 1
+    assert "Maria Lopez" in err
+    with pytest.raises(SystemExit) as exited:
+        demo_cli("coach", "add", "--name", "X", "--level", "wizard", **admin)
+    assert exited.value.code == 2
+    assert demo_cli("coach", "list", "--all", "--json", **admin)[1] == before
+
+
+def test_acting_user_is_required_and_checked(demo_cli: Cli) -> None:
+    code, _, err = demo_cli("coach", "list")
+    assert code == 1
+    assert "--user" in err
+    code, _, err = demo_cli("coach", "list", user="admin")
+    assert code == 1
+    assert "SUPERVISOR_PASSWORD" in err
+    code, _, err = demo_cli("coach", "list", user="admin", password="nope")
+    assert code == 1
+    assert "wrong password" in err
+    code, _, err = demo_cli("user", "list", user="aisha", password="demo-rater")
+    assert code == 1
+    assert "may not manage users" in err
+
+
+def test_rubric_import_list_show(demo_cli: Cli) -> None:
+    sup = {"user": "maria", "password": "demo-supervisor"}
+    code, out, _ = demo_cli("rubric", "import", str(DATA / "rubrics" / "valid_v1_1.json"), **sup)
+    assert code == 0
+    assert "Imported grow-icf-core version 1.1" in out
+    rows = json.loads(demo_cli("rubric", "list", "--json", **sup)[1])
+    assert [r["version"] for r in rows] == ["1.0", "1.1"]
+    code, out, _ = demo_cli("rubric", "show", "grow-icf-core@1.0", **sup)
+    assert code == 0
+    assert "[measurable_follow_up] Sets a measurable follow-up (core, pass/fail gate, Way forward)" in out
+    code, _, err = demo_cli("rubric", "import", str(DATA / "rubrics" / "missing_anchor.json"), **sup)
+    assert code == 1
+    assert "$.competencies[2].assessment.anchors: missing required field '4'" in err
+
+
+def test_db_commands(demo_cli: Cli) -> None:
+    code, out, _ = demo_cli("db", "current")
+    assert code == 0
+    assert "0001_foundation (up to date)" in out
+    assert demo_cli("db", "upgrade")[0] == 0
+    assert "integrity check passed" in demo_cli("db", "check")[1]
+    code, out, _ = demo_cli("db", "backup", user="admin", password="demo-admin")
+    assert code == 0
+    backup = out.split("Backup written: ")[1].strip()
+    code, out, _ = demo_cli("db", "restore", backup)
+    assert code == 0
+    assert "previous state was saved" in out
+    code, out, _ = demo_cli("audit", "verify", user="admin", password="demo-admin")
+    assert (code, out.strip()) == (0, "The audit trail is intact.")
+
+
+def test_newer_database_is_refused(demo_cli: Cli) -> None:
+    database = demo_cli.data_dir / "supervisor.sqlite3"
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = 'ffff_newer'")
+    for args in (("db", "current"), ("coach", "list"), ("db", "upgrade")):
+        code, _, err = demo_cli(*args, user="admin", password="demo-admin")
+        assert code == 1
+        assert "newer version" in err
+
+
+def test_data_dir_that_is_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["--data-dir", str(blocker), "db", "current"]) == 1
+    assert "is a file, not a folder" in capsys.readouterr().err
+
+
+def test_bad_database_url(cli: Cli) -> None:
+    code, _, err = cli("--db", "postgresql+nodriver://x/y", "db", "current")
+    assert code == 1
+    assert "No database driver" in err
+
+
+def test_environment_variable_selects_the_data_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SUPERVISOR_DATA_DIR", str(tmp_path / "from-env"))
+    assert main(["demo"]) == 0
+    capsys.readouterr()
+    assert (tmp_path / "from-env" / "supervisor.sqlite3").exists()

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel
+from pytestqt.qtbot import QtBot
+
+from supervisor_app.paths import AppPaths
+from supervisor_app.store.db import Database
+from supervisor_app.ui.shell.about_dialog import AboutDialog
+from supervisor_app.ui.shell.app_context import AppContext
+from supervisor_app.ui.shell.login_dialog import LoginDialog
+from supervisor_app.ui.shell.main_window import MainWindow
+from supervisor_app.ui.shell.placeholder_page import PlaceholderPage
+from tests.ui.conftest import make_context, screenshot
+
+
+@pytest.fixture
+def window(qtbot: QtBot, admin_context: AppContext) -> MainWindow:
+    main_window = MainWindow(admin_context)
+    qtbot.addWidget(main_window)
+    main_window.show()
+    qtbot.waitExposed(main_window)
+    main_window.activateWindow()
+    return main_window
+
+
+def nav_titles(window: MainWindow) -> list[str]:
+    return [window.nav.item(row).text() for row in range(window.nav.count())]
+
+
+def test_admin_sees_every_area(window: MainWindow) -> None:
+    assert nav_titles(window) == ["Library", "Reviews", "Calibration", "Audits", "Coaches", "Rubrics", "Admin"]
+    assert window.current_area() == "coaches"
+    assert "Priya Shah · Administrator" in window.user_label.text()
+    assert str(window.context.database.describe()) in window.database_label.text()
+
+
+def test_navigation_by_click_and_shortcut(qtbot: QtBot, window: MainWindow) -> None:
+    rubrics_row = nav_titles(window).index("Rubrics")
+    rect = window.nav.visualItemRect(window.nav.item(rubrics_row))
+    qtbot.mouseClick(window.nav.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.current_area() == "rubrics"
+    assert window.stack.currentWidget() is window.pages["rubrics"]
+    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_area() == "library"
+    page = window.stack.currentWidget()
+    assert isinstance(page, PlaceholderPage)
+    assert "not available in this version" in " ".join(label.text() for label in page.findChildren(QLabel))
+    qtbot.keyClick(window, Qt.Key.Key_7, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_area() == "admin"
+
+
+def test_last_area_is_remembered(qtbot: QtBot, window: MainWindow, admin_context: AppContext) -> None:
+    window.show_area("rubrics")
+    window.close()
+    again = MainWindow(admin_context)
+    qtbot.addWidget(again)
+    assert again.current_area() == "rubrics"
+
+
+def test_about_lists_versions(qtbot: QtBot, window: MainWindow) -> None:
+    window.open_about()
+    dialog = window.active_dialog
+    assert isinstance(dialog, AboutDialog)
+    text = dialog.label.text()
+    for part in ("Coaching Supervisor", "Qt", "PySide6", "faster-whisper", "Database schema (file)", "0001_foundation"):
+        assert part in text
+    screenshot(dialog, "about")
+    dialog.close()
+
+
+def test_switch_user_rebuilds_for_the_new_role(qtbot: QtBot, window: MainWindow) -> None:
+    qtbot.keyClick(window, Qt.Key.Key_U, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    dialog = window.active_dialog
+    assert isinstance(dialog, LoginDialog)
+    qtbot.keyClicks(dialog.username_edit, "aisha")
+    qtbot.keyClicks(dialog.password_edit, "demo-rater")
+    with qtbot.waitSignal(window.user_switched, timeout=5000):
+        qtbot.keyClick(dialog.password_edit, Qt.Key.Key_Return)
+    assert nav_titles(window) == ["Library", "Reviews", "Calibration", "Audits", "Rubrics"]
+    assert "Aisha Okafor · Rater" in window.user_label.text()
+    assert not window.import_rubric_action.isEnabled()
+
+
+def test_hr_viewer_sees_coaches_read_only(qtbot: QtBot, demo_db: Database, paths: AppPaths) -> None:
+    hr_window = MainWindow(make_context(demo_db, paths, "helen"))
+    qtbot.addWidget(hr_window)
+    assert "Coaches" in nav_titles(hr_window)
+    assert "Admin" not in nav_titles(hr_window)
+    page = hr_window.pages["coaches"]
+    assert not page.add_button.isVisibleTo(page)  # type: ignore[attr-defined]
+
+
+def test_screenshots_of_the_main_screens(qtbot: QtBot, window: MainWindow) -> None:
+    for key in window.pages:
+        window.show_area(key)
+        QApplication.processEvents()
+        assert screenshot(window, f"main-{key}").stat().st_size > 10_000
