@@ -139,7 +139,17 @@ def _role(text: str) -> Role:
 
 # ---------------------------------------------------------------- commands
 
+def _has_display() -> bool:
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def cmd_gui(ctx: Context) -> int:
+    if not _has_display():
+        raise ConfigurationError("No display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set). "
+                                 "Start it from a desktop session, or use the headless commands: "
+                                 "supervisor-app --help.")
     from supervisor_app.ui.app import run_gui
 
     return run_gui(ctx.paths, ctx.url)

@@ -15,6 +15,7 @@ from supervisor_app.paths import AppPaths
 from supervisor_app.services import accounts, demo, system
 from supervisor_app.services.context import Actor
 from supervisor_app.store.db import Database
+from tests.postgres_server import create_database, postgres_server
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
@@ -74,3 +75,14 @@ def demo_db(paths: AppPaths, demo_template: Path) -> Iterator[Database]:
 
 def login(database: Database, username: str) -> Actor:
     return accounts.authenticate(database, username, DEMO_PASSWORDS[username])
+
+
+@pytest.fixture(scope="session")
+def postgres_sockets() -> Iterator[str]:
+    with postgres_server() as sockets:
+        yield sockets
+
+
+@pytest.fixture
+def postgres_url(postgres_sockets: str) -> str:
+    return create_database(postgres_sockets)

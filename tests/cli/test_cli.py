@@ -180,3 +180,13 @@ def test_environment_variable_selects_the_data_dir(tmp_path: Path, capsys: pytes
     assert main(["demo"]) == 0
     capsys.readouterr()
     assert (tmp_path / "from-env" / "supervisor.sqlite3").exists()
+
+
+def test_no_display_gives_a_clear_message(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    code, _, err = cli()
+    assert code == 1
+    assert "No display" in err
+    assert "supervisor-app --help" in err

@@ -63,7 +63,7 @@ def test_invalid_rubric_lists_every_problem_and_imports_nothing(qtbot: QtBot, pa
     assert isinstance(dialog, IssuesDialog)
     lines = [dialog.issue_list.item(row).text() for row in range(dialog.issue_list.count())]
     assert len(lines) == 3
-    assert lines[0].startswith("$.competencies[1].behaviours")
+    assert lines[0].startswith("$.competencies[1].behaviours\n")
     assert "must be of type array" in lines[0]
     screenshot(dialog, "rubric-validation-error")
     dialog.close()

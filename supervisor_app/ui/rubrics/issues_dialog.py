@@ -12,15 +12,16 @@ class IssuesDialog(QDialog):
     def __init__(self, error: DocumentInvalidError, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Rubric not imported")
-        self.setMinimumSize(640, 360)
+        self.setMinimumSize(720, 380)
         count = len(error.issues)
         heading = QLabel(f"<b>{error.what} is not valid</b> — {count} problem{'s' if count != 1 else ''}. "
                          "Nothing was imported. Fix the file and import it again.")
         heading.setWordWrap(True)
         self.issue_list = QListWidget()
         self.issue_list.setObjectName("issueList")
+        self.issue_list.setWordWrap(True)
         for issue in error.issues:
-            self.issue_list.addItem(f"{issue.path}   —   {issue.message}")
+            self.issue_list.addItem(f"{issue.path}\n      {issue.message}")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         copy = QPushButton("Copy list")
         buttons.addButton(copy, QDialogButtonBox.ButtonRole.ActionRole)

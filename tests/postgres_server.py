@@ -1,0 +1,64 @@
+"""A throwaway PostgreSQL server for the tests: its own cluster in a temp folder, reachable only by a socket."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def _bin_dir() -> Path:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if found:
+        return Path(found[-1]).parent
+    initdb = shutil.which("initdb")
+    if initdb is None:
+        raise RuntimeError("PostgreSQL server binaries not found: run `bash scripts/system-deps.sh`.")
+    return Path(initdb).parent
+
+
+def _run(args: list[str], as_postgres: bool) -> None:
+    command = ["runuser", "-u", "postgres", "--", *args] if as_postgres else args
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}): {result.stderr.strip()}")
+
+
+@contextmanager
+def postgres_server() -> Iterator[str]:
+    """Start a private cluster (no TCP, a socket in a fresh temp folder); yield the socket folder; remove it all.
+
+    As root the server runs as the `postgres` user (initdb refuses root), so the folder lives directly under
+    the system temp folder, which that user can reach, unlike pytest's private one.
+    """
+    bin_dir = _bin_dir()
+    as_postgres = os.geteuid() == 0
+    base = Path(tempfile.mkdtemp(prefix="cs-pg-"))
+    data, sockets = base / "data", base / "sock"
+    sockets.mkdir()
+    if as_postgres:
+        for folder in (base, sockets):
+            shutil.chown(folder, "postgres")
+    try:
+        _run([str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"], as_postgres)
+        _run([str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-l", str(base / "server.log"), "-o",
+              f"-k {sockets} -c listen_addresses='' -c fsync=off", "start"], as_postgres)
+        try:
+            yield str(sockets)
+        finally:
+            _run([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], as_postgres)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def create_database(sockets: str) -> str:
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    bin_dir = _bin_dir()
+    _run([str(bin_dir / "createdb"), "-h", sockets, "-U", "postgres", name], os.geteuid() == 0)
+    return f"postgresql+psycopg://postgres@/{name}?host={sockets}"

@@ -1,0 +1,54 @@
+"""The same schema and services on a real PostgreSQL server (started privately by the fixture)."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+
+from supervisor_app.core.coaches import CoachLevel
+from supervisor_app.errors import DatabaseTooNewError
+from supervisor_app.paths import AppPaths
+from supervisor_app.services import audit, coaches, demo, system
+from supervisor_app.store.db import Database
+from supervisor_app.store.models import Base
+from tests.conftest import login
+
+
+def test_migrations_match_the_models_on_postgres(paths: AppPaths, postgres_url: str) -> None:
+    opened = system.open_database(paths, postgres_url)
+    try:
+        assert opened.migration.from_revision is None
+        assert opened.migration.backup is None
+        with opened.database.engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}),
+                                           Base.metadata)
+        assert differences == []
+    finally:
+        opened.database.dispose()
+
+
+def test_services_work_on_postgres(paths: AppPaths, postgres_url: str) -> None:
+    opened = system.open_database(paths, postgres_url)
+    db = opened.database
+    try:
+        demo.load_demo(db, None)
+        maria = login(db, "maria")
+        saved = coaches.add_coach(db, maria, coaches.CoachInput("Ana Lima", CoachLevel.SENIOR, "Legal"))
+        assert saved.coach.id in [c.id for c in coaches.list_coaches(db, maria)]
+        admin = login(db, "admin")
+        assert audit.verify_chain(db, admin) == []
+        assert audit.list_events(db, admin)[0].at.tzinfo is not None
+    finally:
+        db.dispose()
+
+
+def test_newer_schema_is_refused_on_postgres(paths: AppPaths, postgres_url: str) -> None:
+    system.open_database(paths, postgres_url).database.dispose()
+    database = Database(postgres_url)
+    with database.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = 'ffff_newer'"))
+    database.dispose()
+    with pytest.raises(DatabaseTooNewError):
+        system.open_database(paths, postgres_url)
