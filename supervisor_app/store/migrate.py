@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -15,8 +17,23 @@ from sqlalchemy import Connection, inspect
 from supervisor_app.errors import DatabaseError, DatabaseTooNewError
 from supervisor_app.store.backup import create_backup
 from supervisor_app.store.db import Database
+from supervisor_app.store.models import Base
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+SEARCH_INDEX_PREFIX = "segment_fts"
+
+
+def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
+    """Leave the SQLite full-text index (a virtual table and its shadow tables) out of schema comparisons."""
+    return not (type_ == "table" and name is not None and name.startswith(SEARCH_INDEX_PREFIX))
+
+
+def schema_differences(connection: Connection) -> list[Any]:
+    """What Alembic's autogenerate would change to make the database match the models (empty when equal)."""
+    context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": include_name})
+    return list(compare_metadata(context, Base.metadata))
 
 
 def _config(connection: Connection | None = None) -> Config:

@@ -11,6 +11,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     MetaData,
@@ -130,3 +131,99 @@ class AuditEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class Recording(Base):
+    """One recorded coaching session; the file lives in the managed store, named by its SHA-256."""
+
+    __tablename__ = "recordings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    original_name: Mapped[str] = mapped_column(String(500))
+    stored_name: Mapped[str] = mapped_column(String(200))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    container: Mapped[str] = mapped_column(String(100))
+    codec: Mapped[str] = mapped_column(String(100))
+    duration_s: Mapped[float] = mapped_column(Float)
+    sample_rate: Mapped[int] = mapped_column(Integer)
+    channels: Mapped[int] = mapped_column(Integer)
+    has_video: Mapped[bool] = mapped_column(Boolean, default=False)
+    damage_note: Mapped[str] = mapped_column(Text, default="")
+    coach_id: Mapped[int] = mapped_column(ForeignKey("coaches.id"), index=True)
+    coachee_pseudonym: Mapped[str] = mapped_column(String(100), default="", index=True)
+    session_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True, index=True)
+    imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+    coach: Mapped[Coach] = relationship(lazy="joined")
+
+
+class Transcript(Base):
+    """The transcript of one recording: which model and settings made it, and whether it is complete."""
+
+    __tablename__ = "transcripts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id", ondelete="CASCADE"), unique=True)
+    status: Mapped[str] = mapped_column(String(20))
+    model_name: Mapped[str] = mapped_column(String(200))
+    model_sha256: Mapped[str] = mapped_column(String(64))
+    engine_version: Mapped[str] = mapped_column(String(50))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    language: Mapped[str] = mapped_column(String(20), default="")
+    language_probability: Mapped[float] = mapped_column(Float, default=0.0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class TranscriptSegment(Base):
+    __tablename__ = "transcript_segments"
+    __table_args__ = (UniqueConstraint("transcript_id", "idx", name="uq_transcript_segments_transcript_idx"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    transcript_id: Mapped[int] = mapped_column(ForeignKey("transcripts.id", ondelete="CASCADE"), index=True)
+    idx: Mapped[int] = mapped_column(Integer)
+    start_s: Mapped[float] = mapped_column(Float)
+    end_s: Mapped[float] = mapped_column(Float)
+    text: Mapped[str] = mapped_column(Text)
+    speaker: Mapped[str] = mapped_column(String(64), default="")
+    words: Mapped[list[Any]] = mapped_column(JSON)
+    avg_logprob: Mapped[float] = mapped_column(Float, default=0.0)
+    no_speech_prob: Mapped[float] = mapped_column(Float, default=0.0)
+    edited: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class TranscriptEdit(Base):
+    """Edit history of transcript segments: who changed which field, from what, to what."""
+
+    __tablename__ = "transcript_edits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    segment_id: Mapped[int] = mapped_column(ForeignKey("transcript_segments.id", ondelete="CASCADE"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    field: Mapped[str] = mapped_column(String(20))
+    old_value: Mapped[str] = mapped_column(Text)
+    new_value: Mapped[str] = mapped_column(Text)
+
+
+class TranscriptionJob(Base):
+    """A persisted queue entry: survives crashes and restarts; the worker process updates it as it goes."""
+
+    __tablename__ = "transcription_jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    progress_s: Mapped[float] = mapped_column(Float, default=0.0)
+    resumed_from_s: Mapped[float] = mapped_column(Float, default=0.0)
+    duration_s: Mapped[float] = mapped_column(Float, default=0.0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    worker_pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    message: Mapped[str] = mapped_column(Text, default="")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from supervisor_app.cli import main
+from supervisor_app.store import migrate
 from tests.conftest import DATA, REPO_ROOT
 
 
@@ -138,7 +139,7 @@ def test_rubric_import_list_show(demo_cli: Cli) -> None:
 def test_db_commands(demo_cli: Cli) -> None:
     code, out, _ = demo_cli("db", "current")
     assert code == 0
-    assert "0001_foundation (up to date)" in out
+    assert f"{migrate.head_revision()} (up to date)" in out
     assert demo_cli("db", "upgrade")[0] == 0
     assert "integrity check passed" in demo_cli("db", "check")[1]
     code, out, _ = demo_cli("db", "backup", user="admin", password="demo-admin")

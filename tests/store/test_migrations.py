@@ -5,8 +5,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from supervisor_app.errors import DatabaseError, DatabaseTooNewError
@@ -15,7 +13,6 @@ from supervisor_app.services import accounts, system
 from supervisor_app.store import migrate
 from supervisor_app.store.backup import list_backups
 from supervisor_app.store.db import Database
-from supervisor_app.store.models import Base
 
 
 def test_migrate_from_empty_reaches_head(paths: AppPaths) -> None:
@@ -32,8 +29,7 @@ def test_migrate_from_empty_reaches_head(paths: AppPaths) -> None:
 
 def test_migrations_produce_exactly_the_models_schema(db: Database) -> None:
     with db.engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}),
-                                       Base.metadata)
+        differences = migrate.schema_differences(connection)
     assert differences == []
 
 

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
 from supervisor_app.core.coaches import CoachLevel
 from supervisor_app.errors import DatabaseTooNewError
 from supervisor_app.paths import AppPaths
 from supervisor_app.services import audit, coaches, demo, system
+from supervisor_app.store import migrate
 from supervisor_app.store.db import Database
-from supervisor_app.store.models import Base
 from tests.conftest import login
 
 
@@ -22,8 +20,7 @@ def test_migrations_match_the_models_on_postgres(paths: AppPaths, postgres_url: 
         assert opened.migration.from_revision is None
         assert opened.migration.backup is None
         with opened.database.engine.connect() as connection:
-            differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}),
-                                           Base.metadata)
+            differences = migrate.schema_differences(connection)
         assert differences == []
     finally:
         opened.database.dispose()

@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
 from supervisor_app.paths import AppPaths
+from supervisor_app.store import migrate
 from supervisor_app.store.db import Database
 from supervisor_app.ui.shell.about_dialog import AboutDialog
 from supervisor_app.ui.shell.app_context import AppContext
@@ -64,7 +65,8 @@ def test_about_lists_versions(qtbot: QtBot, window: MainWindow) -> None:
     dialog = window.active_dialog
     assert isinstance(dialog, AboutDialog)
     text = dialog.label.text()
-    for part in ("Coaching Supervisor", "Qt", "PySide6", "faster-whisper", "Database schema (file)", "0001_foundation"):
+    for part in ("Coaching Supervisor", "Qt", "PySide6", "faster-whisper", "Database schema (file)",
+                 migrate.head_revision()):
         assert part in text
     screenshot(dialog, "about")
     dialog.close()
