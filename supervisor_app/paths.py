@@ -37,6 +37,14 @@ class AppPaths:
         return self.data_dir / "logs"
 
     @property
+    def recordings_dir(self) -> Path:
+        return self.data_dir / "recordings"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
     def settings_file(self) -> Path:
         return self.data_dir / "settings.json"
 
@@ -49,7 +57,7 @@ class AppPaths:
 
     def ensure(self) -> None:
         """Create the folders the app writes to; a clear error if that is impossible."""
-        for folder in (self.data_dir, self.backups_dir, self.logs_dir):
+        for folder in (self.data_dir, self.backups_dir, self.logs_dir, self.recordings_dir, self.models_dir):
             try:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:

@@ -32,6 +32,10 @@ class Permission(StrEnum):
     VIEW_RUBRICS = "view_rubrics"
     IMPORT_RUBRICS = "import_rubrics"
     LOAD_DEMO = "load_demo"
+    VIEW_RECORDINGS = "view_recordings"
+    MANAGE_RECORDINGS = "manage_recordings"
+    TRANSCRIBE = "transcribe"
+    EDIT_TRANSCRIPTS = "edit_transcripts"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -39,6 +43,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.SUPERVISOR: frozenset({
         Permission.VIEW_COACHES, Permission.MANAGE_COACHES,
         Permission.VIEW_RUBRICS, Permission.IMPORT_RUBRICS,
+        Permission.VIEW_RECORDINGS, Permission.MANAGE_RECORDINGS, Permission.TRANSCRIBE,
+        Permission.EDIT_TRANSCRIPTS,
     }),
     Role.RATER: frozenset({Permission.VIEW_RUBRICS}),
     Role.HR_VIEWER: frozenset({Permission.VIEW_COACHES, Permission.VIEW_RUBRICS}),

@@ -28,8 +28,11 @@ DIALOGUE = [
 RATE = 16000
 
 
+PITCH = {"en-us": "35", "en-gb+f3": "80"}  # two clearly different voices: coach low, coachee high
+
+
 def speak(voice: str, text: str, target: Path) -> None:
-    subprocess.run(["espeak-ng", "-v", voice, "-s", "150", "-w", str(target), text], check=True)
+    subprocess.run(["espeak-ng", "-v", voice, "-p", PITCH[voice], "-s", "150", "-w", str(target), text], check=True)
 
 
 def build_dialogue(folder: Path) -> Path:

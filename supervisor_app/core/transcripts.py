@@ -1,0 +1,100 @@
+"""Transcripts as plain data, and the file formats they are exported to (SRT, WebVTT, text, JSON)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Segment:
+    id: int
+    index: int
+    start_s: float
+    end_s: float
+    text: str
+    speaker: str
+    words: tuple[tuple[float, float, str, float], ...] = ()
+    edited: bool = False
+
+
+class ExportFormat(StrEnum):
+    SRT = "srt"
+    VTT = "vtt"
+    TXT = "txt"
+    JSON = "json"
+
+
+def clock(seconds: float) -> str:
+    """h:mm:ss, as people read a recording's position."""
+    whole = round(seconds)
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def _timestamp(seconds: float, separator: str) -> str:
+    millis = round(max(seconds, 0.0) * 1000)
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    secs, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{millis:03d}"
+
+
+def _cue_text(segment: Segment) -> str:
+    text = " ".join(segment.text.split())
+    return f"{segment.speaker}: {text}" if segment.speaker else text
+
+
+def to_srt(segments: Sequence[Segment]) -> str:
+    blocks = [f"{number}\n{_timestamp(s.start_s, ',')} --> {_timestamp(s.end_s, ',')}\n{_cue_text(s)}\n"
+              for number, s in enumerate(segments, start=1)]
+    return "\n".join(blocks)
+
+
+def to_vtt(segments: Sequence[Segment]) -> str:
+    blocks = []
+    for s in segments:
+        text = " ".join(s.text.split()).replace("-->", "->")
+        voice = f"<v {s.speaker}>" if s.speaker else ""
+        blocks.append(f"{_timestamp(s.start_s, '.')} --> {_timestamp(s.end_s, '.')}\n{voice}{text}\n")
+    return "WEBVTT\n\n" + "\n".join(blocks)
+
+
+def to_txt(segments: Sequence[Segment]) -> str:
+    return "".join(f"[{clock(s.start_s)}] {_cue_text(s)}\n" for s in segments)
+
+
+def to_json(segments: Sequence[Segment], metadata: dict[str, Any]) -> str:
+    payload = {
+        **metadata,
+        "segments": [
+            {"index": s.index, "start": round(s.start_s, 3), "end": round(s.end_s, 3), "speaker": s.speaker,
+             "text": s.text, "edited": s.edited,
+             "words": [{"start": round(w[0], 3), "end": round(w[1], 3), "word": w[2], "probability": round(w[3], 4)}
+                       for w in s.words]}
+            for s in segments
+        ],
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def render(segments: Sequence[Segment], export_format: ExportFormat, metadata: dict[str, Any]) -> str:
+    if export_format is ExportFormat.SRT:
+        return to_srt(segments)
+    if export_format is ExportFormat.VTT:
+        return to_vtt(segments)
+    if export_format is ExportFormat.TXT:
+        return to_txt(segments)
+    return to_json(segments, metadata)
+
+
+def fts_query(text: str) -> str:
+    """A user's words as a safe SQLite FTS5 query: every word must occur; the last may be a prefix."""
+    words = [w.replace('"', '""') for w in text.split() if any(ch.isalnum() for ch in w)]
+    if not words:
+        return ""
+    quoted = [f'"{w}"' for w in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)

@@ -1,0 +1,271 @@
+"""The recording library: import (probe, hash, copy into the managed store), list, edit, remove."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from supervisor_app.core.roles import Permission
+from supervisor_app.core.transcripts import clock
+from supervisor_app.errors import ConflictError, NotFoundError, ValidationError
+from supervisor_app.files import atomic_target
+from supervisor_app.media.audio import Probe, check_suffix, probe
+from supervisor_app.paths import AppPaths
+from supervisor_app.services import audit
+from supervisor_app.services.context import Actor, require
+from supervisor_app.store.db import Database
+from supervisor_app.store.models import Coach, Recording, Transcript, TranscriptionJob, TranscriptSegment
+
+PSEUDONYM_MAX = 100
+_CHUNK = 1024 * 1024
+SORT_COLUMNS = ("session_date", "coach", "coachee", "duration", "name", "imported")
+
+
+@dataclass(frozen=True)
+class RecordingInput:
+    coach_id: int
+    coachee_pseudonym: str = ""
+    session_date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class RecordingRow:
+    id: int
+    original_name: str
+    coach_id: int
+    coach_name: str
+    coachee_pseudonym: str
+    session_date: dt.date | None
+    duration_s: float
+    container: str
+    codec: str
+    sample_rate: int
+    channels: int
+    has_video: bool
+    damage_note: str
+    imported_at: dt.datetime
+    transcript_status: str
+    review_status: str
+
+    def as_input(self) -> RecordingInput:
+        return RecordingInput(self.coach_id, self.coachee_pseudonym, self.session_date)
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    recording: RecordingRow
+    duplicate: bool
+
+    @property
+    def message(self) -> str:
+        name = self.recording.original_name
+        if self.duplicate:
+            return (f"Already in the library as recording {self.recording.id} ({name}, coach "
+                    f"{self.recording.coach_name}); nothing was added.")
+        note = f" {self.recording.damage_note}" if self.recording.damage_note else ""
+        return f"Imported {name} as recording {self.recording.id} ({clock(self.recording.duration_s)}).{note}"
+
+
+def stored_file(paths: AppPaths, stored_name: str) -> Path:
+    return paths.recordings_dir / stored_name
+
+
+def _status_columns() -> tuple[Any, ...]:
+    latest_job = (select(TranscriptionJob.status).where(TranscriptionJob.recording_id == Recording.id)
+                  .order_by(TranscriptionJob.id.desc()).limit(1).scalar_subquery())
+    latest_progress = (select(TranscriptionJob.progress_s).where(TranscriptionJob.recording_id == Recording.id)
+                       .order_by(TranscriptionJob.id.desc()).limit(1).scalar_subquery())
+    segments = (select(func.count(TranscriptSegment.id)).where(TranscriptSegment.transcript_id == Transcript.id)
+                .scalar_subquery())
+    return latest_job, latest_progress, Transcript.status, segments
+
+
+def transcript_status(job_status: str | None, progress_s: float | None, transcript: str | None,
+                      segments: int | None, duration_s: float) -> str:
+    if job_status in ("running", "cancelling"):
+        share = (progress_s or 0) / duration_s if duration_s else 0
+        return f"transcribing {share:.0%}"
+    if job_status == "queued":
+        return "queued"
+    if transcript == "complete":
+        return "transcribed" if segments else "no speech found"
+    if job_status == "failed":
+        return "failed"
+    if transcript == "partial":
+        return "interrupted"
+    return "not transcribed"
+
+
+def _rows(session: Session, query: Select[Any]) -> list[RecordingRow]:
+    rows = []
+    for recording, job_status, progress, transcript, segments in session.execute(query):
+        rows.append(RecordingRow(
+            id=recording.id, original_name=recording.original_name, coach_id=recording.coach_id,
+            coach_name=recording.coach.name, coachee_pseudonym=recording.coachee_pseudonym,
+            session_date=recording.session_date, duration_s=recording.duration_s, container=recording.container,
+            codec=recording.codec, sample_rate=recording.sample_rate, channels=recording.channels,
+            has_video=recording.has_video, damage_note=recording.damage_note, imported_at=recording.imported_at,
+            transcript_status=transcript_status(job_status, progress, transcript, segments, recording.duration_s),
+            review_status="—",
+        ))
+    return rows
+
+
+def _base_query() -> Select[Any]:
+    return (select(Recording, *_status_columns())
+            .outerjoin(Transcript, Transcript.recording_id == Recording.id))
+
+
+def _ordered_ids_query(search: str, sort: str, descending: bool) -> Select[Any]:
+    if sort not in SORT_COLUMNS:
+        raise ValidationError(f"Cannot sort by {sort!r}; use one of {', '.join(SORT_COLUMNS)}.")
+    query: Select[Any] = select(Recording.id).join(Coach, Coach.id == Recording.coach_id)
+    for term in search.split():
+        query = query.where(or_(Coach.name.ilike(f"%{term}%"), Recording.coachee_pseudonym.ilike(f"%{term}%"),
+                                Recording.original_name.ilike(f"%{term}%")))
+    column = {"session_date": Recording.session_date, "coach": Coach.name, "coachee": Recording.coachee_pseudonym,
+              "duration": Recording.duration_s, "name": Recording.original_name,
+              "imported": Recording.imported_at}[sort]
+    order = column.desc() if descending else column.asc()
+    return query.order_by(order.nulls_last(), Recording.id.desc() if descending else Recording.id.asc())
+
+
+def recording_ids(db: Database, actor: Actor, *, search: str = "", sort: str = "session_date",
+                  descending: bool = True) -> list[int]:
+    """Ids of the recordings matching `search` (coach, coachee or file name), in the order asked for."""
+    require(actor, Permission.VIEW_RECORDINGS)
+    with db.transaction() as session:
+        return list(session.scalars(_ordered_ids_query(search, sort, descending)))
+
+
+def recording_rows(db: Database, actor: Actor, ids: Sequence[int]) -> list[RecordingRow]:
+    """The rows for these ids, in the same order (a block of a lazily filled list)."""
+    require(actor, Permission.VIEW_RECORDINGS)
+    with db.transaction() as session:
+        found = {row.id: row for row in _rows(session, _base_query().where(Recording.id.in_(list(ids))))}
+    return [found[i] for i in ids if i in found]
+
+
+def list_recordings(db: Database, actor: Actor, *, search: str = "") -> list[RecordingRow]:
+    return recording_rows(db, actor, recording_ids(db, actor, search=search))
+
+
+def get_recording(db: Database, actor: Actor, recording_id: int) -> RecordingRow:
+    rows = recording_rows(db, actor, [recording_id])
+    if not rows:
+        raise NotFoundError(f"There is no recording with id {recording_id}.")
+    return rows[0]
+
+
+def _validated(session: Session, data: RecordingInput) -> RecordingInput:
+    coach = session.get(Coach, data.coach_id)
+    if coach is None:
+        raise ValidationError(f"There is no coach with id {data.coach_id}.", field="coach_id")
+    pseudonym = " ".join(data.coachee_pseudonym.split())
+    if len(pseudonym) > PSEUDONYM_MAX:
+        raise ValidationError(f"The coachee pseudonym is longer than {PSEUDONYM_MAX} characters.",
+                              field="coachee_pseudonym")
+    if data.session_date is not None and data.session_date > dt.date.today():
+        raise ValidationError("The session date is in the future.", field="session_date")
+    return RecordingInput(coach.id, pseudonym, data.session_date)
+
+
+def _copy_hashed(source: Path, target_dir: Path) -> tuple[str, Path]:
+    """Copy `source` into `target_dir` under a temp name while hashing it; return (sha256, temp path)."""
+    digest = hashlib.sha256()
+    target_dir.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(dir=target_dir, prefix=".incoming-", suffix=".tmp")
+    temp = Path(temp_name)
+    with open(source, "rb") as reader, os.fdopen(handle, "wb") as writer:
+        while chunk := reader.read(_CHUNK):
+            digest.update(chunk)
+            writer.write(chunk)
+    return digest.hexdigest(), temp
+
+
+def import_recording(db: Database, actor: Actor, paths: AppPaths, source: Path, data: RecordingInput,
+                     on_progress: Callable[[float], None] | None = None,
+                     is_cancelled: Callable[[], bool] | None = None) -> ImportOutcome:
+    """Probe the file (a bad file changes nothing), then copy it into the store named by its SHA-256."""
+    require(actor, Permission.MANAGE_RECORDINGS)
+    check_suffix(source)
+    with db.transaction() as session:
+        clean = _validated(session, data)
+    facts: Probe = probe(source, on_progress, is_cancelled)
+    paths.ensure()
+    sha, temp = _copy_hashed(source, paths.recordings_dir)
+    try:
+        with db.transaction() as session:
+            existing = session.scalar(select(Recording.id).where(Recording.sha256 == sha))
+        if existing is not None:
+            return ImportOutcome(get_recording(db, actor, existing), duplicate=True)
+        stored_name = f"{sha[:2]}/{sha}{source.suffix.lower()}"
+        with atomic_target(stored_file(paths, stored_name)) as target:
+            shutil.move(temp, target)
+        try:
+            with db.transaction() as session:
+                recording = Recording(
+                    sha256=sha, original_name=source.name[:500], stored_name=stored_name,
+                    size_bytes=stored_file(paths, stored_name).stat().st_size, container=facts.container,
+                    codec=facts.codec, duration_s=facts.duration_s, sample_rate=facts.sample_rate,
+                    channels=facts.channels, has_video=facts.has_video, damage_note=facts.damage_note,
+                    coach_id=clean.coach_id, coachee_pseudonym=clean.coachee_pseudonym,
+                    session_date=clean.session_date, imported_by_id=actor.user_id,
+                )
+                session.add(recording)
+                session.flush()
+                audit.record(session, actor, "recording.import", "recording", recording.id,
+                             {"sha256": sha, "name": source.name, "damaged": bool(facts.damage_note)})
+                new_id = recording.id
+        except Exception:
+            stored_file(paths, stored_name).unlink(missing_ok=True)
+            raise
+    finally:
+        temp.unlink(missing_ok=True)
+    return ImportOutcome(get_recording(db, actor, new_id), duplicate=False)
+
+
+def update_recording(db: Database, actor: Actor, recording_id: int, data: RecordingInput) -> RecordingRow:
+    require(actor, Permission.MANAGE_RECORDINGS)
+    with db.transaction() as session:
+        recording = session.get(Recording, recording_id)
+        if recording is None:
+            raise NotFoundError(f"There is no recording with id {recording_id}.")
+        clean = _validated(session, data)
+        changes = {}
+        for field_name in ("coach_id", "coachee_pseudonym", "session_date"):
+            old, new = getattr(recording, field_name), getattr(clean, field_name)
+            if old != new:
+                setattr(recording, field_name, new)
+                changes[field_name] = str(new)
+        if changes:
+            audit.record(session, actor, "recording.update", "recording", recording.id, changes)
+    return get_recording(db, actor, recording_id)
+
+
+def remove_recording(db: Database, actor: Actor, paths: AppPaths, recording_id: int, reason: str = "") -> None:
+    """Delete the recording, its transcript and jobs, and its file in the store."""
+    require(actor, Permission.MANAGE_RECORDINGS)
+    with db.transaction() as session:
+        recording = session.get(Recording, recording_id)
+        if recording is None:
+            raise NotFoundError(f"There is no recording with id {recording_id}.")
+        busy = session.scalar(select(TranscriptionJob.id).where(TranscriptionJob.recording_id == recording_id,
+                                                                TranscriptionJob.status.in_(("running", "cancelling"))))
+        if busy is not None:
+            raise ConflictError("This recording is being transcribed; cancel the job first.")
+        stored_name = recording.stored_name
+        audit.record(session, actor, "recording.remove", "recording", recording.id,
+                     {"sha256": recording.sha256, "name": recording.original_name}, reason)
+        session.delete(recording)
+    stored_file(paths, stored_name).unlink(missing_ok=True)

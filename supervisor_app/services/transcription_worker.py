@@ -1,0 +1,166 @@
+"""The worker process behind one transcription job: `python -m supervisor_app.services.transcription_worker`.
+
+It resumes after the last segment already saved, commits every segment as it is produced, keeps the job's
+progress current (at most twice a second), suggests Coach/Coachee labels at the end, and records the model,
+its hash, the engine version and every setting with the transcript.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import traceback
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import func, select
+
+from supervisor_app.errors import SupervisorError
+from supervisor_app.media.audio import decode_mono
+from supervisor_app.media.speakers import suggest_speakers
+from supervisor_app.media.transcribe import (
+    SegmentResult,
+    TranscriptionSettings,
+    engine_version,
+    load_model,
+    resolve_model,
+    transcribe,
+)
+from supervisor_app.paths import AppPaths, resolve_paths
+from supervisor_app.services.library import stored_file
+from supervisor_app.store.db import Database
+from supervisor_app.store.models import Recording, Transcript, TranscriptionJob, TranscriptSegment, utc_now
+
+PROGRESS_INTERVAL_S = 0.5
+
+
+def _set_job(db: Database, job_id: int, **values: object) -> None:
+    with db.transaction() as session:
+        job = session.get(TranscriptionJob, job_id)
+        if job is not None:
+            for key, value in values.items():
+                setattr(job, key, value)
+
+
+def _prepare(db: Database, job_id: int) -> tuple[TranscriptionSettings, str, float, int]:
+    """Mark the job running; return its settings, the stored file name, the resume point and next index."""
+    with db.transaction() as session:
+        job = session.get(TranscriptionJob, job_id)
+        if job is None or job.status not in ("queued", "running"):
+            raise SupervisorError(f"Job {job_id} is not waiting to run.")
+        recording = session.get(Recording, job.recording_id)
+        assert recording is not None
+        transcript = session.scalar(select(Transcript).where(Transcript.recording_id == recording.id))
+        resume_at, next_index = 0.0, 0
+        if transcript is not None:
+            last_end = session.scalar(select(func.max(TranscriptSegment.end_s))
+                                      .where(TranscriptSegment.transcript_id == transcript.id))
+            next_index = session.scalar(select(func.count(TranscriptSegment.id))
+                                        .where(TranscriptSegment.transcript_id == transcript.id)) or 0
+            resume_at = float(last_end or 0.0)
+        job.status, job.worker_pid, job.started_at = "running", os.getpid(), utc_now()
+        job.attempts += 1
+        job.resumed_from_s = job.progress_s = resume_at
+        return TranscriptionSettings.from_dict(job.settings), recording.stored_name, resume_at, next_index
+
+
+def run_job(db: Database, paths: AppPaths, job_id: int) -> int:
+    settings, stored_name, resume_at, next_index = _prepare(db, job_id)
+    try:
+        model_info = resolve_model(settings, paths.models_dir)
+        model = load_model(model_info, settings)
+        audio_path = stored_file(paths, stored_name)
+        audio = decode_mono(audio_path)
+        with db.transaction() as session:
+            job = session.get(TranscriptionJob, job_id)
+            assert job is not None
+            transcript = session.scalar(select(Transcript).where(Transcript.recording_id == job.recording_id))
+            if transcript is None:
+                transcript = Transcript(recording_id=job.recording_id, status="partial", model_name=model_info.name,
+                                        model_sha256=model_info.sha256, engine_version=engine_version(),
+                                        settings={**settings.as_dict(), "decode_options": settings.decode_options(),
+                                                  "compute_type": settings.compute_type,
+                                                  "cpu_threads": settings.cpu_threads})
+                session.add(transcript)
+                session.flush()
+            transcript_id = transcript.id
+
+        index = next_index
+        last_progress = 0.0
+
+        def on_segment(segment: SegmentResult) -> None:
+            nonlocal index
+            with db.transaction() as session:
+                session.add(TranscriptSegment(
+                    transcript_id=transcript_id, idx=index, start_s=segment.start, end_s=segment.end,
+                    text=segment.text, speaker="", avg_logprob=segment.avg_logprob,
+                    no_speech_prob=segment.no_speech_prob,
+                    words=[[w.start, w.end, w.text, w.probability] for w in segment.words],
+                ))
+                job = session.get(TranscriptionJob, job_id)
+                if job is not None:
+                    job.progress_s = segment.end
+            index += 1
+
+        def on_progress(position: float) -> None:
+            nonlocal last_progress
+            now = time.monotonic()
+            if now - last_progress >= PROGRESS_INTERVAL_S:
+                last_progress = now
+                _set_job(db, job_id, progress_s=position)
+
+        start = int(resume_at * 16_000)
+        info = transcribe(model, audio[start:], settings, offset_s=resume_at, on_segment=on_segment,
+                          on_progress=on_progress)
+        _label_speakers(db, transcript_id, audio)
+        with db.transaction() as session:
+            transcript = session.get(Transcript, transcript_id)
+            assert transcript is not None
+            transcript.status, transcript.completed_at = "complete", utc_now()
+            transcript.language, transcript.language_probability = info.language, info.language_probability
+            count = session.scalar(select(func.count(TranscriptSegment.id))
+                                   .where(TranscriptSegment.transcript_id == transcript_id)) or 0
+            job = session.get(TranscriptionJob, job_id)
+            assert job is not None
+            job.status, job.finished_at, job.progress_s = "done", utc_now(), job.duration_s
+            job.message = f"{count} segments." if count else "No speech found."
+        return 0
+    except SupervisorError as exc:
+        _set_job(db, job_id, status="failed", finished_at=utc_now(), message=str(exc))
+        return 1
+    except Exception as exc:  # noqa: BLE001 - the worker's last resort: the job must say why it failed
+        traceback.print_exc()
+        _set_job(db, job_id, status="failed", finished_at=utc_now(),
+                 message=f"Transcription failed: {type(exc).__name__}: {exc}")
+        return 1
+
+
+def _label_speakers(db: Database, transcript_id: int, audio: npt.NDArray[np.float32]) -> None:
+    """Suggested Coach/Coachee labels for every segment nobody has labelled by hand."""
+    with db.transaction() as session:
+        segments = list(session.scalars(select(TranscriptSegment).where(TranscriptSegment.transcript_id ==
+                                                                       transcript_id).order_by(TranscriptSegment.idx)))
+        if not segments or any(s.edited for s in segments):
+            return
+        labels = suggest_speakers(audio, [(s.start_s, s.end_s) for s in segments])
+        for segment, label in zip(segments, labels, strict=True):
+            segment.speaker = label
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run one transcription job (started by the app).")
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--job", type=int, required=True)
+    args = parser.parse_args(argv)
+    db = Database(args.db)
+    try:
+        return run_job(db, resolve_paths(args.data_dir), args.job)
+    finally:
+        db.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

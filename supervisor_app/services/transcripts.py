@@ -1,0 +1,190 @@
+"""Reading, correcting, exporting and searching transcripts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from supervisor_app.core.roles import Permission
+from supervisor_app.core.transcripts import ExportFormat, Segment, fts_query, render
+from supervisor_app.errors import NotFoundError, ValidationError
+from supervisor_app.files import atomic_write_text
+from supervisor_app.services import audit
+from supervisor_app.services.context import Actor, require
+from supervisor_app.store.db import Database
+from supervisor_app.store.models import Coach, Recording, Transcript, TranscriptEdit, TranscriptSegment, User
+
+SPEAKER_MAX = 64
+SEARCH_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class TranscriptView:
+    id: int
+    recording_id: int
+    status: str
+    model_name: str
+    model_sha256: str
+    engine_version: str
+    settings: dict[str, Any]
+    language: str
+    segments: tuple[Segment, ...]
+
+    def metadata(self) -> dict[str, Any]:
+        return {"recording_id": self.recording_id, "status": self.status, "model": self.model_name,
+                "model_sha256": self.model_sha256, "engine": self.engine_version, "language": self.language,
+                "settings": self.settings}
+
+
+@dataclass(frozen=True)
+class EditEntry:
+    at: dt.datetime
+    user: str
+    segment_index: int
+    field: str
+    old_value: str
+    new_value: str
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    recording_id: int
+    segment_id: int
+    start_s: float
+    end_s: float
+    speaker: str
+    text: str
+    recording_name: str
+    coach_name: str
+
+
+def _segment(row: TranscriptSegment) -> Segment:
+    return Segment(row.id, row.idx, row.start_s, row.end_s, row.text, row.speaker,
+                   tuple((w[0], w[1], w[2], w[3]) for w in row.words), row.edited)
+
+
+def get_transcript(db: Database, actor: Actor, recording_id: int) -> TranscriptView:
+    require(actor, Permission.VIEW_RECORDINGS)
+    with db.transaction() as session:
+        transcript = session.scalar(select(Transcript).where(Transcript.recording_id == recording_id))
+        if transcript is None:
+            raise NotFoundError(f"Recording {recording_id} has no transcript yet; transcribe it first.")
+        segments = session.scalars(select(TranscriptSegment).where(TranscriptSegment.transcript_id == transcript.id)
+                                   .order_by(TranscriptSegment.idx))
+        return TranscriptView(transcript.id, recording_id, transcript.status, transcript.model_name,
+                              transcript.model_sha256, transcript.engine_version, transcript.settings,
+                              transcript.language, tuple(_segment(s) for s in segments))
+
+
+def _segment_for_edit(session: Session, segment_id: int) -> TranscriptSegment:
+    segment = session.get(TranscriptSegment, segment_id)
+    if segment is None:
+        raise NotFoundError(f"There is no transcript segment {segment_id}.")
+    return segment
+
+
+def _log(session: Session, actor: Actor, segment: TranscriptSegment, field: str, old: str, new: str) -> None:
+    session.add(TranscriptEdit(segment_id=segment.id, user_id=actor.user_id, field=field, old_value=old,
+                               new_value=new))
+
+
+def edit_text(db: Database, actor: Actor, segment_id: int, new_text: str) -> Segment:
+    """Correct a segment's words; its start and end times stay as they are."""
+    require(actor, Permission.EDIT_TRANSCRIPTS)
+    clean = " ".join(new_text.split())
+    if not clean:
+        raise ValidationError("A segment cannot be empty; correct its words instead.", field="text")
+    with db.transaction() as session:
+        segment = _segment_for_edit(session, segment_id)
+        if clean != segment.text:
+            _log(session, actor, segment, "text", segment.text, clean)
+            segment.text, segment.edited = clean, True
+            audit.record(session, actor, "transcript.edit_text", "transcript_segment", segment.id)
+        return _segment(segment)
+
+
+def set_speaker(db: Database, actor: Actor, segment_ids: Sequence[int], speaker: str) -> int:
+    """Assign one speaker label to many segments at once; returns how many changed."""
+    require(actor, Permission.EDIT_TRANSCRIPTS)
+    label = " ".join(speaker.split())
+    if not label or len(label) > SPEAKER_MAX:
+        raise ValidationError(f"A speaker label has 1–{SPEAKER_MAX} characters.", field="speaker")
+    changed = 0
+    with db.transaction() as session:
+        for segment_id in segment_ids:
+            segment = _segment_for_edit(session, segment_id)
+            if segment.speaker != label:
+                _log(session, actor, segment, "speaker", segment.speaker, label)
+                segment.speaker, segment.edited = label, True
+                changed += 1
+        if changed:
+            audit.record(session, actor, "transcript.set_speaker", "transcript_segment",
+                         ",".join(map(str, segment_ids[:20])), {"speaker": label, "segments": changed})
+    return changed
+
+
+def rename_speaker(db: Database, actor: Actor, recording_id: int, old: str, new: str) -> int:
+    """Rename a speaker everywhere in one transcript (e.g. Coach → the coach's first name)."""
+    transcript = get_transcript(db, actor, recording_id)
+    return set_speaker(db, actor, [s.id for s in transcript.segments if s.speaker == old], new)
+
+
+def edit_history(db: Database, actor: Actor, recording_id: int) -> list[EditEntry]:
+    require(actor, Permission.VIEW_RECORDINGS)
+    with db.transaction() as session:
+        rows = session.execute(
+            select(TranscriptEdit, TranscriptSegment.idx, User.username)
+            .join(TranscriptSegment, TranscriptSegment.id == TranscriptEdit.segment_id)
+            .join(Transcript, Transcript.id == TranscriptSegment.transcript_id)
+            .outerjoin(User, User.id == TranscriptEdit.user_id)
+            .where(Transcript.recording_id == recording_id).order_by(TranscriptEdit.id)
+        )
+        return [EditEntry(e.at, user or "", idx, e.field, e.old_value, e.new_value) for e, idx, user in rows]
+
+
+def export(db: Database, actor: Actor, recording_id: int, export_format: ExportFormat, target: Path | None = None
+           ) -> str:
+    """The transcript in a file format; written atomically to `target` when given."""
+    transcript = get_transcript(db, actor, recording_id)
+    if transcript.status != "complete":
+        raise ValidationError("The transcript is not complete yet; wait for its job to finish.")
+    content = render(transcript.segments, export_format, transcript.metadata())
+    if target is not None:
+        atomic_write_text(target, content)
+        with db.transaction() as session:
+            audit.record(session, actor, "transcript.export", "recording", recording_id,
+                         {"format": export_format.value, "file": target.name})
+    return content
+
+
+def search(db: Database, actor: Actor, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
+    """Full-text search over every transcript: FTS5 on SQLite, a case-insensitive match elsewhere."""
+    require(actor, Permission.VIEW_RECORDINGS)
+    words = query.split()
+    if not words:
+        return []
+    columns = (TranscriptSegment.id, TranscriptSegment.start_s, TranscriptSegment.end_s, TranscriptSegment.speaker,
+               TranscriptSegment.text, Recording.id, Recording.original_name, Coach.name)
+    base = (select(*columns).join(Transcript, Transcript.id == TranscriptSegment.transcript_id)
+            .join(Recording, Recording.id == Transcript.recording_id).join(Coach, Coach.id == Recording.coach_id))
+    with db.transaction() as session:
+        if db.is_sqlite:
+            match = fts_query(query)
+            if not match:
+                return []
+            matching = text("SELECT rowid FROM segment_fts WHERE segment_fts MATCH :match ORDER BY rank LIMIT :limit")
+            ids = [row[0] for row in session.execute(matching, {"match": match, "limit": limit})]
+            order = {segment_id: position for position, segment_id in enumerate(ids)}
+            rows = sorted(session.execute(base.where(TranscriptSegment.id.in_(ids))), key=lambda row: order[row[0]])
+        else:
+            statement = base
+            for word in words:
+                statement = statement.where(TranscriptSegment.text.ilike(f"%{word}%"))
+            rows = list(session.execute(statement.order_by(Recording.id, TranscriptSegment.idx).limit(limit)))
+        return [SearchHit(r[5], r[0], r[1], r[2], r[3], r[4], r[6], r[7]) for r in rows]
