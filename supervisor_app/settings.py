@@ -17,7 +17,7 @@ SETTINGS_SCHEMA_VERSION = 1
 
 log = logging.getLogger(__name__)
 
-JsonValue = str | int | float | bool | None | list[str]
+JsonValue = str | int | float | bool | None | list[str] | dict[str, object]
 
 
 class SettingKey(StrEnum):
@@ -26,6 +26,7 @@ class SettingKey(StrEnum):
     LAST_AREA = "last_area"
     LAST_IMPORT_FOLDER = "last_import_folder"
     SHOW_INACTIVE_COACHES = "show_inactive_coaches"
+    TRANSCRIPTION = "transcription"
 
 
 DEFAULTS: dict[SettingKey, JsonValue] = {
@@ -34,6 +35,7 @@ DEFAULTS: dict[SettingKey, JsonValue] = {
     SettingKey.LAST_AREA: "coaches",
     SettingKey.LAST_IMPORT_FOLDER: None,
     SettingKey.SHOW_INACTIVE_COACHES: False,
+    SettingKey.TRANSCRIPTION: None,
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -86,3 +87,53 @@ def postgres_sockets() -> Iterator[str]:
 @pytest.fixture
 def postgres_url(postgres_sockets: str) -> str:
     return create_database(postgres_sockets)
+
+
+AUDIO = DATA / "audio"
+
+
+def run_jobs(db: Database, paths: AppPaths, timeout_s: float = 120.0) -> None:
+    """Drive the real runner (worker processes and all) until the queue is empty."""
+    import time
+
+    from supervisor_app.services.transcription import TranscriptionRunner, list_jobs
+
+    runner = TranscriptionRunner(db, paths, str(db.url.render_as_string(hide_password=False)))
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        runner.poll()
+        if runner.current_job is None and not list_jobs(db, login(db, "admin"), active_only=True):
+            return
+        time.sleep(0.1)
+    runner.shutdown()
+    raise AssertionError("transcription jobs did not finish in time")
+
+
+@pytest.fixture(scope="session")
+def transcribed_template(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Path:
+    """A data folder with the demo set and the dialogue fixture imported and transcribed (real model, once)."""
+    from supervisor_app.media.transcribe import TranscriptionSettings
+    from supervisor_app.services import library, transcription
+
+    folder = tmp_path_factory.mktemp("transcribed") / "data"
+    template_paths = AppPaths(folder)
+    template_paths.ensure()
+    shutil.copy(demo_template, template_paths.database_file)
+    opened = system.open_database(template_paths, template_paths.default_database_url())
+    maria = login(opened.database, "maria")
+    outcome = library.import_recording(opened.database, maria, template_paths, AUDIO / "dialogue.flac",
+                                       library.RecordingInput(1, "Leader A"))
+    transcription.enqueue(opened.database, maria, [outcome.recording.id], TranscriptionSettings())
+    run_jobs(opened.database, template_paths)
+    opened.database.dispose()
+    return folder
+
+
+@pytest.fixture
+def transcribed(tmp_path: Path, transcribed_template: Path) -> Iterator[tuple[Database, AppPaths]]:
+    folder = tmp_path / "transcribed"
+    shutil.copytree(transcribed_template, folder)
+    copy_paths = AppPaths(folder)
+    opened = system.open_database(copy_paths, copy_paths.default_database_url())
+    yield opened.database, copy_paths
+    opened.database.dispose()

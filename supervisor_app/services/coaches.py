@@ -213,3 +213,17 @@ def supervision_load_warnings(db: Database, actor: Actor) -> list[str]:
             .group_by(User.id, User.display_name)
         ).all()
         return supervision_warnings(dict(rows))
+
+
+def find_coach(db: Database, actor: Actor, reference: str) -> CoachRow:
+    """The coach named by id, employee id or full name (any case), for the CLI."""
+    require(actor, Permission.VIEW_COACHES)
+    wanted = reference.strip()
+    rows = list_coaches(db, actor, include_inactive=True)
+    matches = [r for r in rows if wanted in (str(r.id), r.employee_id or "") or r.name.lower() == wanted.lower()]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise NotFoundError(f"No coach matches {reference!r}; give an id, an employee id or the full name "
+                            "(supervisor-app coach list shows them).")
+    raise ValidationError(f"{len(matches)} coaches match {reference!r}; give the id instead.")

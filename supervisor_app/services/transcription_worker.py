@@ -125,7 +125,7 @@ def run_job(db: Database, paths: AppPaths, job_id: int) -> int:
             job = session.get(TranscriptionJob, job_id)
             assert job is not None
             job.status, job.finished_at, job.progress_s = "done", utc_now(), job.duration_s
-            job.message = f"{count} segments." if count else "No speech found."
+            job.message = f"{count} segment{'s' if count != 1 else ''}." if count else "No speech found."
         return 0
     except SupervisorError as exc:
         _set_job(db, job_id, status="failed", finished_at=utc_now(), message=str(exc))

@@ -191,3 +191,33 @@ def test_no_display_gives_a_clear_message(cli: Cli, monkeypatch: pytest.MonkeyPa
     assert code == 1
     assert "No display" in err
     assert "supervisor-app --help" in err
+
+
+def test_import_transcribe_export_search(demo_cli: Cli, tmp_path: Path) -> None:
+    sup = {"user": "maria", "password": "demo-supervisor"}
+    code, out, err = demo_cli("import-audio", str(DATA / "audio" / "short.ogg"), str(DATA / "audio" / "notes.mp3"),
+                              "--coach", "Lena Novak", "--coachee", "Leader Z", "--date", "2026-11-01", **sup)
+    assert code == 1  # one of the two files was refused
+    assert "Imported short.ogg as recording 1" in out
+    assert "notes.mp3: not a readable audio or video file" in err
+    code, _, err = demo_cli("import-audio", str(DATA / "audio" / "short.ogg"), "--coach", "Nobody", **sup)
+    assert code == 1
+    assert "No coach matches 'Nobody'" in err
+    code, _, err = demo_cli("transcribe", "1", "--compute-type", "int8", "--beam-size", "2", **sup)
+    assert code == 0, err
+    assert "job 1 short.ogg: done. 1 segment." in err
+    rows = json.loads(demo_cli("recording", "list", "--json", **sup)[1])
+    assert [(r["coach_name"], r["transcript_status"]) for r in rows] == [("Lena Novak", "transcribed")]
+    target = tmp_path / "t.vtt"
+    assert demo_cli("transcript", "export", "1", "--format", "vtt", "--out", str(target), **sup)[0] == 0
+    assert target.read_text("utf-8").startswith("WEBVTT\n\n00:00:00.")
+    code, out, _ = demo_cli("transcript", "search", "time today", "--json", **sup)
+    assert [hit["recording_id"] for hit in json.loads(out)] == [1]
+    code, _, err = demo_cli("transcribe", "1", **sup)
+    assert code == 1
+    assert "already has a transcript" in err
+    code, _, err = demo_cli("recording", "remove", "1", **sup)
+    assert code == 1
+    assert "--yes" in err
+    assert demo_cli("recording", "remove", "1", "--yes", **sup)[0] == 0
+    assert json.loads(demo_cli("recording", "list", "--json", **sup)[1]) == []
