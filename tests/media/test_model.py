@@ -53,7 +53,7 @@ def test_missing_package_is_explained(monkeypatch: pytest.MonkeyPatch, tmp_path:
 def test_local_model_folder_checks(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="not a folder"):
         local_model(tmp_path / "nope")
-    with pytest.raises(ModelError, match="model.bin and config.json"):
+    with pytest.raises(ModelError, match=r"model\.bin and config\.json"):
         local_model(tmp_path)
 
 

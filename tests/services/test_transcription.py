@@ -66,7 +66,8 @@ def test_editing_keeps_timing_and_history(transcribed: tuple[Database, AppPaths]
     db, _paths = transcribed
     maria = login(db, "maria")
     segment = transcripts.get_transcript(db, maria, 1).segments[5]
-    fixed = transcripts.edit_text(db, maria, segment.id, "I asked Sam to run it once, but I stepped in after ten minutes.")
+    corrected = "I asked Sam to run it once, but I stepped in after ten minutes."
+    fixed = transcripts.edit_text(db, maria, segment.id, corrected)
     assert (fixed.start_s, fixed.end_s, fixed.edited) == (segment.start_s, segment.end_s, True)
     with pytest.raises(ValidationError):
         transcripts.edit_text(db, maria, segment.id, "   ")
