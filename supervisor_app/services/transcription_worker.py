@@ -61,6 +61,7 @@ def _prepare(db: Database, job_id: int) -> tuple[TranscriptionSettings, str, flo
                                         .where(TranscriptSegment.transcript_id == transcript.id)) or 0
             resume_at = float(last_end or 0.0)
         job.status, job.worker_pid, job.started_at = "running", os.getpid(), utc_now()
+        job.message = "Loading the model and decoding the audio…"
         job.attempts += 1
         job.resumed_from_s = job.progress_s = resume_at
         return TranscriptionSettings.from_dict(job.settings), recording.stored_name, resume_at, next_index
@@ -86,6 +87,7 @@ def run_job(db: Database, paths: AppPaths, job_id: int) -> int:
                 session.add(transcript)
                 session.flush()
             transcript_id = transcript.id
+            job.message = f"Transcribing from {resume_at:.0f} s…" if resume_at else "Transcribing…"
 
         index = next_index
         last_progress = 0.0

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication, QDialog
 from supervisor_app import APP_NAME, __version__
 from supervisor_app.errors import SupervisorError
 from supervisor_app.paths import AppPaths, bundled_path
-from supervisor_app.services import accounts, system
+from supervisor_app.services import accounts, system, transcription
 from supervisor_app.services.context import Actor
 from supervisor_app.settings import SettingKey, Settings
 from supervisor_app.store.db import Database
@@ -67,6 +67,7 @@ def run_gui(paths: AppPaths, url: str) -> int:
         except SupervisorError as exc:
             show_error(None, f"{APP_NAME} cannot open its database", str(exc))
             return 1
+        recovered = transcription.recover_interrupted(opened.database)
         settings = Settings(paths.settings_file)
         actor = sign_in(opened.database, settings)
         if actor is None:
@@ -74,6 +75,8 @@ def run_gui(paths: AppPaths, url: str) -> int:
         settings.set(SettingKey.LAST_USERNAME, actor.username)
         window = MainWindow(AppContext(opened.database, paths, settings, actor))
         window.show()
+        if recovered:
+            window.show_status(f"{len(recovered)} interrupted transcription job(s) will resume where they stopped.")
         if opened.migration.changed and opened.migration.backup is not None:
             window.show_status(f"Database upgraded to {opened.migration.to_revision}; "
                                f"backup: {opened.migration.backup.name}")

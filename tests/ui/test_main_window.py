@@ -45,6 +45,8 @@ def test_navigation_by_click_and_shortcut(qtbot: QtBot, window: MainWindow) -> N
     assert window.stack.currentWidget() is window.pages["rubrics"]
     qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
     assert window.current_area() == "library"
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_area() == "reviews"
     page = window.stack.currentWidget()
     assert isinstance(page, PlaceholderPage)
     assert "not available in this version" in " ".join(label.text() for label in page.findChildren(QLabel))
@@ -80,7 +82,7 @@ def test_switch_user_rebuilds_for_the_new_role(qtbot: QtBot, window: MainWindow)
     qtbot.keyClicks(dialog.password_edit, "demo-rater")
     with qtbot.waitSignal(window.user_switched, timeout=5000):
         qtbot.keyClick(dialog.password_edit, Qt.Key.Key_Return)
-    assert nav_titles(window) == ["Library", "Reviews", "Calibration", "Audits", "Rubrics"]
+    assert nav_titles(window) == ["Reviews", "Calibration", "Audits", "Rubrics"]
     assert "Aisha Okafor · Rater" in window.user_label.text()
     assert not window.import_rubric_action.isEnabled()
 

@@ -24,6 +24,8 @@ from supervisor_app.services.context import Actor
 from supervisor_app.settings import SettingKey
 from supervisor_app.ui.admin.admin_page import AdminPage
 from supervisor_app.ui.coaches.coaches_page import CoachesPage
+from supervisor_app.ui.library.library_page import LibraryPage
+from supervisor_app.ui.library.transcription_controller import TranscriptionController
 from supervisor_app.ui.rubrics.rubrics_page import RubricsPage
 from supervisor_app.ui.shell.about_dialog import AboutDialog
 from supervisor_app.ui.shell.app_context import AppContext
@@ -41,7 +43,7 @@ class Area:
 
 
 AREAS = (
-    Area("library", "Library", "Recorded coaching sessions and their offline transcripts."),
+    Area("library", "Library", "", Permission.VIEW_RECORDINGS),
     Area("reviews", "Reviews", "Score a recording against the rubric, pinning every score to timestamped evidence."),
     Area("calibration", "Calibration", "Blind rating rounds, reveal, agreement statistics and drift."),
     Area("audits", "Audits", "The quarterly audit sample (at least 20 % of active coaches) and its Excel export."),
@@ -52,6 +54,10 @@ AREAS = (
 
 SHORTCUT_HELP = [
     ("Ctrl+1 … Ctrl+7", "Go to Library, Reviews, Calibration, Audits, Coaches, Rubrics, Admin"),
+    ("Ctrl+O", "Import recordings (Library)"),
+    ("Ctrl+T", "Transcribe the selected recordings (Library)"),
+    ("Delete", "Remove the selected recording (Library)"),
+    ("Ctrl+Shift+F", "Search all transcripts (Library)"),
     ("Ctrl+N", "New coach (Coaches)"),
     ("Enter", "Edit the selected coach (Coaches)"),
     ("Ctrl+F", "Search the list (Coaches)"),
@@ -92,6 +98,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.database_label)
         self.statusBar().addPermanentWidget(self.user_label)
 
+        self.transcriptions = TranscriptionController(context, self)
         self.nav.currentRowChanged.connect(self.on_nav_current_row_changed)
         self._build_menus()
         self._build_pages()
@@ -136,6 +143,8 @@ class MainWindow(QMainWindow):
             return RubricsPage(self.context)
         if area.key == "admin":
             return AdminPage(self.context)
+        if area.key == "library":
+            return LibraryPage(self.context, self.transcriptions)
         return PlaceholderPage(area.title, area.purpose)
 
     def _build_pages(self) -> None:
@@ -228,6 +237,7 @@ class MainWindow(QMainWindow):
         self.user_switched.emit(actor)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.transcriptions.shutdown()
         self.context.settings.set(SettingKey.WINDOW_GEOMETRY,
                                   bytes(self.saveGeometry().toBase64().data()).decode("ascii"))
         super().closeEvent(event)

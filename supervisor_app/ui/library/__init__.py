@@ -1,0 +1,1 @@
+"""Library screens: recordings, imports, transcription jobs, transcripts."""

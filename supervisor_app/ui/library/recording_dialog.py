@@ -1,0 +1,46 @@
+"""Edit a recording's coach, coachee pseudonym and session date."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+
+from supervisor_app.errors import SupervisorError
+from supervisor_app.services import library
+from supervisor_app.services.library import RecordingRow
+from supervisor_app.ui.library.recording_fields import RecordingFields
+from supervisor_app.ui.shell.app_context import AppContext
+
+
+class RecordingDialog(QDialog):
+    recording_saved = Signal(object)
+
+    def __init__(self, context: AppContext, row: RecordingRow, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._context = context
+        self._row = row
+        self.setWindowTitle(f"Edit {row.original_name}")
+        self.setMinimumWidth(480)
+        self.fields = RecordingFields(context, row.as_input())
+        self.error_label = QLabel()
+        self.error_label.setObjectName("errorLabel")
+        self.error_label.setWordWrap(True)
+        self.error_label.hide()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.on_buttons_accepted)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.fields)
+        layout.addWidget(self.error_label)
+        layout.addWidget(buttons)
+
+    def on_buttons_accepted(self) -> None:
+        try:
+            saved = library.update_recording(self._context.database, self._context.actor, self._row.id,
+                                             self.fields.value())
+        except SupervisorError as exc:
+            self.error_label.setText(str(exc))
+            self.error_label.show()
+            return
+        self.recording_saved.emit(saved)
+        self.accept()

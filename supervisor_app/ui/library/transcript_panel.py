@@ -1,0 +1,182 @@
+"""A recording's transcript: time, speaker and text per segment; text and speakers are corrected in place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from supervisor_app.core.roles import Permission
+from supervisor_app.core.transcripts import Segment, clock
+from supervisor_app.errors import NotFoundError, SupervisorError
+from supervisor_app.services import transcripts
+from supervisor_app.ui.shell.app_context import AppContext
+from supervisor_app.ui.widgets.messages import show_error
+
+TIME, SPEAKER, TEXT = range(3)
+
+
+class TranscriptModel(QAbstractTableModel):
+    edit_failed = Signal(str)
+
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self._context = context
+        self.segments: list[Segment] = []
+        self.highlighted: int | None = None
+        self.editable = context.actor.can(Permission.EDIT_TRANSCRIPTS)
+
+    def set_segments(self, segments: list[Segment]) -> None:
+        self.beginResetModel()
+        self.segments = segments
+        self.highlighted = None
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.segments)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else 3
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return ("Time", "Speaker", "Text")[section]
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        base = super().flags(index)
+        if self.editable and index.column() in (SPEAKER, TEXT):
+            return base | Qt.ItemFlag.ItemIsEditable
+        return base
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        segment = self.segments[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            return (clock(segment.start_s), segment.speaker, segment.text)[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            edited = " · corrected by hand" if segment.edited else ""
+            return f"{segment.start_s:.2f}–{segment.end_s:.2f} s{edited}"
+        if role == Qt.ItemDataRole.BackgroundRole and index.row() == self.highlighted:
+            return QBrush(QColor("#fff4d6"))
+        if role == Qt.ItemDataRole.ForegroundRole and index.column() == SPEAKER:
+            return QBrush(QColor("#0b57d0" if segment.speaker == "Coach" else "#6b4fa0"))
+        return None
+
+    def setData(self, index: QModelIndex | QPersistentModelIndex, value: Any,
+                role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.EditRole or not index.isValid():
+            return False
+        segment = self.segments[index.row()]
+        db, actor = self._context.database, self._context.actor
+        try:
+            if index.column() == TEXT:
+                self.segments[index.row()] = transcripts.edit_text(db, actor, segment.id, str(value))
+            elif index.column() == SPEAKER:
+                transcripts.set_speaker(db, actor, [segment.id], str(value))
+                self.segments[index.row()] = Segment(segment.id, segment.index, segment.start_s, segment.end_s,
+                                                     segment.text, " ".join(str(value).split()), segment.words, True)
+            else:
+                return False
+        except SupervisorError as exc:
+            self.edit_failed.emit(str(exc))
+            return False
+        self.dataChanged.emit(index, index)
+        return True
+
+
+class TranscriptPanel(QWidget):
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._context = context
+        self.recording_id: int | None = None
+        self.heading = QLabel("Select a recording to see its transcript.")
+        self.heading.setObjectName("pageSubtitle")
+        self.heading.setWordWrap(True)
+        self.speaker_button = QPushButton("Set speaker…")
+        self.speaker_button.setToolTip("Give the selected segments one speaker label")
+        self.speaker_button.setVisible(context.actor.can(Permission.EDIT_TRANSCRIPTS))
+        self.speaker_button.setEnabled(False)
+        header = QHBoxLayout()
+        header.addWidget(self.heading, 1)
+        header.addWidget(self.speaker_button)
+        self.model = TranscriptModel(context)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                                   | QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.table.setWordWrap(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(TIME, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(SPEAKER, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(TEXT, QHeaderView.ResizeMode.Stretch)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 6, 0, 0)
+        layout.addLayout(header)
+        layout.addWidget(self.table, 1)
+        self.speaker_button.clicked.connect(self.on_speaker_button_clicked)
+        self.model.edit_failed.connect(lambda message: show_error(self, "Not changed", message))
+        self.table.selectionModel().selectionChanged.connect(
+            lambda *_: self.speaker_button.setEnabled(bool(self.selected_segment_ids())))
+
+    def show_recording(self, recording_id: int | None, title: str = "") -> None:
+        self.recording_id = recording_id
+        if recording_id is None:
+            self.model.set_segments([])
+            self.heading.setText("Select a recording to see its transcript.")
+            return
+        try:
+            view = transcripts.get_transcript(self._context.database, self._context.actor, recording_id)
+        except NotFoundError:
+            self.model.set_segments([])
+            self.heading.setText(f"{title}: no transcript yet. Transcribe it with Ctrl+T.")
+            return
+        self.model.set_segments(list(view.segments))
+        state = "" if view.status == "complete" else " (in progress)"
+        count = len(view.segments)
+        self.heading.setText(f"{title}: {count} segment{'s' if count != 1 else ''}{state} · {view.model_name}, "
+                             f"{view.engine_version}, language {view.language or '?'} · double-click to correct")
+        if view.status == "complete" and not view.segments:
+            self.heading.setText(f"{title}: no speech found in this recording.")
+        self.table.resizeRowsToContents()
+
+    def highlight_segment(self, segment_id: int) -> None:
+        for row, segment in enumerate(self.model.segments):
+            if segment.id == segment_id:
+                self.model.highlighted = row
+                self.table.selectRow(row)
+                self.table.scrollTo(self.model.index(row, TEXT), QAbstractItemView.ScrollHint.PositionAtCenter)
+                return
+
+    def selected_segment_ids(self) -> list[int]:
+        return [self.model.segments[i.row()].id for i in self.table.selectionModel().selectedRows()]
+
+    def assign_speaker(self, segment_ids: list[int], label: str) -> None:
+        try:
+            transcripts.set_speaker(self._context.database, self._context.actor, segment_ids, label)
+        except SupervisorError as exc:
+            show_error(self, "Not changed", str(exc))
+            return
+        self.show_recording(self.recording_id, self.heading.text().split(":")[0])
+
+    def on_speaker_button_clicked(self) -> None:
+        ids = self.selected_segment_ids()
+        labels = sorted({s.speaker for s in self.model.segments if s.speaker} | {"Coach", "Coachee"})
+        label, accepted = QInputDialog.getItem(self, "Set speaker", f"Speaker for {len(ids)} segment(s):", labels,
+                                               0, True)
+        if accepted and label.strip():
+            self.assign_speaker(ids, label)

@@ -1,0 +1,44 @@
+"""Drives the transcription runner from the GUI: a light timer polls it and the job table.
+
+The worker process does the heavy work and the database writes; this side only reads a few rows three times
+a second, so the event loop stays free.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from supervisor_app.core.roles import Permission
+from supervisor_app.services import transcription
+from supervisor_app.services.transcription import JobRow, TranscriptionRunner
+from supervisor_app.ui.shell.app_context import AppContext
+
+POLL_INTERVAL_MS = 300
+
+
+class TranscriptionController(QObject):
+    jobs_changed = Signal(object)
+
+    def __init__(self, context: AppContext, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._context = context
+        db_url = context.database.url.render_as_string(hide_password=False)
+        self.runner = TranscriptionRunner(context.database, context.paths, db_url)
+        self.jobs: list[JobRow] = []
+        self.timer = QTimer(self)
+        self.timer.setInterval(POLL_INTERVAL_MS)
+        self.timer.timeout.connect(self.on_timer_timeout)
+        self.timer.start()
+
+    def on_timer_timeout(self) -> None:
+        self.runner.poll()
+        if not self._context.actor.can(Permission.VIEW_RECORDINGS):
+            return
+        jobs = transcription.list_jobs(self._context.database, self._context.actor)
+        if jobs != self.jobs:
+            self.jobs = jobs
+            self.jobs_changed.emit(jobs)
+
+    def shutdown(self) -> None:
+        self.timer.stop()
+        self.runner.shutdown()

@@ -1,0 +1,112 @@
+"""Transcription settings: model, language, compute type, threads, beam size, VAD filter, word timestamps."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from supervisor_app.errors import SupervisorError
+from supervisor_app.media.transcribe import BUNDLED, COMPUTE_TYPES, TranscriptionSettings
+from supervisor_app.settings import SettingKey, Settings
+
+
+def load_settings(settings: Settings) -> TranscriptionSettings:
+    stored = settings.get(SettingKey.TRANSCRIPTION)
+    try:
+        return TranscriptionSettings.from_dict(stored) if isinstance(stored, dict) else TranscriptionSettings()
+    except SupervisorError:
+        return TranscriptionSettings()
+
+
+class TranscriptionSettingsDialog(QDialog):
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._settings = settings
+        current = load_settings(settings)
+        self.setWindowTitle("Transcription settings")
+        self.setMinimumWidth(520)
+        self.model_edit = QLineEdit("" if current.model == BUNDLED else current.model)
+        self.model_edit.setPlaceholderText("bundled Whisper base (recommended)")
+        browse = QPushButton("Folder…")
+        browse.clicked.connect(self.on_browse_clicked)
+        model_row = QHBoxLayout()
+        model_row.addWidget(self.model_edit, 1)
+        model_row.addWidget(browse)
+        self.language_edit = QLineEdit(current.language or "")
+        self.language_edit.setPlaceholderText("detect automatically (or e.g. en, de, fr)")
+        self.compute_combo = QComboBox()
+        self.compute_combo.addItems(list(COMPUTE_TYPES))
+        self.compute_combo.setCurrentText(current.compute_type)
+        self.threads_spin = QSpinBox()
+        self.threads_spin.setRange(0, 64)
+        self.threads_spin.setSpecialValueText("all cores")
+        self.threads_spin.setValue(current.threads)
+        self.beam_spin = QSpinBox()
+        self.beam_spin.setRange(1, 10)
+        self.beam_spin.setValue(current.beam_size)
+        self.vad_check = QCheckBox("Skip silence and music (VAD filter; prevents invented text)")
+        self.vad_check.setChecked(current.vad_filter)
+        self.words_check = QCheckBox("Word timestamps (needed to quote evidence precisely)")
+        self.words_check.setChecked(current.word_timestamps)
+        form = QFormLayout()
+        form.addRow("&Model", model_row)
+        form.addRow("&Language", self.language_edit)
+        form.addRow("&Compute type", self.compute_combo)
+        form.addRow("&Threads", self.threads_spin)
+        form.addRow("&Beam size", self.beam_spin)
+        form.addRow("", self.vad_check)
+        form.addRow("", self.words_check)
+        note = QLabel("A model name such as 'small' would need a download, which this app never does: use the "
+                      "bundled model or a local CTranslate2 model folder.")
+        note.setObjectName("hintLabel")
+        note.setWordWrap(True)
+        self.error_label = QLabel()
+        self.error_label.setObjectName("errorLabel")
+        self.error_label.hide()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.on_buttons_accepted)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(self.error_label)
+        layout.addWidget(buttons)
+
+    def on_browse_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "CTranslate2 Whisper model folder")
+        if folder:
+            self.model_edit.setText(folder)
+
+    def chosen(self) -> TranscriptionSettings:
+        return dataclasses.replace(
+            TranscriptionSettings(), model=self.model_edit.text().strip() or BUNDLED,
+            language=self.language_edit.text().strip().lower() or None,
+            compute_type=self.compute_combo.currentText(), threads=self.threads_spin.value(),
+            beam_size=self.beam_spin.value(), vad_filter=self.vad_check.isChecked(),
+            word_timestamps=self.words_check.isChecked(),
+        ).validated()
+
+    def on_buttons_accepted(self) -> None:
+        try:
+            chosen = self.chosen()
+        except SupervisorError as exc:
+            self.error_label.setText(str(exc))
+            self.error_label.show()
+            return
+        self._settings.set(SettingKey.TRANSCRIPTION, chosen.as_dict())
+        self.accept()

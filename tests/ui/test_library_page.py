@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit
+from pytestqt.qtbot import QtBot
+from sqlalchemy import insert
+
+from supervisor_app.paths import AppPaths
+from supervisor_app.services import transcripts
+from supervisor_app.store.db import Database
+from supervisor_app.store.models import Recording
+from supervisor_app.ui.library import library_page as page_module
+from supervisor_app.ui.library.import_dialog import ImportDialog
+from supervisor_app.ui.library.library_page import LibraryPage
+from supervisor_app.ui.library.transcription_controller import TranscriptionController
+from supervisor_app.ui.shell.app_context import AppContext
+from tests.conftest import AUDIO
+from tests.ui.conftest import make_context, screenshot
+
+
+def open_page(qtbot: QtBot, context: AppContext) -> Iterator[LibraryPage]:
+    controller = TranscriptionController(context)
+    page = LibraryPage(context, controller)
+    qtbot.addWidget(page)
+    page.resize(1280, 820)
+    page.show()
+    qtbot.waitExposed(page)
+    page.activateWindow()
+    yield page
+    controller.shutdown()
+
+
+@pytest.fixture
+def page(qtbot: QtBot, demo_db: Database, paths: AppPaths) -> Iterator[LibraryPage]:
+    yield from open_page(qtbot, make_context(demo_db, paths, "maria"))
+
+
+@pytest.fixture
+def transcribed_page(qtbot: QtBot, transcribed: tuple[Database, AppPaths]) -> Iterator[LibraryPage]:
+    db, paths = transcribed
+    yield from open_page(qtbot, make_context(db, paths, "maria"))
+
+
+def focus_page(qtbot: QtBot, page: LibraryPage) -> None:
+    """As a user clicking back into the window after a dialog: it becomes active, the list has the focus."""
+    page.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is page, timeout=2_000)
+    page.table.setFocus()
+
+
+def cell(page: LibraryPage, row: int, column: int) -> str:
+    return str(page.model.index(row, column).data())
+
+
+def import_through_dialog(qtbot: QtBot, page: LibraryPage, monkeypatch: pytest.MonkeyPatch, files: list[Path]
+                          ) -> ImportDialog:
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *_a, **_k: ([str(f) for f in files], ""))
+    qtbot.keyClick(page, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    dialog = page.active_dialog
+    assert isinstance(dialog, ImportDialog)
+    combo = dialog.fields.coach_combo
+    combo.setCurrentIndex(combo.findText("Grace Kim", Qt.MatchFlag.MatchStartsWith))
+    qtbot.keyClicks(dialog.fields.coachee_edit, "Leader Q")
+    with qtbot.waitSignal(dialog.all_done, timeout=30_000):
+        dialog.start_import()
+    return dialog
+
+
+def test_import_transcribe_and_read(qtbot: QtBot, page: LibraryPage, monkeypatch: pytest.MonkeyPatch) -> None:
+    dialog = import_through_dialog(qtbot, page, monkeypatch, [AUDIO / "short.wav", AUDIO / "notes.mp3"])
+    lines = [dialog.file_list.item(i).text() for i in range(dialog.file_list.count())]
+    assert lines[0].startswith("✓  Imported short.wav")
+    assert lines[1].startswith("✗  notes.mp3: not a readable audio or video file")
+    assert dialog.failures == 1
+    screenshot(dialog, "library-import")
+    dialog.accept()
+    assert page.model.rowCount() == 1
+    assert (cell(page, 0, 0), cell(page, 0, 1), cell(page, 0, 3), cell(page, 0, 4)) == (
+        "Grace Kim", "Leader Q", "0:00:06", "not transcribed")
+
+    page.select_recording(page.model.row_id(0))
+    focus_page(qtbot, page)
+    qtbot.keyClick(page.table, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    assert page.tabs.currentWidget() is page.jobs_panel
+    qtbot.waitUntil(lambda: cell(page, 0, 4) == "transcribed", timeout=60_000)
+    page.on_table_selection_changed()
+    segments = page.transcript_panel.model.segments
+    assert segments
+    assert segments[0].text.startswith("Thanks for making time today")
+    assert "1 segment" in page.transcript_panel.heading.text()
+
+
+def test_progress_and_cancel_from_the_jobs_panel(qtbot: QtBot, page: LibraryPage,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import_through_dialog(qtbot, page, monkeypatch, [AUDIO / "dialogue.flac"]).accept()
+    page.select_recording(page.model.row_id(0))
+    page.transcribe_selected()
+    qtbot.waitUntil(lambda: any(j.status == "running" for j in page._controller.jobs), timeout=30_000)
+    [job] = [j for j in page._controller.jobs if j.status == "running"]
+    assert page.tabs.tabText(1) == "Transcription jobs (1)"
+    bar = page.jobs_panel.progress_bars[job.id]
+    assert bar.format().endswith("/ 0:00:33")
+    screenshot(page, "library-transcribing")
+    qtbot.mouseClick(page.jobs_panel.cancel_buttons[job.id], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: cell(page, 0, 4) == "not transcribed", timeout=5_000)
+    assert [j.status for j in page._controller.jobs] == ["cancelled"]
+
+
+def test_transcript_editing_and_search(qtbot: QtBot, transcribed_page: LibraryPage) -> None:
+    page = transcribed_page
+    page.select_recording(page.model.row_id(0))
+    panel = page.transcript_panel
+    assert [s.speaker for s in panel.model.segments][:2] == ["Coach", "Coachee"]
+    index = panel.model.index(5, 2)
+    panel.table.setCurrentIndex(index)
+    panel.table.edit(index)
+    [editor] = panel.table.viewport().findChildren(QLineEdit)
+    assert editor.text().startswith("I asked some to run it once")
+    editor.selectAll()
+    qtbot.keyClicks(editor, "I asked Sam to run it once.")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)  # the delegate commits through a queued call
+    qtbot.waitUntil(lambda: panel.model.segments[5].text == "I asked Sam to run it once.", timeout=2_000)
+    assert panel.model.segments[5].edited
+    panel.assign_speaker([panel.model.segments[0].id], "Maria")
+    assert panel.model.segments[0].speaker == "Maria"
+    db, actor = page._context.database, page._context.actor
+    assert [h.field for h in transcripts.edit_history(db, actor, 1)] == ["text", "speaker"]
+
+    qtbot.keyClicks(page.search_edit, "weekly planning")
+    qtbot.keyClick(page.search_edit, Qt.Key.Key_Return)
+    assert page.hits.isVisible()
+    assert page.hits.count() == 1
+    assert "0:00:17" in page.hits.item(0).text()
+    page.select_recording(page.model.row_id(0))
+    panel.table.clearSelection()
+    page.on_hits_item_activated(page.hits.item(0))
+    assert panel.model.highlighted == 3
+    assert panel.table.selectionModel().selectedRows()[0].row() == 3
+    screenshot(page, "library-transcript")
+
+
+def test_ten_thousand_recordings_stay_lazy(qtbot: QtBot, page: LibraryPage) -> None:
+    db = page._context.database
+    rows = [{"sha256": f"{n:064x}", "original_name": f"session-{n:05d}.m4a", "stored_name": f"x/{n}.m4a",
+             "size_bytes": 1, "container": "mp4", "codec": "aac", "duration_s": 1800.0 + n, "sample_rate": 16000,
+             "channels": 1, "has_video": False, "damage_note": "", "coach_id": 1 + n % 11,
+             "coachee_pseudonym": f"Leader {n % 97}", "session_date": dt.date(2025, 1, 1) + dt.timedelta(days=n % 600),
+             "imported_at": dt.datetime.now(dt.UTC)} for n in range(10_000)]
+    with db.transaction() as session:
+        session.execute(insert(Recording), rows)
+    page.reload()
+    assert page.model.rowCount() == 10_000
+    assert len(page.model.cached_ids()) <= 400  # only the rows on screen were fetched
+    page.table.scrollToBottom()
+    QApplication.processEvents()
+    assert page.model.index(9_999, 6).data().startswith("session-")
+    assert len(page.model.cached_ids()) <= 800
+    page.table.horizontalHeader().setSortIndicator(3, Qt.SortOrder.DescendingOrder)
+    assert cell(page, 0, 3) == "3:16:39"  # the longest: 1800 + 9999 s
+    qtbot.keyClicks(page.filter_edit, "session-0004")
+    assert page.model.rowCount() == 10
+
+
+def test_remove_asks_first(qtbot: QtBot, page: LibraryPage, monkeypatch: pytest.MonkeyPatch) -> None:
+    import_through_dialog(qtbot, page, monkeypatch, [AUDIO / "short.mp3"]).accept()
+    page.select_recording(page.model.row_id(0))
+    focus_page(qtbot, page)
+    monkeypatch.setattr(page_module, "confirm", lambda *_args: False)
+    qtbot.keyClick(page.table, Qt.Key.Key_Delete)
+    assert page.model.rowCount() == 1
+    monkeypatch.setattr(page_module, "confirm", lambda *_args: True)
+    qtbot.keyClick(page.table, Qt.Key.Key_Delete)
+    assert page.model.rowCount() == 0
+    assert not any(p.is_file() for p in page._context.paths.recordings_dir.rglob("*"))
