@@ -137,3 +137,25 @@ def transcribed(tmp_path: Path, transcribed_template: Path) -> Iterator[tuple[Da
     opened = system.open_database(copy_paths, copy_paths.default_database_url())
     yield opened.database, copy_paths
     opened.database.dispose()
+
+
+def long_dialogue(target: Path, repeats: int) -> float:
+    """The committed dialogue fixture, repeated, written as a 16 kHz WAV; returns its length in seconds."""
+    import av
+    import numpy as np
+
+    from supervisor_app.media.audio import decode_mono
+
+    audio = decode_mono(AUDIO / "dialogue.flac")
+    pcm = (np.clip(np.concatenate([audio] * repeats), -1, 1) * 32767).astype(np.int16)
+    with av.open(str(target), "w") as container:
+        stream = container.add_stream("pcm_s16le", rate=16_000)
+        stream.layout = "mono"
+        for start in range(0, len(pcm), 16_000):
+            frame = av.AudioFrame.from_ndarray(pcm[start:start + 16_000].reshape(1, -1), format="s16", layout="mono")
+            frame.sample_rate = 16_000
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return len(pcm) / 16_000

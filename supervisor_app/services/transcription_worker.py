@@ -34,6 +34,7 @@ from supervisor_app.store.db import Database
 from supervisor_app.store.models import Recording, Transcript, TranscriptionJob, TranscriptSegment, utc_now
 
 PROGRESS_INTERVAL_S = 0.5
+WORKER_NICENESS = 10
 
 
 def _set_job(db: Database, job_id: int, **values: object) -> None:
@@ -157,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--job", type=int, required=True)
     args = parser.parse_args(argv)
+    if hasattr(os, "nice"):
+        os.nice(WORKER_NICENESS)  # background work yields the CPU to the window the user is working in
     db = Database(args.db)
     try:
         return run_job(db, resolve_paths(args.data_dir), args.job)

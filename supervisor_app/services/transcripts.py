@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from supervisor_app.core.roles import Permission
@@ -80,6 +80,14 @@ def get_transcript(db: Database, actor: Actor, recording_id: int) -> TranscriptV
         return TranscriptView(transcript.id, recording_id, transcript.status, transcript.model_name,
                               transcript.model_sha256, transcript.engine_version, transcript.settings,
                               transcript.language, tuple(_segment(s) for s in segments))
+
+
+def segment_count(db: Database, actor: Actor, recording_id: int) -> int:
+    """How many segments the recording's transcript has so far (cheap; for live views while transcribing)."""
+    require(actor, Permission.VIEW_RECORDINGS)
+    with db.transaction() as session:
+        return session.scalar(select(func.count(TranscriptSegment.id)).join(Transcript)
+                              .where(Transcript.recording_id == recording_id)) or 0
 
 
 def _segment_for_edit(session: Session, segment_id: int) -> TranscriptSegment:
@@ -164,7 +172,7 @@ def export(db: Database, actor: Actor, recording_id: int, export_format: ExportF
 
 
 def search(db: Database, actor: Actor, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
-    """Full-text search over every transcript: FTS5 on SQLite, a case-insensitive match elsewhere."""
+    """Full-text search over every transcript, newest segments first: FTS5 on SQLite, ILIKE elsewhere."""
     require(actor, Permission.VIEW_RECORDINGS)
     words = query.split()
     if not words:
@@ -178,7 +186,8 @@ def search(db: Database, actor: Actor, query: str, limit: int = SEARCH_LIMIT) ->
             match = fts_query(query)
             if not match:
                 return []
-            matching = text("SELECT rowid FROM segment_fts WHERE segment_fts MATCH :match ORDER BY rank LIMIT :limit")
+            matching = text("SELECT rowid FROM segment_fts WHERE segment_fts MATCH :match "
+                            "ORDER BY rowid DESC LIMIT :limit")
             ids = [row[0] for row in session.execute(matching, {"match": match, "limit": limit})]
             order = {segment_id: position for position, segment_id in enumerate(ids)}
             rows = sorted(session.execute(base.where(TranscriptSegment.id.in_(ids))), key=lambda row: order[row[0]])
@@ -186,5 +195,5 @@ def search(db: Database, actor: Actor, query: str, limit: int = SEARCH_LIMIT) ->
             statement = base
             for word in words:
                 statement = statement.where(TranscriptSegment.text.ilike(f"%{word}%"))
-            rows = list(session.execute(statement.order_by(Recording.id, TranscriptSegment.idx).limit(limit)))
+            rows = list(session.execute(statement.order_by(TranscriptSegment.id.desc()).limit(limit)))
         return [SearchHit(r[5], r[0], r[1], r[2], r[3], r[4], r[6], r[7]) for r in rows]

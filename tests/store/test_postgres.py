@@ -8,9 +8,10 @@ from sqlalchemy import text
 from supervisor_app.core.coaches import CoachLevel
 from supervisor_app.errors import DatabaseTooNewError
 from supervisor_app.paths import AppPaths
-from supervisor_app.services import audit, coaches, demo, system
+from supervisor_app.services import audit, coaches, demo, system, transcripts
 from supervisor_app.store import migrate
 from supervisor_app.store.db import Database
+from supervisor_app.store.models import Recording, Transcript, TranscriptSegment
 from tests.conftest import login
 
 
@@ -49,3 +50,26 @@ def test_newer_schema_is_refused_on_postgres(paths: AppPaths, postgres_url: str)
     database.dispose()
     with pytest.raises(DatabaseTooNewError):
         system.open_database(paths, postgres_url)
+
+
+def test_transcript_search_falls_back_to_ilike_on_postgres(paths: AppPaths, postgres_url: str) -> None:
+    db = system.open_database(paths, postgres_url).database
+    try:
+        demo.load_demo(db, None)
+        with db.transaction() as session:
+            recording = Recording(sha256="a" * 64, original_name="s.wav", stored_name="aa/s.wav", size_bytes=1,
+                                  container="wav", codec="pcm", duration_s=60.0, sample_rate=16000, channels=1,
+                                  coach_id=1)
+            session.add(recording)
+            session.flush()
+            transcript = Transcript(recording_id=recording.id, status="complete", model_name="m", model_sha256="",
+                                    engine_version="", settings={})
+            session.add(transcript)
+            session.flush()
+            for index, sentence in enumerate(["We agreed the Weekly planning handover.", "Nothing to see here."]):
+                session.add(TranscriptSegment(transcript_id=transcript.id, idx=index, start_s=index * 10.0,
+                                              end_s=index * 10.0 + 5, text=sentence, words=[]))
+        hits = transcripts.search(db, login(db, "maria"), "weekly HANDOVER")
+        assert [(h.text, h.start_s) for h in hits] == [("We agreed the Weekly planning handover.", 0.0)]
+    finally:
+        db.dispose()

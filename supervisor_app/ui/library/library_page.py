@@ -318,9 +318,16 @@ class LibraryPage(QWidget):
         if moved:
             self.model.refresh_rows([rid for rid in moved if rid in cached])
             selected = self.selected_id()
-            if selected in moved:
+            if selected in moved and self._transcript_grew(selected, progress[selected][0]):
                 row = self.model.recording(self.model.row_of(selected) or 0)
                 self.transcript_panel.show_recording(selected, row.original_name)
+
+    def _transcript_grew(self, recording_id: int, status: str) -> bool:
+        """Re-read the transcript only when its job ended or new segments arrived (not on every progress tick)."""
+        if status != "running":
+            return True
+        count = transcripts.segment_count(self._context.database, self._context.actor, recording_id)
+        return count != self.transcript_panel.model.rowCount()
 
     # ------------------------------------------------------------------ search
 

@@ -44,6 +44,17 @@ class TranscriptModel(QAbstractTableModel):
         self.highlighted = None
         self.endResetModel()
 
+    def extend(self, segments: list[Segment]) -> bool:
+        """Append segments that arrived while transcribing, when the ones shown are unchanged. False if not."""
+        shown = len(self.segments)
+        if len(segments) < shown or segments[:shown] != self.segments:
+            return False
+        if len(segments) > shown:
+            self.beginInsertRows(QModelIndex(), shown, len(segments) - 1)
+            self.segments = segments
+            self.endInsertRows()
+        return True
+
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.segments)
 
@@ -134,7 +145,7 @@ class TranscriptPanel(QWidget):
             lambda *_: self.speaker_button.setEnabled(bool(self.selected_segment_ids())))
 
     def show_recording(self, recording_id: int | None, title: str = "") -> None:
-        self.recording_id = recording_id
+        previous, self.recording_id = self.recording_id, recording_id
         if recording_id is None:
             self.model.set_segments([])
             self.heading.setText("Select a recording to see its transcript.")
@@ -145,14 +156,19 @@ class TranscriptPanel(QWidget):
             self.model.set_segments([])
             self.heading.setText(f"{title}: no transcript yet. Transcribe it with Ctrl+T.")
             return
-        self.model.set_segments(list(view.segments))
+        shown = self.model.rowCount()
+        if recording_id == previous and self.model.extend(list(view.segments)):
+            for row in range(shown, self.model.rowCount()):
+                self.table.resizeRowToContents(row)
+        else:
+            self.model.set_segments(list(view.segments))
+            self.table.resizeRowsToContents()
         state = "" if view.status == "complete" else " (in progress)"
         count = len(view.segments)
         self.heading.setText(f"{title}: {count} segment{'s' if count != 1 else ''}{state} · {view.model_name}, "
                              f"{view.engine_version}, language {view.language or '?'} · double-click to correct")
         if view.status == "complete" and not view.segments:
             self.heading.setText(f"{title}: no speech found in this recording.")
-        self.table.resizeRowsToContents()
 
     def highlight_segment(self, segment_id: int) -> None:
         for row, segment in enumerate(self.model.segments):
