@@ -8,7 +8,7 @@ SYSTEM_STAMP := $(VENV)/.system-deps
 APP_STAMP := $(VENV)/.installed-app
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck contracts pytest clean
+.PHONY: run test lint typecheck contracts pytest benchmarks clean
 
 run: $(APP_STAMP)
 	$(BIN)/supervisor-app
@@ -26,6 +26,10 @@ contracts: $(DEV_STAMP)
 
 pytest: $(DEV_STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest
+
+# Not part of `make test`: measures the figures in docs/performance.md (about 10 minutes on 2 cores).
+benchmarks: $(DEV_STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest tests/benchmarks -s -o addopts="" -p no:cacheprovider
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

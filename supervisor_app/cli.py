@@ -585,6 +585,13 @@ def cmd_transcript_search(ctx: Context) -> int:
     return 0
 
 
+def cmd_transcript_history(ctx: Context) -> int:
+    entries = transcripts.edit_history(ctx.database(), ctx.actor(), ctx.args.recording)
+    _print_table(["when", "who", "segment", "field", "was", "now"],
+                 [(e.at, e.user, e.segment_index, e.field, e.old_value, e.new_value) for e in entries])
+    return 0
+
+
 def cmd_transcript_speaker(ctx: Context) -> int:
     changed = transcripts.rename_speaker(ctx.database(), ctx.actor(), ctx.args.recording, ctx.args.old,
                                          ctx.args.new)
@@ -744,6 +751,8 @@ def build_parser() -> argparse.ArgumentParser:
     search = _add(transcript, "search", cmd_transcript_search, "search every transcript")
     search.add_argument("query")
     search.add_argument("--json", action="store_true")
+    history = _add(transcript, "history", cmd_transcript_history, "every correction made to a transcript")
+    history.add_argument("recording", type=int)
     speaker = _add(transcript, "speaker", cmd_transcript_speaker, "rename a speaker throughout a transcript")
     speaker.add_argument("recording", type=int)
     speaker.add_argument("old")

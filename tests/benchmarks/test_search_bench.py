@@ -216,8 +216,9 @@ def test_search_over_ten_thousand_transcripts(big_library: tuple[Database, AppPa
         f"Search over {RECORDINGS:,} transcripts / {RECORDINGS * SEGMENTS_PER_RECORDING:,} segments "
         f"({len(QUERIES)} queries x 3, up to 200 hits each)",
         [
-            ("median query (ms)", f"{ours_ms:.1f}", f"{naive_ms:.1f}", f"{naive_ms / ours_ms:.0f}x"),
-            ("slowest query (ms)", f"{max(ours) * 1000:.1f}", f"{max(naive) * 1000:.1f}", ""),
+            ("median query (ms)", f"{ours_ms:.1f}", f"{naive_ms:.1f}", f"{naive_ms / ours_ms:.1f}x"),
+            ("slowest query (ms)", f"{max(ours) * 1000:.1f}", f"{max(naive) * 1000:.1f}",
+             f"{max(naive) / max(ours):.1f}x"),
             ("median hits", median(hits), "", ""),
         ],
         ["figure", "FTS5 (app)", "LIKE scan (naive)", "speed-up"],

@@ -5,7 +5,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit
 from pytestqt.qtbot import QtBot
 from sqlalchemy import insert
@@ -15,9 +16,12 @@ from supervisor_app.services import transcripts
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import Recording
 from supervisor_app.ui.library import library_page as page_module
+from supervisor_app.ui.library.edit_history_dialog import EditHistoryDialog
 from supervisor_app.ui.library.import_dialog import ImportDialog
 from supervisor_app.ui.library.library_page import LibraryPage
+from supervisor_app.ui.library.recording_dialog import RecordingDialog
 from supervisor_app.ui.library.transcription_controller import TranscriptionController
+from supervisor_app.ui.library.transcription_settings_dialog import TranscriptionSettingsDialog, load_settings
 from supervisor_app.ui.shell.app_context import AppContext
 from tests.conftest import AUDIO
 from tests.ui.conftest import make_context, screenshot
@@ -177,3 +181,60 @@ def test_remove_asks_first(qtbot: QtBot, page: LibraryPage, monkeypatch: pytest.
     qtbot.keyClick(page.table, Qt.Key.Key_Delete)
     assert page.model.rowCount() == 0
     assert not any(p.is_file() for p in page._context.paths.recordings_dir.rglob("*"))
+
+
+def test_dropping_files_opens_the_import(qtbot: QtBot, page: LibraryPage) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(AUDIO / "short.m4a"))])
+    event = QDropEvent(QPointF(200, 200), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    page.dropEvent(event)
+    dialog = page.active_dialog
+    assert isinstance(dialog, ImportDialog)
+    assert dialog.file_list.item(0).text() == "short.m4a"
+    with qtbot.waitSignal(dialog.all_done, timeout=30_000):
+        dialog.start_import()
+    assert page.model.rowCount() == 1
+
+
+def test_edit_a_recording(qtbot: QtBot, transcribed_page: LibraryPage) -> None:
+    page = transcribed_page
+    page.select_recording(page.model.row_id(0))
+    page.edit_selected()
+    dialog = page.active_dialog
+    assert isinstance(dialog, RecordingDialog)
+    dialog.fields.coachee_edit.setText("Leader Renamed")
+    dialog.fields.date_check.setChecked(True)
+    dialog.fields.date_edit.setDate(QDate(2026, 10, 12))
+    with qtbot.waitSignal(dialog.recording_saved, timeout=5_000):
+        dialog.on_buttons_accepted()
+    assert (cell(page, 0, 1), cell(page, 0, 2)) == ("Leader Renamed", "2026-10-12")
+
+
+def test_edit_history_dialog(qtbot: QtBot, transcribed_page: LibraryPage) -> None:
+    page = transcribed_page
+    page.select_recording(page.model.row_id(0))
+    panel = page.transcript_panel
+    panel.assign_speaker([panel.model.segments[1].id], "Leader A")
+    qtbot.mouseClick(panel.history_button, Qt.MouseButton.LeftButton)
+    dialog = panel.active_dialog
+    assert isinstance(dialog, EditHistoryDialog)
+    assert dialog.table.rowCount() == 1
+    assert [dialog.table.item(0, c).text() for c in (1, 2, 3, 4, 5)] == ["maria", "2", "speaker", "Coachee",
+                                                                          "Leader A"]
+    dialog.close()
+
+
+def test_transcription_settings_are_remembered(qtbot: QtBot, page: LibraryPage) -> None:
+    qtbot.mouseClick(page.settings_button, Qt.MouseButton.LeftButton)
+    dialog = page.active_dialog
+    assert isinstance(dialog, TranscriptionSettingsDialog)
+    dialog.language_edit.setText("english")
+    dialog.on_buttons_accepted()
+    assert "not a language code" in dialog.error_label.text()
+    dialog.language_edit.setText("EN")
+    dialog.beam_spin.setValue(3)
+    dialog.on_buttons_accepted()
+    stored = load_settings(page._context.settings)
+    assert (stored.language, stored.beam_size, stored.model, stored.vad_filter) == ("en", 3, "bundled", True)
+    screenshot(dialog, "transcription-settings")

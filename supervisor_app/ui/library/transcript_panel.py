@@ -22,6 +22,7 @@ from supervisor_app.core.roles import Permission
 from supervisor_app.core.transcripts import Segment, clock
 from supervisor_app.errors import NotFoundError, SupervisorError
 from supervisor_app.services import transcripts
+from supervisor_app.ui.library.edit_history_dialog import EditHistoryDialog
 from supervisor_app.ui.shell.app_context import AppContext
 from supervisor_app.ui.widgets.messages import show_error
 
@@ -121,8 +122,12 @@ class TranscriptPanel(QWidget):
         self.speaker_button.setToolTip("Give the selected segments one speaker label")
         self.speaker_button.setVisible(context.actor.can(Permission.EDIT_TRANSCRIPTS))
         self.speaker_button.setEnabled(False)
+        self.history_button = QPushButton("History…")
+        self.history_button.setToolTip("Every correction made to this transcript: who, when, what was there before")
+        self.history_button.setEnabled(False)
         header = QHBoxLayout()
         header.addWidget(self.heading, 1)
+        header.addWidget(self.history_button)
         header.addWidget(self.speaker_button)
         self.model = TranscriptModel(context)
         self.table = QTableView()
@@ -140,12 +145,15 @@ class TranscriptPanel(QWidget):
         layout.addLayout(header)
         layout.addWidget(self.table, 1)
         self.speaker_button.clicked.connect(self.on_speaker_button_clicked)
+        self.history_button.clicked.connect(self.open_history)
+        self.active_dialog: QWidget | None = None
         self.model.edit_failed.connect(lambda message: show_error(self, "Not changed", message))
         self.table.selectionModel().selectionChanged.connect(
             lambda *_: self.speaker_button.setEnabled(bool(self.selected_segment_ids())))
 
     def show_recording(self, recording_id: int | None, title: str = "") -> None:
         previous, self.recording_id = self.recording_id, recording_id
+        self.history_button.setEnabled(recording_id is not None)
         if recording_id is None:
             self.model.set_segments([])
             self.heading.setText("Select a recording to see its transcript.")
@@ -177,6 +185,15 @@ class TranscriptPanel(QWidget):
                 self.table.selectRow(row)
                 self.table.scrollTo(self.model.index(row, TEXT), QAbstractItemView.ScrollHint.PositionAtCenter)
                 return
+
+    def open_history(self) -> None:
+        if self.recording_id is None:
+            return
+        entries = transcripts.edit_history(self._context.database, self._context.actor, self.recording_id)
+        dialog = EditHistoryDialog(entries, self)
+        dialog.finished.connect(dialog.deleteLater)
+        self.active_dialog = dialog
+        dialog.open()
 
     def selected_segment_ids(self) -> list[int]:
         return [self.model.segments[i.row()].id for i in self.table.selectionModel().selectedRows()]
