@@ -18,6 +18,7 @@ from supervisor_app.services.audit import AuditEntry
 from supervisor_app.ui.admin.user_dialog import UserDialog
 from supervisor_app.ui.shell.app_context import AppContext
 from supervisor_app.ui.widgets.filtered_table import FilteredTable
+from supervisor_app.ui.widgets.labels import page_layout
 from supervisor_app.ui.widgets.row_table_model import Column, RowTableModel
 
 
@@ -70,8 +71,7 @@ class AdminPage(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(users_tab, "Users")
         self.tabs.addTab(audit_tab, "Audit trail")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 16)
+        layout = page_layout(self)
         layout.addWidget(title)
         layout.addWidget(self.tabs, 1)
 

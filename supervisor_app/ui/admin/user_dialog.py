@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QVBoxLayout,
     QWidget,
@@ -20,6 +19,7 @@ from supervisor_app.errors import SupervisorError, ValidationError
 from supervisor_app.services import accounts
 from supervisor_app.services.accounts import UserRow
 from supervisor_app.ui.shell.app_context import AppContext
+from supervisor_app.ui.widgets.labels import ErrorLabel
 
 
 class UserDialog(QDialog):
@@ -56,10 +56,7 @@ class UserDialog(QDialog):
         form.addRow("&Password", self.password_edit)
         form.addRow("Repeat password", self.repeat_edit)
         form.addRow("", self.active_check)
-        self.error_label = QLabel()
-        self.error_label.setObjectName("errorLabel")
-        self.error_label.setWordWrap(True)
-        self.error_label.hide()
+        self.error_label = ErrorLabel()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.on_buttons_accepted)
         buttons.rejected.connect(self.reject)
@@ -84,8 +81,7 @@ class UserDialog(QDialog):
                 if password:
                     accounts.set_password(db, actor, self._existing.id, password)
         except SupervisorError as exc:
-            self.error_label.setText(str(exc))
-            self.error_label.show()
+            self.error_label.show_message(str(exc))
             return
         self.user_saved.emit(row)
         self.accept()

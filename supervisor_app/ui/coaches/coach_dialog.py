@@ -24,6 +24,7 @@ from supervisor_app.errors import SupervisorError
 from supervisor_app.services import coaches
 from supervisor_app.services.coaches import CoachInput, CoachRow, CoachSaved
 from supervisor_app.ui.shell.app_context import AppContext
+from supervisor_app.ui.widgets.labels import ErrorLabel
 
 
 class CoachDialog(QDialog):
@@ -71,10 +72,7 @@ class CoachDialog(QDialog):
         form.addRow("Certification", certified_row)
         form.addRow("", self.active_check)
 
-        self.error_label = QLabel()
-        self.error_label.setObjectName("errorLabel")
-        self.error_label.setWordWrap(True)
-        self.error_label.hide()
+        self.error_label = ErrorLabel()
         self.warning_label = QLabel()
         self.warning_label.setObjectName("warningLabel")
         self.warning_label.setWordWrap(True)
@@ -140,8 +138,7 @@ class CoachDialog(QDialog):
             else:
                 saved = coaches.update_coach(self._context.database, self._context.actor, self._existing.id, data)
         except SupervisorError as exc:
-            self.error_label.setText(str(exc))
-            self.error_label.show()
+            self.error_label.show_message(str(exc))
             field = getattr(exc, "field", None)
             target = {"name": self.name_edit, "employee_id": self.employee_id_edit,
                       "business_unit": self.unit_edit, "supervisor_id": self.supervisor_combo,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from supervisor_app.core.coaches import RecertificationStatus
 from supervisor_app.core.roles import Permission
@@ -15,6 +15,7 @@ from supervisor_app.settings import SettingKey
 from supervisor_app.ui.coaches.coach_dialog import CoachDialog
 from supervisor_app.ui.shell.app_context import AppContext
 from supervisor_app.ui.widgets.filtered_table import FilteredTable
+from supervisor_app.ui.widgets.labels import page_layout
 from supervisor_app.ui.widgets.messages import confirm, show_error
 from supervisor_app.ui.widgets.row_table_model import Column, RowTableModel
 
@@ -82,9 +83,7 @@ class CoachesPage(QWidget):
         self.count_label = QLabel()
         self.count_label.setObjectName("pageFooter")
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 16)
-        layout.setSpacing(10)
+        layout = page_layout(self)
         layout.addWidget(title)
         layout.addWidget(subtitle)
         layout.addLayout(toolbar)

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableView,
     QTabWidget,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -39,6 +38,7 @@ from supervisor_app.ui.library.transcript_panel import TranscriptPanel
 from supervisor_app.ui.library.transcription_controller import TranscriptionController
 from supervisor_app.ui.library.transcription_settings_dialog import TranscriptionSettingsDialog, load_settings
 from supervisor_app.ui.shell.app_context import AppContext
+from supervisor_app.ui.widgets.labels import page_layout
 from supervisor_app.ui.widgets.messages import confirm, show_error
 
 FILE_FILTER = "Recordings (" + " ".join(f"*{s}" for s in SUPPORTED_SUFFIXES) + ");;All files (*)"
@@ -122,9 +122,7 @@ class LibraryPage(QWidget):
         self.count_label = QLabel()
         self.count_label.setObjectName("pageFooter")
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 16)
-        layout.setSpacing(10)
+        layout = page_layout(self)
         layout.addWidget(title)
         layout.addWidget(subtitle)
         layout.addLayout(toolbar)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout, QWidget
 
 from supervisor_app.errors import SupervisorError
 from supervisor_app.services import library
 from supervisor_app.services.library import RecordingRow
 from supervisor_app.ui.library.recording_fields import RecordingFields
 from supervisor_app.ui.shell.app_context import AppContext
+from supervisor_app.ui.widgets.labels import ErrorLabel
 
 
 class RecordingDialog(QDialog):
@@ -22,10 +23,7 @@ class RecordingDialog(QDialog):
         self.setWindowTitle(f"Edit {row.original_name}")
         self.setMinimumWidth(480)
         self.fields = RecordingFields(context, row.as_input())
-        self.error_label = QLabel()
-        self.error_label.setObjectName("errorLabel")
-        self.error_label.setWordWrap(True)
-        self.error_label.hide()
+        self.error_label = ErrorLabel()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.on_buttons_accepted)
         buttons.rejected.connect(self.reject)
@@ -39,8 +37,7 @@ class RecordingDialog(QDialog):
             saved = library.update_recording(self._context.database, self._context.actor, self._row.id,
                                              self.fields.value())
         except SupervisorError as exc:
-            self.error_label.setText(str(exc))
-            self.error_label.show()
+            self.error_label.show_message(str(exc))
             return
         self.recording_saved.emit(saved)
         self.accept()

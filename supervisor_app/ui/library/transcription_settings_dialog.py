@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from supervisor_app.errors import SupervisorError
 from supervisor_app.media.transcribe import BUNDLED, COMPUTE_TYPES, TranscriptionSettings
 from supervisor_app.settings import SettingKey, Settings
+from supervisor_app.ui.widgets.labels import ErrorLabel
 
 
 def load_settings(settings: Settings) -> TranscriptionSettings:
@@ -75,9 +76,7 @@ class TranscriptionSettingsDialog(QDialog):
                       "bundled model or a local CTranslate2 model folder.")
         note.setObjectName("hintLabel")
         note.setWordWrap(True)
-        self.error_label = QLabel()
-        self.error_label.setObjectName("errorLabel")
-        self.error_label.hide()
+        self.error_label = ErrorLabel()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.on_buttons_accepted)
         buttons.rejected.connect(self.reject)
@@ -105,8 +104,7 @@ class TranscriptionSettingsDialog(QDialog):
         try:
             chosen = self.chosen()
         except SupervisorError as exc:
-            self.error_label.setText(str(exc))
-            self.error_label.show()
+            self.error_label.show_message(str(exc))
             return
         self._settings.set(SettingKey.TRANSCRIPTION, chosen.as_dict())
         self.accept()

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTextBrowser,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -26,6 +25,7 @@ from supervisor_app.settings import SettingKey
 from supervisor_app.ui.rubrics.issues_dialog import IssuesDialog
 from supervisor_app.ui.rubrics.rubric_html import rubric_to_html
 from supervisor_app.ui.shell.app_context import AppContext
+from supervisor_app.ui.widgets.labels import page_layout
 from supervisor_app.ui.widgets.messages import show_error, show_info
 
 
@@ -67,9 +67,7 @@ class RubricsPage(QWidget):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([300, 900])
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 16)
-        layout.setSpacing(10)
+        layout = page_layout(self)
         layout.addLayout(header)
         layout.addWidget(subtitle)
         layout.addWidget(splitter, 1)

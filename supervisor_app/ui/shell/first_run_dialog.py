@@ -19,6 +19,7 @@ from supervisor_app.errors import SupervisorError, ValidationError
 from supervisor_app.services import accounts, demo
 from supervisor_app.services.context import Actor
 from supervisor_app.store.db import Database
+from supervisor_app.ui.widgets.labels import ErrorLabel
 
 DEMO_HINT = ("Demo users: admin / demo-admin, maria / demo-supervisor (supervisor), aisha / demo-rater (rater), "
              "helen / demo-hr-viewer (HR viewer).")
@@ -74,10 +75,7 @@ class FirstRunDialog(QDialog):
         create_row.addWidget(self.create_button)
         admin_layout.addLayout(create_row)
 
-        self.error_label = QLabel()
-        self.error_label.setObjectName("errorLabel")
-        self.error_label.setWordWrap(True)
-        self.error_label.hide()
+        self.error_label = ErrorLabel()
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(admin_box)
@@ -88,8 +86,7 @@ class FirstRunDialog(QDialog):
         self.demo_button.clicked.connect(self.on_demo_button_clicked)
 
     def _fail(self, exc: SupervisorError) -> None:
-        self.error_label.setText(str(exc))
-        self.error_label.show()
+        self.error_label.show_message(str(exc))
 
     def on_create_button_clicked(self) -> None:
         try:

@@ -9,6 +9,7 @@ from supervisor_app.errors import SupervisorError
 from supervisor_app.services import accounts
 from supervisor_app.services.context import Actor
 from supervisor_app.store.db import Database
+from supervisor_app.ui.widgets.labels import ErrorLabel
 
 
 class LoginDialog(QDialog):
@@ -31,10 +32,7 @@ class LoginDialog(QDialog):
         self.hint_label.setObjectName("hintLabel")
         self.hint_label.setWordWrap(True)
         self.hint_label.setVisible(bool(hint))
-        self.error_label = QLabel()
-        self.error_label.setObjectName("errorLabel")
-        self.error_label.setWordWrap(True)
-        self.error_label.hide()
+        self.error_label = ErrorLabel()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in")
         self.buttons.accepted.connect(self.on_buttons_accepted)
@@ -51,8 +49,7 @@ class LoginDialog(QDialog):
         try:
             self.actor = accounts.authenticate(self._database, self.username_edit.text(), self.password_edit.text())
         except SupervisorError as exc:
-            self.error_label.setText(str(exc))
-            self.error_label.show()
+            self.error_label.show_message(str(exc))
             self.password_edit.selectAll()
             self.password_edit.setFocus()
             return

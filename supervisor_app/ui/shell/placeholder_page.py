@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
+
+from supervisor_app.ui.widgets.labels import page_layout
 
 
 class PlaceholderPage(QWidget):
@@ -15,8 +17,7 @@ class PlaceholderPage(QWidget):
         body.setObjectName("placeholderText")
         body.setWordWrap(True)
         body.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 16)
+        layout = page_layout(self)
         layout.addWidget(heading)
         layout.addWidget(body)
         layout.addStretch(1)
