@@ -36,6 +36,8 @@ class Permission(StrEnum):
     MANAGE_RECORDINGS = "manage_recordings"
     TRANSCRIBE = "transcribe"
     EDIT_TRANSCRIPTS = "edit_transcripts"
+    REVIEW = "review"
+    READ_ALL_REVIEWS = "read_all_reviews"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -44,9 +46,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.VIEW_COACHES, Permission.MANAGE_COACHES,
         Permission.VIEW_RUBRICS, Permission.IMPORT_RUBRICS,
         Permission.VIEW_RECORDINGS, Permission.MANAGE_RECORDINGS, Permission.TRANSCRIBE,
-        Permission.EDIT_TRANSCRIPTS,
+        Permission.EDIT_TRANSCRIPTS, Permission.REVIEW, Permission.READ_ALL_REVIEWS,
     }),
-    Role.RATER: frozenset({Permission.VIEW_RUBRICS}),
+    Role.RATER: frozenset({Permission.VIEW_RUBRICS, Permission.REVIEW}),
     Role.HR_VIEWER: frozenset({Permission.VIEW_COACHES, Permission.VIEW_RUBRICS}),
 }
 

@@ -24,7 +24,7 @@ from supervisor_app.paths import AppPaths
 from supervisor_app.services import audit
 from supervisor_app.services.context import Actor, require
 from supervisor_app.store.db import Database
-from supervisor_app.store.models import Coach, Recording, Transcript, TranscriptionJob, TranscriptSegment
+from supervisor_app.store.models import Coach, Recording, Review, Transcript, TranscriptionJob, TranscriptSegment
 
 PSEUDONYM_MAX = 100
 _CHUNK = 1024 * 1024
@@ -87,7 +87,11 @@ def _status_columns() -> tuple[Any, ...]:
                        .order_by(TranscriptionJob.id.desc()).limit(1).scalar_subquery())
     segments = (select(func.count(TranscriptSegment.id)).where(TranscriptSegment.transcript_id == Transcript.id)
                 .scalar_subquery())
-    return latest_job, latest_progress, Transcript.status, segments
+    submitted = (select(func.count(Review.id)).where(Review.recording_id == Recording.id,
+                                                     Review.status == "submitted").scalar_subquery())
+    drafts = (select(func.count(Review.id)).where(Review.recording_id == Recording.id, Review.status == "draft")
+              .scalar_subquery())
+    return latest_job, latest_progress, Transcript.status, segments, submitted, drafts
 
 
 def transcript_status(job_status: str | None, progress_s: float | None, transcript: str | None,
@@ -106,9 +110,18 @@ def transcript_status(job_status: str | None, progress_s: float | None, transcri
     return "not transcribed"
 
 
+def review_status(submitted: int, drafts: int) -> str:
+    parts = []
+    if submitted:
+        parts.append(f"{submitted} submitted")
+    if drafts:
+        parts.append(f"{drafts} draft{'s' if drafts != 1 else ''}")
+    return ", ".join(parts) or "—"
+
+
 def _rows(session: Session, query: Select[Any]) -> list[RecordingRow]:
     rows = []
-    for recording, job_status, progress, transcript, segments in session.execute(query):
+    for recording, job_status, progress, transcript, segments, submitted, drafts in session.execute(query):
         rows.append(RecordingRow(
             id=recording.id, original_name=recording.original_name, coach_id=recording.coach_id,
             coach_name=recording.coach.name, coachee_pseudonym=recording.coachee_pseudonym,
@@ -116,7 +129,7 @@ def _rows(session: Session, query: Select[Any]) -> list[RecordingRow]:
             codec=recording.codec, sample_rate=recording.sample_rate, channels=recording.channels,
             has_video=recording.has_video, damage_note=recording.damage_note, imported_at=recording.imported_at,
             transcript_status=transcript_status(job_status, progress, transcript, segments, recording.duration_s),
-            review_status="—",
+            review_status=review_status(submitted or 0, drafts or 0),
         ))
     return rows
 
@@ -264,6 +277,10 @@ def remove_recording(db: Database, actor: Actor, paths: AppPaths, recording_id: 
                                                                 TranscriptionJob.status.in_(("running", "cancelling"))))
         if busy is not None:
             raise ConflictError("This recording is being transcribed; cancel the job first.")
+        reviews = session.scalar(select(func.count(Review.id)).where(Review.recording_id == recording_id)) or 0
+        if reviews:
+            raise ConflictError(f"This recording has {reviews} review(s) scored against it; it is kept while they "
+                                "exist.")
         stored_name = recording.stored_name
         audit.record(session, actor, "recording.remove", "recording", recording.id,
                      {"sha256": recording.sha256, "name": recording.original_name}, reason)

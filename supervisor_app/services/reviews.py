@@ -1,0 +1,283 @@
+"""Reviews: a rater scores a recording against a rubric version, pinning scores to evidence.
+
+Drafts are saved whole (the workspace autosaves them); submission checks the rubric's rules; a submitted review
+never changes: an amendment is a new version with a reason, and the old one is kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from supervisor_app.core.reviews import (
+    FEEDBACK_DUE_AFTER,
+    CompetencyScore,
+    Evidence,
+    ReviewContent,
+    check_evidence,
+    check_score,
+    feedback_text,
+    submission_problems,
+)
+from supervisor_app.core.roles import Permission
+from supervisor_app.core.rubric import Rubric
+from supervisor_app.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from supervisor_app.files import atomic_write_text
+from supervisor_app.services import audit, rubrics
+from supervisor_app.services.context import Actor, require
+from supervisor_app.store.db import Database
+from supervisor_app.store.models import (
+    Coach,
+    EvidenceItem,
+    Recording,
+    Review,
+    ReviewScore,
+    RubricVersion,
+    User,
+    utc_now,
+)
+
+DRAFT, SUBMITTED, SUPERSEDED = "draft", "submitted", "superseded"
+REASON_MIN = 10
+
+
+@dataclass(frozen=True)
+class ReviewSummary:
+    id: int
+    recording_id: int
+    recording_name: str
+    coach_name: str
+    rater: str
+    rubric_label: str
+    status: str
+    version: int
+    updated_at: dt.datetime
+    submitted_at: dt.datetime | None
+    feedback_due_at: dt.datetime | None
+    feedback_sent_at: dt.datetime | None
+
+    def feedback_overdue(self, now: dt.datetime) -> bool:
+        return (self.status == SUBMITTED and self.feedback_sent_at is None and self.feedback_due_at is not None
+                and now > self.feedback_due_at)
+
+
+@dataclass(frozen=True)
+class ReviewDetail:
+    summary: ReviewSummary
+    rubric: Rubric
+    rubric_version_id: int
+    content: ReviewContent
+    feedback: str
+    duration_s: float
+    amendment_reason: str
+    supersedes_id: int | None
+
+    @property
+    def id(self) -> int:
+        return self.summary.id
+
+    @property
+    def editable(self) -> bool:
+        return self.summary.status == DRAFT
+
+
+def _summary(session: Session, review: Review) -> ReviewSummary:
+    recording = session.get(Recording, review.recording_id)
+    rubric_row = session.get(RubricVersion, review.rubric_version_id)
+    rater = session.get(User, review.rater_id)
+    assert recording is not None
+    assert rubric_row is not None
+    assert rater is not None
+    coach = session.get(Coach, recording.coach_id)
+    return ReviewSummary(review.id, recording.id, recording.original_name, coach.name if coach else "",
+                         rater.display_name, f"{rubric_row.title} v{rubric_row.version}", review.status,
+                         review.version, review.updated_at, review.submitted_at, review.feedback_due_at,
+                         review.feedback_sent_at)
+
+
+def _detail(session: Session, review: Review) -> ReviewDetail:
+    rubric_row = session.get(RubricVersion, review.rubric_version_id)
+    recording = session.get(Recording, review.recording_id)
+    assert rubric_row is not None
+    assert recording is not None
+    rubric = rubrics.parse_rubric_document(rubric_row.document)
+    scores = {s.competency_id: CompetencyScore(s.competency_id, s.score, s.gate_passed, s.not_observed, s.rationale)
+              for s in session.scalars(select(ReviewScore).where(ReviewScore.review_id == review.id))}
+    evidence = tuple(Evidence(e.competency_id, e.start_s, e.end_s, e.quote, e.tag, e.note, e.id)
+                     for e in session.scalars(select(EvidenceItem).where(EvidenceItem.review_id == review.id)
+                                              .order_by(EvidenceItem.position, EvidenceItem.id)))
+    return ReviewDetail(_summary(session, review), rubric, review.rubric_version_id, ReviewContent(scores, evidence),
+                        review.feedback, recording.duration_s, review.amendment_reason, review.supersedes_id)
+
+
+def _load(session: Session, actor: Actor, review_id: int, *, own: bool = False) -> Review:
+    review = session.get(Review, review_id)
+    if review is None:
+        raise NotFoundError(f"There is no review {review_id}.")
+    if review.rater_id != actor.user_id and (own or not actor.can(Permission.READ_ALL_REVIEWS)):
+        raise PermissionDeniedError("This review belongs to another rater; you cannot "
+                                    + ("change it." if own else "open it."))
+    return review
+
+
+def _write_content(session: Session, review_id: int, content: ReviewContent) -> None:
+    """Store a review's scores and evidence, replacing what it had."""
+    session.execute(delete(ReviewScore).where(ReviewScore.review_id == review_id))
+    session.execute(delete(EvidenceItem).where(EvidenceItem.review_id == review_id))
+    for score in content.scores.values():
+        session.add(ReviewScore(review_id=review_id, competency_id=score.competency_id, score=score.score,
+                                gate_passed=score.gate_passed, not_observed=score.not_observed,
+                                rationale=score.rationale))
+    for position, item in enumerate(content.evidence):
+        session.add(EvidenceItem(review_id=review_id, competency_id=item.competency_id, position=position,
+                                 start_s=item.start_s, end_s=item.end_s, quote=item.quote, tag=item.tag,
+                                 note=item.note))
+
+
+def start_review(db: Database, actor: Actor, recording_id: int, rubric_version_id: int | None = None
+                 ) -> ReviewDetail:
+    """Open the actor's draft for this recording, or start one against the newest (or the given) rubric."""
+    require(actor, Permission.REVIEW)
+    require(actor, Permission.VIEW_RECORDINGS)
+    with db.transaction() as session:
+        if session.get(Recording, recording_id) is None:
+            raise NotFoundError(f"There is no recording with id {recording_id}.")
+        existing = session.scalar(select(Review).where(Review.recording_id == recording_id,
+                                                       Review.rater_id == actor.user_id, Review.status == DRAFT))
+        if existing is not None:
+            return _detail(session, existing)
+        if rubric_version_id is None:
+            rubric_version_id = session.scalar(select(RubricVersion.id).order_by(RubricVersion.imported_at.desc(),
+                                                                                  RubricVersion.id.desc()).limit(1))
+            if rubric_version_id is None:
+                raise NotFoundError("No rubric is stored yet; import one on the Rubrics screen first.")
+        elif session.get(RubricVersion, rubric_version_id) is None:
+            raise NotFoundError(f"There is no stored rubric version {rubric_version_id}.")
+        review = Review(recording_id=recording_id, rubric_version_id=rubric_version_id, rater_id=actor.user_id,
+                        status=DRAFT)
+        session.add(review)
+        session.flush()
+        audit.record(session, actor, "review.start", "review", review.id, {"recording": recording_id})
+        return _detail(session, review)
+
+
+def get_review(db: Database, actor: Actor, review_id: int) -> ReviewDetail:
+    require(actor, Permission.REVIEW)
+    with db.transaction() as session:
+        return _detail(session, _load(session, actor, review_id))
+
+
+def save_draft(db: Database, actor: Actor, review_id: int, content: ReviewContent,
+               feedback: str | None = None) -> ReviewDetail:
+    """Replace the draft's scores and evidence (the workspace autosaves the whole draft)."""
+    require(actor, Permission.REVIEW)
+    with db.transaction() as session:
+        review = _load(session, actor, review_id, own=True)
+        if review.status != DRAFT:
+            raise ConflictError("A submitted review cannot change; amend it with a reason to make a new version.")
+        detail = _detail(session, review)
+        for score in content.scores.values():
+            if (problem := check_score(detail.rubric, score)) is not None:
+                raise ValidationError(problem)
+        for item in content.evidence:
+            if (problem := check_evidence(detail.rubric, item, detail.duration_s)) is not None:
+                raise ValidationError(problem)
+        _write_content(session, review.id, content)
+        if feedback is not None:
+            review.feedback = feedback
+        review.updated_at = utc_now()
+        session.flush()
+        return _detail(session, review)
+
+
+def submit(db: Database, actor: Actor, review_id: int) -> ReviewDetail:
+    require(actor, Permission.REVIEW)
+    with db.transaction() as session:
+        review = _load(session, actor, review_id, own=True)
+        if review.status != DRAFT:
+            raise ConflictError("This review is already submitted.")
+        detail = _detail(session, review)
+        problems = submission_problems(detail.rubric, detail.content)
+        if problems:
+            raise ValidationError("The review cannot be submitted yet:\n" + "\n".join(f"• {p}" for p in problems))
+        now = utc_now()
+        review.status, review.submitted_at, review.updated_at = SUBMITTED, now, now
+        review.feedback_due_at = now + FEEDBACK_DUE_AFTER
+        if not review.feedback.strip():
+            review.feedback = feedback_text(detail.rubric, detail.content, detail.summary.coach_name,
+                                            detail.summary.recording_name)
+        if review.supersedes_id is not None:
+            previous = session.get(Review, review.supersedes_id)
+            if previous is not None:
+                previous.status = SUPERSEDED
+        audit.record(session, actor, "review.submit", "review", review.id,
+                     {"version": review.version, "recording": review.recording_id}, review.amendment_reason)
+        return _detail(session, review)
+
+
+def amend(db: Database, actor: Actor, review_id: int, reason: str) -> ReviewDetail:
+    """A new draft version of a submitted review, with the reason; the submitted version stays as it is."""
+    require(actor, Permission.REVIEW)
+    why = " ".join(reason.split())
+    if len(why) < REASON_MIN:
+        raise ValidationError(f"Say why the review is amended (at least {REASON_MIN} characters); it is kept with "
+                              "both versions.", field="reason")
+    with db.transaction() as session:
+        review = _load(session, actor, review_id, own=True)
+        if review.status != SUBMITTED:
+            raise ConflictError("Only the current submitted version of a review can be amended.")
+        if session.scalar(select(Review.id).where(Review.supersedes_id == review.id)) is not None:
+            raise ConflictError("An amendment of this review is already in progress.")
+        detail = _detail(session, review)
+        draft = Review(recording_id=review.recording_id, rubric_version_id=review.rubric_version_id,
+                       rater_id=review.rater_id, status=DRAFT, version=review.version + 1, supersedes_id=review.id,
+                       amendment_reason=why, feedback=review.feedback)
+        session.add(draft)
+        session.flush()
+        _write_content(session, draft.id, detail.content)
+        audit.record(session, actor, "review.amend", "review", draft.id, {"supersedes": review.id}, why)
+        session.flush()
+        return _detail(session, draft)
+
+
+def set_feedback(db: Database, actor: Actor, review_id: int, text: str, *, sent: bool = False) -> ReviewDetail:
+    """Edit the written feedback (before or after submission), and record when it went to the coach."""
+    require(actor, Permission.REVIEW)
+    with db.transaction() as session:
+        review = _load(session, actor, review_id, own=True)
+        review.feedback = text
+        if sent:
+            if review.status != SUBMITTED:
+                raise ConflictError("Submit the review before sending its feedback.")
+            review.feedback_sent_at = utc_now()
+            audit.record(session, actor, "review.feedback_sent", "review", review.id)
+        return _detail(session, review)
+
+
+def list_reviews(db: Database, actor: Actor) -> list[ReviewSummary]:
+    """The actor's reviews; supervisors and admins see everyone's (for due and overdue feedback)."""
+    require(actor, Permission.REVIEW)
+    with db.transaction() as session:
+        query = select(Review).order_by(Review.updated_at.desc())
+        if not actor.can(Permission.READ_ALL_REVIEWS):
+            query = query.where(Review.rater_id == actor.user_id)
+        return [_summary(session, r) for r in session.scalars(query)]
+
+
+def export_review(db: Database, actor: Actor, review_id: int, target: Path | None = None) -> dict[str, Any]:
+    detail = get_review(db, actor, review_id)
+    payload: dict[str, Any] = {
+        "review": {**asdict(detail.summary)}, "rubric": {"id": detail.rubric.id, "version": detail.rubric.version},
+        "amendment_reason": detail.amendment_reason, "supersedes": detail.supersedes_id,
+        "scores": [asdict(s) for s in detail.content.scores.values()],
+        "evidence": [asdict(e) for e in detail.content.evidence], "feedback": detail.feedback,
+    }
+    if target is not None:
+        atomic_write_text(target, json.dumps(payload, indent=2, default=str, ensure_ascii=False) + "\n")
+    return payload
