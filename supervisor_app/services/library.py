@@ -286,3 +286,23 @@ def remove_recording(db: Database, actor: Actor, paths: AppPaths, recording_id: 
                      {"sha256": recording.sha256, "name": recording.original_name}, reason)
         session.delete(recording)
     stored_file(paths, stored_name).unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class PlaybackSource:
+    path: Path
+    cache_key: str
+    duration_s: float
+
+
+def playback_source(db: Database, actor: Actor, paths: AppPaths, recording_id: int) -> PlaybackSource:
+    """The stored file to play; readable by those who see the library and by a rater scoring it."""
+    with db.transaction() as session:
+        recording = session.get(Recording, recording_id)
+        if recording is None:
+            raise NotFoundError(f"There is no recording with id {recording_id}.")
+        scoring = session.scalar(select(Review.id).where(Review.recording_id == recording_id,
+                                                         Review.rater_id == actor.user_id).limit(1))
+        if scoring is None:
+            require(actor, Permission.VIEW_RECORDINGS)
+        return PlaybackSource(stored_file(paths, recording.stored_name), recording.sha256, recording.duration_s)

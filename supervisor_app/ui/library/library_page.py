@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -45,6 +45,8 @@ FILE_FILTER = "Recordings (" + " ".join(f"*{s}" for s in SUPPORTED_SUFFIXES) + "
 
 
 class LibraryPage(QWidget):
+    review_requested = Signal(int)
+
     def __init__(self, context: AppContext, controller: TranscriptionController,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -75,6 +77,9 @@ class LibraryPage(QWidget):
         self.edit_button = QPushButton("Edit…")
         self.remove_button = QPushButton("Remove…")
         self.remove_button.setToolTip("Remove the selected recording and its file (Delete)")
+        self.review_button = QPushButton("Review…")
+        self.review_button.setToolTip("Score the selected recording against the rubric (Ctrl+R)")
+        self.review_button.setVisible(context.actor.can(Permission.REVIEW))
         self.settings_button = QPushButton("Settings…")
         self.settings_button.setToolTip("Transcription model and options")
         for button in (self.import_button, self.edit_button, self.remove_button):
@@ -85,7 +90,7 @@ class LibraryPage(QWidget):
         toolbar.addWidget(self.filter_edit, 2)
         toolbar.addWidget(self.search_edit, 2)
         for button in (self.settings_button, self.remove_button, self.edit_button, self.transcribe_button,
-                       self.import_button):
+                       self.review_button, self.import_button):
             toolbar.addWidget(button)
 
         self.model = RecordingTableModel(context)
@@ -140,6 +145,7 @@ class LibraryPage(QWidget):
         self.edit_button.clicked.connect(self.edit_selected)
         self.remove_button.clicked.connect(self.remove_selected)
         self.settings_button.clicked.connect(self.open_settings)
+        self.review_button.clicked.connect(self.review_selected)
         self.table.doubleClicked.connect(lambda _index: self.edit_selected())
         self.table.selectionModel().selectionChanged.connect(self.on_table_selection_changed)
         self.jobs_panel.cancel_requested.connect(self.cancel_job)
@@ -156,6 +162,8 @@ class LibraryPage(QWidget):
                           (QKeySequence(Qt.Key.Key_Delete), self.remove_selected)]
         if self.can_transcribe:
             shortcuts.append((QKeySequence("Ctrl+T"), self.transcribe_selected))
+        if self._context.actor.can(Permission.REVIEW):
+            shortcuts.append((QKeySequence("Ctrl+R"), self.review_selected))
         for key, slot in shortcuts:
             action = QAction(self)
             action.setShortcut(key)
@@ -201,6 +209,7 @@ class LibraryPage(QWidget):
         self.edit_button.setEnabled(len(rows) == 1)
         self.remove_button.setEnabled(len(rows) == 1)
         self.transcribe_button.setEnabled(bool(rows))
+        self.review_button.setEnabled(len(rows) == 1)
         if len(rows) == 1:
             self.transcript_panel.show_recording(rows[0].id, rows[0].original_name)
         else:
@@ -288,6 +297,11 @@ class LibraryPage(QWidget):
         if hasattr(window, "show_status"):
             window.show_status(f"{len(created)} transcription job(s) queued.")
         self._controller.on_timer_timeout()
+
+    def review_selected(self) -> None:
+        rows = self.selected_rows()
+        if len(rows) == 1:
+            self.review_requested.emit(rows[0].id)
 
     def cancel_job(self, job_id: int) -> None:
         try:

@@ -26,6 +26,7 @@ from supervisor_app.ui.admin.admin_page import AdminPage
 from supervisor_app.ui.coaches.coaches_page import CoachesPage
 from supervisor_app.ui.library.library_page import LibraryPage
 from supervisor_app.ui.library.transcription_controller import TranscriptionController
+from supervisor_app.ui.review.reviews_page import ReviewsPage
 from supervisor_app.ui.rubrics.rubrics_page import RubricsPage
 from supervisor_app.ui.shell.about_dialog import AboutDialog
 from supervisor_app.ui.shell.app_context import AppContext
@@ -44,7 +45,7 @@ class Area:
 
 AREAS = (
     Area("library", "Library", "", Permission.VIEW_RECORDINGS),
-    Area("reviews", "Reviews", "Score a recording against the rubric, pinning every score to timestamped evidence."),
+    Area("reviews", "Reviews", "", Permission.REVIEW),
     Area("calibration", "Calibration", "Blind rating rounds, reveal, agreement statistics and drift."),
     Area("audits", "Audits", "The quarterly audit sample (at least 20 % of active coaches) and its Excel export."),
     Area("coaches", "Coaches", "", Permission.VIEW_COACHES),
@@ -58,6 +59,11 @@ SHORTCUT_HELP = [
     ("Ctrl+T", "Transcribe the selected recordings (Library)"),
     ("Delete", "Remove the selected recording (Library)"),
     ("Ctrl+Shift+F", "Search all transcripts (Library)"),
+    ("Ctrl+R", "Review the selected recording (Library)"),
+    ("Space / ← / →", "Play or pause / back 5 s / forward 5 s (review workspace)"),
+    ("1–5, P, F", "Score the focused competency, or pass / fail a gate (review workspace)"),
+    ("E", "Pin the selection, the selected transcript lines or the current moment as evidence"),
+    ("Ctrl+→ / Ctrl+←", "Next / previous evidence; L loops the selection; Ctrl+S saves now"),
     ("Ctrl+N", "New coach (Coaches)"),
     ("Enter", "Edit the selected coach (Coaches)"),
     ("Ctrl+F", "Search the list (Coaches)"),
@@ -144,10 +150,17 @@ class MainWindow(QMainWindow):
         if area.key == "admin":
             return AdminPage(self.context)
         if area.key == "library":
-            return LibraryPage(self.context, self.transcriptions)
+            page = LibraryPage(self.context, self.transcriptions)
+            page.review_requested.connect(self.start_review)
+            return page
+        if area.key == "reviews":
+            return ReviewsPage(self.context)
         return PlaceholderPage(area.title, area.purpose)
 
     def _build_pages(self) -> None:
+        old_reviews = self.pages.get("reviews")
+        if isinstance(old_reviews, ReviewsPage):
+            old_reviews.close_workspace()
         self.nav.clear()
         self.view_menu.clear()
         while self.stack.count():
@@ -190,6 +203,12 @@ class MainWindow(QMainWindow):
     def on_nav_current_row_changed(self, row: int) -> None:
         if row >= 0:
             self.show_area(str(self.nav.item(row).data(Qt.ItemDataRole.UserRole)))
+
+    def start_review(self, recording_id: int) -> None:
+        page = self.pages.get("reviews")
+        if isinstance(page, ReviewsPage):
+            self.show_area("reviews")
+            page.start_for_recording(recording_id)
 
     def show_status(self, text: str) -> None:
         self.statusBar().showMessage(text, 5000)
@@ -237,6 +256,9 @@ class MainWindow(QMainWindow):
         self.user_switched.emit(actor)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        reviews_page = self.pages.get("reviews")
+        if isinstance(reviews_page, ReviewsPage):
+            reviews_page.close_workspace()
         self.transcriptions.shutdown()
         self.context.settings.set(SettingKey.WINDOW_GEOMETRY,
                                   bytes(self.saveGeometry().toBase64().data()).decode("ascii"))

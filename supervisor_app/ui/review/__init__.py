@@ -1,0 +1,1 @@
+"""Review workspace: playback, waveform, transcript, rubric scoring with timestamped evidence."""

@@ -1,0 +1,106 @@
+"""Written feedback for the coach: drafted from the tagged evidence, edited here, due 48 hours after submission,
+and printable to PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtGui import QPageSize, QPdfWriter, QTextDocument
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from supervisor_app.core.reviews import feedback_text
+from supervisor_app.errors import SupervisorError
+from supervisor_app.files import atomic_target
+from supervisor_app.services import reviews
+from supervisor_app.services.reviews import ReviewDetail
+from supervisor_app.ui.shell.app_context import AppContext
+from supervisor_app.ui.widgets.labels import ErrorLabel
+
+
+def write_feedback_pdf(text: str, title: str, target: Path) -> None:
+    """The feedback as an A4 PDF, written to a temporary name and renamed."""
+    document = QTextDocument()
+    document.setDefaultStyleSheet("body { font-family: sans-serif; font-size: 11pt; }")
+    html_lines = "".join(f"<p>{line}</p>" if line else "<br/>" for line in
+                         (line.replace("&", "&amp;").replace("<", "&lt;") for line in text.splitlines()))
+    document.setHtml(f"<h2>{title}</h2>{html_lines}")
+    with atomic_target(target) as tmp:
+        writer = QPdfWriter(str(tmp))
+        writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+        writer.setTitle(title)
+        document.print_(writer)
+        del writer
+
+
+class FeedbackDialog(QDialog):
+    def __init__(self, context: AppContext, detail: ReviewDetail, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._context = context
+        self.detail = detail
+        summary = detail.summary
+        self.setWindowTitle(f"Feedback for {summary.coach_name}")
+        self.setMinimumSize(640, 520)
+        if summary.feedback_due_at is None:
+            due = "Due 48 hours after the review is submitted."
+        else:
+            late = dt.datetime.now(dt.UTC) > summary.feedback_due_at and summary.feedback_sent_at is None
+            due = (f"Due {summary.feedback_due_at.astimezone():%Y-%m-%d %H:%M}" + (" — overdue" if late else "")
+                   + (f"; sent {summary.feedback_sent_at.astimezone():%Y-%m-%d %H:%M}"
+                      if summary.feedback_sent_at else ""))
+        self.due_label = QLabel(due)
+        text = detail.feedback or feedback_text(detail.rubric, detail.content, summary.coach_name,
+                                                summary.recording_name)
+        self.text_edit = QPlainTextEdit(text)
+        self.regenerate_button = QPushButton("Draft again from evidence")
+        self.pdf_button = QPushButton("Save as PDF…")
+        self.sent_button = QPushButton("Mark as sent")
+        self.sent_button.setEnabled(summary.status == "submitted" and summary.feedback_sent_at is None)
+        self.error_label = ErrorLabel()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close)
+        for button in (self.regenerate_button, self.pdf_button, self.sent_button):
+            buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        self.regenerate_button.clicked.connect(lambda: self.text_edit.setPlainText(
+            feedback_text(detail.rubric, detail.content, summary.coach_name, summary.recording_name)))
+        self.pdf_button.clicked.connect(self.choose_pdf)
+        self.sent_button.clicked.connect(lambda: self.save(sent=True))
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.due_label)
+        layout.addWidget(self.text_edit, 1)
+        layout.addWidget(self.error_label)
+        layout.addWidget(buttons)
+
+    def save(self, sent: bool = False) -> bool:
+        try:
+            self.detail = reviews.set_feedback(self._context.database, self._context.actor, self.detail.id,
+                                               self.text_edit.toPlainText(), sent=sent)
+        except SupervisorError as exc:
+            self.error_label.show_message(str(exc))
+            return False
+        if sent:
+            self.sent_button.setEnabled(False)
+            self.due_label.setText(self.due_label.text() + " — sent")
+        return True
+
+    def choose_pdf(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, "Save feedback as PDF",
+                                              str(Path.home() / f"feedback-{self.detail.id}.pdf"), "PDF (*.pdf)")
+        if name:
+            self.save_pdf(Path(name))
+
+    def save_pdf(self, target: Path) -> None:
+        try:
+            write_feedback_pdf(self.text_edit.toPlainText(), self.windowTitle(), target)
+        except OSError as exc:
+            self.error_label.show_message(f"The PDF could not be written: {exc}")

@@ -1,0 +1,452 @@
+"""The review workspace: listen, read, score, and pin every score to the moment that justifies it."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QSlider,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from supervisor_app.core.reviews import CompetencyScore, Evidence, ReviewContent, quote_for_range
+from supervisor_app.core.transcripts import Segment, clock
+from supervisor_app.errors import NotFoundError, SupervisorError
+from supervisor_app.media.decoded import Decoded, decode_to_cache
+from supervisor_app.media.player import PlaybackUnavailableError, Player
+from supervisor_app.services import library, reviews, transcripts
+from supervisor_app.services.reviews import ReviewDetail
+from supervisor_app.ui import workers
+from supervisor_app.ui.review.evidence_dialog import EvidenceDialog
+from supervisor_app.ui.review.feedback_dialog import FeedbackDialog
+from supervisor_app.ui.review.rubric_panel import RubricPanel
+from supervisor_app.ui.review.waveform_view import WaveformView, competency_colour
+from supervisor_app.ui.shell.app_context import AppContext
+from supervisor_app.ui.widgets.labels import page_layout
+from supervisor_app.ui.widgets.messages import show_error
+
+AUTOSAVE_DELAY_MS = 1500
+POSITION_INTERVAL_MS = 50
+SKIP_S = 5.0
+MOMENT_S = 5.0
+RATES = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
+
+
+class ReviewWorkspace(QWidget):
+    saved = Signal(object)          # ReviewDetail after an autosave
+    review_replaced = Signal(int)   # an amendment opened a new version
+    closed = Signal()
+
+    def __init__(self, context: AppContext, review_id: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._context = context
+        self.detail: ReviewDetail = reviews.get_review(context.database, context.actor, review_id)
+        self.content: ReviewContent = self.detail.content
+        self.player: Player | None = None
+        self.decoded: Decoded | None = None
+        self.active_dialog: QWidget | None = None
+        self._decode_task: workers.Task | None = None
+        self._dirty = False
+        summary = self.detail.summary
+        try:
+            self.segments: list[Segment] = list(transcripts.get_transcript(
+                context.database, context.actor, summary.recording_id).segments)
+        except NotFoundError:
+            self.segments = []
+
+        title = QLabel(f"{summary.recording_name} — {summary.coach_name}")
+        title.setObjectName("pageTitle")
+        self.status_label = QLabel()
+        self.status_label.setObjectName("pageSubtitle")
+        self.save_label = QLabel()
+        self.save_label.setObjectName("pageSubtitle")
+        self.feedback_button = QPushButton("Feedback…")
+        self.amend_button = QPushButton("Amend…")
+        self.submit_button = QPushButton("Submit review")
+        self.submit_button.setObjectName("primaryButton")
+        self.close_button = QPushButton("Close")
+        header = QHBoxLayout()
+        header.addWidget(title, 1)
+        for widget in (self.save_label, self.feedback_button, self.amend_button, self.submit_button,
+                       self.close_button):
+            header.addWidget(widget)
+
+        self.banner = QLabel()
+        self.banner.setObjectName("warningBanner")
+        self.banner.setWordWrap(True)
+        self.banner.hide()
+        self.decode_progress = QProgressBar()
+        self.decode_progress.setRange(0, 1000)
+        self.decode_progress.setFormat("Preparing audio… %p%")
+        self.waveform = WaveformView()
+        self.play_button = QPushButton("▶ Play")
+        self.play_button.setToolTip("Play / pause (Space)")
+        self.time_label = QLabel("0:00:00 / 0:00:00")
+        self.rate_combo = QComboBox()
+        for rate in RATES:
+            self.rate_combo.addItem(f"{rate:g}×", rate)
+        self.rate_combo.setCurrentIndex(RATES.index(1.0))
+        self.rate_combo.setToolTip("Playback rate (pitch preserved)")
+        self.volume_slider = QSlider(Qt.Orientation.Horizontal)
+        self.volume_slider.setRange(0, 100)
+        self.volume_slider.setValue(100)
+        self.volume_slider.setMaximumWidth(120)
+        self.loop_button = QPushButton("Loop selection")
+        self.loop_button.setCheckable(True)
+        transport = QHBoxLayout()
+        for widget in (self.play_button, self.time_label):
+            transport.addWidget(widget)
+        transport.addStretch(1)
+        for widget in (QLabel("Rate"), self.rate_combo, QLabel("Volume"), self.volume_slider, self.loop_button):
+            transport.addWidget(widget)
+        self.search_edit = QLineEdit()
+        self.search_edit.setPlaceholderText("Find in transcript…")
+        self.search_edit.setClearButtonEnabled(True)
+        self.transcript_list = QListWidget()
+        self.transcript_list.setObjectName("transcriptList")
+        self.transcript_list.setWordWrap(True)
+        self.transcript_list.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
+        for segment in self.segments:
+            item = QListWidgetItem(f"{clock(segment.start_s)}  {segment.speaker or '—'}: {segment.text}")
+            item.setData(Qt.ItemDataRole.UserRole, segment.start_s)
+            self.transcript_list.addItem(item)
+        if not self.segments:
+            self.transcript_list.addItem("No transcript yet: transcribe the recording in the Library to quote it.")
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.banner, self.decode_progress, self.waveform):
+            left_layout.addWidget(widget)
+        left_layout.addLayout(transport)
+        left_layout.addWidget(self.search_edit)
+        left_layout.addWidget(self.transcript_list, 1)
+        self.rubric_panel = RubricPanel(self.detail.rubric)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(self.rubric_panel)
+        splitter.setSizes([700, 520])
+        layout = page_layout(self)
+        layout.addLayout(header)
+        layout.addWidget(self.status_label)
+        layout.addWidget(splitter, 1)
+
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.setSingleShot(True)
+        self.autosave_timer.setInterval(AUTOSAVE_DELAY_MS)
+        self.autosave_timer.timeout.connect(self.save_now)
+        self.position_timer = QTimer(self)
+        self.position_timer.setInterval(POSITION_INTERVAL_MS)
+        self.position_timer.timeout.connect(self.on_position_timer_timeout)
+
+        self.rubric_panel.score_changed.connect(self.on_rubric_panel_score_changed)
+        self.rubric_panel.evidence_activated.connect(self.play_evidence)
+        self.rubric_panel.evidence_edit_requested.connect(self.edit_evidence)
+        self.rubric_panel.evidence_remove_requested.connect(self.remove_evidence)
+        self.waveform.seek_requested.connect(self.seek)
+        self.waveform.range_selected.connect(self.on_waveform_range_selected)
+        self.transcript_list.itemClicked.connect(self.on_transcript_list_item_clicked)
+        self.search_edit.returnPressed.connect(self.find_in_transcript)
+        self.play_button.clicked.connect(self.toggle_playback)
+        self.rate_combo.currentIndexChanged.connect(self.on_rate_combo_changed)
+        self.volume_slider.valueChanged.connect(lambda v: self.player and self.player.set_volume(v / 100))
+        self.loop_button.toggled.connect(self.on_loop_button_toggled)
+        self.submit_button.clicked.connect(self.submit)
+        self.amend_button.clicked.connect(self.amend)
+        self.feedback_button.clicked.connect(self.open_feedback)
+        self.close_button.clicked.connect(self.close_workspace)
+        self._add_shortcuts()
+        self._apply_detail()
+        self._start_decode()
+
+    # ------------------------------------------------------------------ set-up
+
+    def _add_shortcuts(self) -> None:
+        keys = [
+            ("Space", self.toggle_playback), ("Left", lambda: self.skip(-SKIP_S)), ("Right", lambda: self.skip(SKIP_S)),
+            ("E", self.capture_evidence), ("Ctrl+Right", lambda: self.jump_evidence(1)),
+            ("Ctrl+Left", lambda: self.jump_evidence(-1)), ("Ctrl+S", self.save_now), ("L", self.loop_button.toggle),
+            ("P", lambda: self.rubric_panel.choose(True)), ("F", lambda: self.rubric_panel.choose(False)),
+        ] + [(str(n), lambda _checked=False, n=n: self.rubric_panel.choose(n)) for n in range(1, 6)]
+        for key, slot in keys:
+            action = QAction(self)
+            action.setShortcut(QKeySequence(key))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.triggered.connect(slot)
+            self.addAction(action)
+
+    def _apply_detail(self) -> None:
+        summary = self.detail.summary
+        editable = self.detail.editable
+        state = {"draft": "Draft", "submitted": "Submitted", "superseded": "Superseded by a newer version"}
+        text = (f"{state.get(summary.status, summary.status)} · version {summary.version} · {summary.rubric_label}"
+                f" · rater {summary.rater}")
+        if self.detail.amendment_reason:
+            text += f" · amendment: {self.detail.amendment_reason}"
+        if summary.feedback_due_at is not None:
+            text += f" · feedback due {summary.feedback_due_at.astimezone():%Y-%m-%d %H:%M}"
+        self.status_label.setText(text)
+        self.submit_button.setVisible(editable)
+        self.amend_button.setVisible(summary.status == "submitted")
+        self.rubric_panel.set_content(self.content, editable)
+        self._draw_ranges()
+
+    def _start_decode(self) -> None:
+        db, actor, paths = self._context.database, self._context.actor, self._context.paths
+        try:
+            source = library.playback_source(db, actor, paths, self.detail.summary.recording_id)
+        except SupervisorError as exc:
+            self._show_banner(str(exc))
+            return
+        cache_dir = paths.data_dir / "cache" / "audio"
+        task = workers.Task(lambda progress, cancelled: decode_to_cache(source.path, cache_dir, source.cache_key,
+                                                                        source.duration_s, progress, cancelled))
+        task.signals.progressed.connect(lambda f: self.decode_progress.setValue(int(f * 1000)))
+        task.signals.finished.connect(self.on_decoded)
+        task.signals.failed.connect(lambda exc: self._show_banner(f"The audio cannot be played: {exc}"))
+        self._decode_task = workers.start(task)
+
+    def on_decoded(self, decoded: Decoded) -> None:
+        self._decode_task = None
+        self.decoded = decoded
+        self.decode_progress.hide()
+        self.waveform.set_peaks(decoded.peaks, decoded.rate, decoded.duration_s)
+        self.player = Player(decoded.samples, decoded.rate)
+        try:
+            self.player.open()
+        except PlaybackUnavailableError as exc:
+            self._show_banner(str(exc))
+        self._draw_ranges()
+        self.on_position_timer_timeout()
+
+    def _show_banner(self, text: str) -> None:
+        self.decode_progress.hide()
+        self.banner.setText(f"⚠ {text}")
+        self.banner.show()
+
+    # ------------------------------------------------------------------ playback
+
+    def position_s(self) -> float:
+        return self.player.position_s if self.player else self.waveform.playhead_s
+
+    def toggle_playback(self) -> None:
+        if self.player is None:
+            return
+        try:
+            self.player.toggle()
+        except PlaybackUnavailableError as exc:
+            self._show_banner(str(exc))
+            return
+        self.play_button.setText("⏸ Pause" if self.player.playing else "▶ Play")
+        if self.player.playing:
+            self.position_timer.start()
+
+    def seek(self, seconds: float) -> None:
+        if self.player is not None:
+            self.player.seek(seconds)
+        self.waveform.set_playhead(seconds)
+        self.on_position_timer_timeout()
+
+    def skip(self, delta: float) -> None:
+        self.seek(self.position_s() + delta)
+
+    def on_rate_combo_changed(self, _index: int) -> None:
+        if self.player is not None:
+            self.player.set_speed(float(self.rate_combo.currentData()))
+
+    def on_loop_button_toggled(self, checked: bool) -> None:
+        if self.player is None:
+            return
+        if checked and self.waveform.selection is not None:
+            self.player.set_loop(*self.waveform.selection)
+        else:
+            self.player.clear_loop()
+            self.loop_button.setChecked(False)
+
+    def on_position_timer_timeout(self) -> None:
+        position = self.position_s()
+        duration = self.decoded.duration_s if self.decoded else self.detail.duration_s
+        self.time_label.setText(f"{clock(position)} / {clock(duration)}")
+        self.waveform.set_playhead(position)
+        current = next((i for i, s in enumerate(self.segments) if s.start_s <= position < s.end_s + 0.3), None)
+        if current is not None and self.transcript_list.currentRow() != current:
+            self.transcript_list.setCurrentRow(current)
+        if self.player is not None and not self.player.playing:
+            self.position_timer.stop()
+            self.play_button.setText("▶ Play")
+
+    def on_transcript_list_item_clicked(self, item: QListWidgetItem) -> None:
+        start = item.data(Qt.ItemDataRole.UserRole)
+        if start is not None:
+            self.seek(float(start))
+
+    def play_evidence(self, item: Evidence) -> None:
+        self.waveform.selection = (item.start_s, item.end_s)
+        self.seek(item.start_s)
+        if self.player is not None:
+            self.player.set_loop(item.start_s, item.end_s)
+            self.loop_button.setChecked(True)
+            if not self.player.playing:
+                self.toggle_playback()
+
+    def jump_evidence(self, direction: int) -> None:
+        position = self.position_s()
+        starts = sorted(e.start_s for e in self.content.evidence)
+        following = [s for s in starts if s > position + 0.05] if direction > 0 else \
+            [s for s in starts if s < position - 0.05]
+        if following:
+            self.seek(following[0] if direction > 0 else following[-1])
+
+    def find_in_transcript(self) -> None:
+        words = self.search_edit.text().strip().lower()
+        if not words:
+            return
+        start = self.transcript_list.currentRow() + 1
+        for offset in range(len(self.segments)):
+            row = (start + offset) % len(self.segments)
+            if words in self.segments[row].text.lower():
+                self.transcript_list.setCurrentRow(row)
+                self.seek(self.segments[row].start_s)
+                return
+        self.search_edit.setStyleSheet("color: #b3261e")
+
+    # ------------------------------------------------------------------ scoring
+
+    def _changed(self, content: ReviewContent) -> None:
+        self.content = content
+        self._dirty = True
+        self.save_label.setText("Unsaved changes…")
+        self.rubric_panel.set_content(content, self.detail.editable)
+        self._draw_ranges()
+        self.autosave_timer.start()
+
+    def on_rubric_panel_score_changed(self, score: CompetencyScore) -> None:
+        scores = dict(self.content.scores)
+        scores[score.competency_id] = score
+        self._changed(ReviewContent(scores, self.content.evidence))
+
+    def on_waveform_range_selected(self, start: float, end: float) -> None:
+        self.seek(start)
+
+    def capture_range(self) -> tuple[float, float]:
+        """The selected waveform range, else the selected transcript lines, else the moment around the playhead."""
+        if self.waveform.selection is not None:
+            return self.waveform.selection
+        rows = sorted(i.row() for i in self.transcript_list.selectedIndexes()) if self.segments else []
+        if rows:
+            return self.segments[rows[0]].start_s, self.segments[rows[-1]].end_s
+        position = self.position_s()
+        around = next((s for s in self.segments if s.start_s <= position < s.end_s), None)
+        if around is not None:
+            return around.start_s, around.end_s
+        duration = self.detail.duration_s
+        return max(position - MOMENT_S, 0.0), min(position + MOMENT_S, duration)
+
+    def capture_evidence(self) -> Evidence | None:
+        """Pin the current moment, selection or transcript lines to the focused competency."""
+        if not self.detail.editable:
+            return None
+        start, end = self.capture_range()
+        if end <= start:
+            return None
+        item = Evidence(self.rubric_panel.current_competency().id, round(start, 2), round(end, 2),
+                        quote_for_range(self.segments, start, end))
+        self._changed(ReviewContent(self.content.scores, (*self.content.evidence, item)))
+        self.waveform.selection = None
+        return item
+
+    def edit_evidence(self, index: int) -> None:
+        dialog = EvidenceDialog(self.content.evidence[index], self.detail.duration_s, self)
+        dialog.accepted.connect(lambda: self._replace_evidence(index, dialog.value()))
+        dialog.finished.connect(dialog.deleteLater)
+        self.active_dialog = dialog
+        dialog.open()
+
+    def _replace_evidence(self, index: int, item: Evidence) -> None:
+        evidence = list(self.content.evidence)
+        evidence[index] = item
+        self._changed(ReviewContent(self.content.scores, tuple(evidence)))
+
+    def remove_evidence(self, index: int) -> None:
+        evidence = list(self.content.evidence)
+        del evidence[index]
+        self._changed(ReviewContent(self.content.scores, tuple(evidence)))
+
+    def _draw_ranges(self) -> None:
+        self.waveform.set_ranges([(e.start_s, e.end_s, competency_colour(i))
+                                  for e, i in self.rubric_panel.evidence_ranges()])
+
+    def save_now(self) -> bool:
+        """Write the draft (autosave calls this 1.5 s after the last change)."""
+        self.autosave_timer.stop()
+        if not self._dirty or not self.detail.editable:
+            return True
+        try:
+            self.detail = reviews.save_draft(self._context.database, self._context.actor, self.detail.id,
+                                             self.content)
+        except SupervisorError as exc:
+            self.save_label.setText("Not saved")
+            show_error(self, "Draft not saved", str(exc))
+            return False
+        self._dirty = False
+        self.content = self.detail.content
+        self.save_label.setText(f"Saved {self.detail.summary.updated_at.astimezone():%H:%M:%S}")
+        self.saved.emit(self.detail)
+        return True
+
+    def submit(self) -> None:
+        if not self.save_now():
+            return
+        try:
+            self.detail = reviews.submit(self._context.database, self._context.actor, self.detail.id)
+        except SupervisorError as exc:
+            show_error(self, "Not submitted yet", str(exc))
+            return
+        self.content = self.detail.content
+        self._apply_detail()
+        self.saved.emit(self.detail)
+
+    def amend(self) -> None:
+        reason, accepted = QInputDialog.getMultiLineText(self, "Amend review",
+                                                         "Why is this review amended? (kept with both versions)")
+        if accepted:
+            self.amend_with_reason(reason)
+
+    def amend_with_reason(self, reason: str) -> None:
+        try:
+            draft = reviews.amend(self._context.database, self._context.actor, self.detail.id, reason)
+        except SupervisorError as exc:
+            show_error(self, "Not amended", str(exc))
+            return
+        self.review_replaced.emit(draft.id)
+
+    def open_feedback(self) -> None:
+        if not self.save_now():
+            return
+        dialog = FeedbackDialog(self._context, self.detail, self)
+        dialog.finished.connect(dialog.deleteLater)
+        self.active_dialog = dialog
+        dialog.open()
+
+    def close_workspace(self) -> None:
+        self.save_now()
+        self.shutdown()
+        self.closed.emit()
+
+    def shutdown(self) -> None:
+        self.position_timer.stop()
+        if self._decode_task is not None:
+            self._decode_task.cancel()
+        if self.player is not None:
+            self.player.close()
+            self.player = None

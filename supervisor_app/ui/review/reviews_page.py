@@ -1,0 +1,130 @@
+"""Reviews: my drafts, my submitted reviews, feedback due and overdue; opens the workspace."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+
+from supervisor_app.errors import SupervisorError
+from supervisor_app.services import reviews
+from supervisor_app.services.reviews import ReviewSummary
+from supervisor_app.ui.review.review_workspace import ReviewWorkspace
+from supervisor_app.ui.shell.app_context import AppContext
+from supervisor_app.ui.widgets.filtered_table import FilteredTable
+from supervisor_app.ui.widgets.labels import page_layout
+from supervisor_app.ui.widgets.messages import show_error
+from supervisor_app.ui.widgets.row_table_model import Column, RowTableModel
+
+FILTERS = ("My drafts", "My submitted reviews", "Feedback due", "Overdue feedback", "All")
+
+
+def _when(value: dt.datetime | None) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
+class ReviewsPage(QWidget):
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._context = context
+        self.workspace: ReviewWorkspace | None = None
+        self.stack = QStackedWidget()
+        listing = QWidget()
+        title = QLabel("Reviews")
+        title.setObjectName("pageTitle")
+        subtitle = QLabel("Score recordings against the rubric; written feedback is due 48 hours after submitting. "
+                          "Start a review from the Library (Review… or Ctrl+R).")
+        subtitle.setObjectName("pageSubtitle")
+        subtitle.setWordWrap(True)
+        self.filter_combo = QComboBox()
+        self.filter_combo.addItems(FILTERS)
+        self.open_button = QPushButton("Open")
+        self.open_button.setObjectName("primaryButton")
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Show"))
+        bar.addWidget(self.filter_combo)
+        bar.addStretch(1)
+        bar.addWidget(self.open_button)
+        now = dt.datetime.now(dt.UTC)
+        self.model: RowTableModel[ReviewSummary] = RowTableModel([
+            Column("Recording", lambda r: r.recording_name),
+            Column("Coach", lambda r: r.coach_name),
+            Column("Rater", lambda r: r.rater),
+            Column("Status", lambda r: f"{r.status} (v{r.version})"),
+            Column("Updated", lambda r: _when(r.updated_at), sort_key=lambda r: r.updated_at.isoformat()),
+            Column("Feedback due", lambda r: _when(r.feedback_due_at),
+                   colour=lambda r: "#b3261e" if r.feedback_overdue(now) else None),
+            Column("Feedback sent", lambda r: _when(r.feedback_sent_at)),
+        ], row_id=lambda r: r.id)
+        self.table = FilteredTable(self.model)
+        self.count_label = QLabel()
+        self.count_label.setObjectName("pageFooter")
+        layout = page_layout(listing)
+        layout.addWidget(title)
+        layout.addWidget(subtitle)
+        layout.addLayout(bar)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.count_label)
+        self.stack.addWidget(listing)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.stack)
+        self.filter_combo.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.open_button.clicked.connect(self.open_selected)
+        self.table.doubleClicked.connect(lambda _index: self.open_selected())
+        self.refresh()
+
+    def refresh(self) -> None:
+        rows = reviews.list_reviews(self._context.database, self._context.actor)
+        me, now = self._context.actor.display_name, dt.datetime.now(dt.UTC)
+        chosen = self.filter_combo.currentText()
+        keep = {
+            "My drafts": lambda r: r.rater == me and r.status == "draft",
+            "My submitted reviews": lambda r: r.rater == me and r.status in ("submitted", "superseded"),
+            "Feedback due": lambda r: r.status == "submitted" and r.feedback_sent_at is None,
+            "Overdue feedback": lambda r: r.feedback_overdue(now),
+            "All": lambda r: True,
+        }[chosen]
+        shown = [r for r in rows if keep(r)]
+        self.model.set_rows(shown)
+        self.table.fit_columns()
+        self.count_label.setText(f"{len(shown)} review{'s' if len(shown) != 1 else ''}")
+
+    def open_selected(self) -> None:
+        review_id = self.table.selected_id()
+        if review_id is not None:
+            self.open_review(review_id)
+
+    def start_for_recording(self, recording_id: int) -> None:
+        try:
+            detail = reviews.start_review(self._context.database, self._context.actor, recording_id)
+        except SupervisorError as exc:
+            show_error(self, "Review not started", str(exc))
+            return
+        self.open_review(detail.id)
+
+    def open_review(self, review_id: int) -> None:
+        self.close_workspace()
+        try:
+            workspace = ReviewWorkspace(self._context, review_id)
+        except SupervisorError as exc:
+            show_error(self, "Review not opened", str(exc))
+            return
+        workspace.closed.connect(self.close_workspace)
+        workspace.saved.connect(lambda _detail: self.refresh())
+        workspace.review_replaced.connect(self.open_review)
+        self.workspace = workspace
+        self.stack.addWidget(workspace)
+        self.stack.setCurrentWidget(workspace)
+        workspace.setFocus()
+
+    def close_workspace(self) -> None:
+        if self.workspace is None:
+            return
+        workspace, self.workspace = self.workspace, None
+        workspace.save_now()
+        workspace.shutdown()
+        self.stack.removeWidget(workspace)
+        workspace.deleteLater()
+        self.stack.setCurrentIndex(0)
+        self.refresh()

@@ -1,0 +1,232 @@
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from supervisor_app.paths import AppPaths
+from supervisor_app.services import reviews
+from supervisor_app.store.db import Database
+from supervisor_app.ui.review import review_workspace as workspace_module
+from supervisor_app.ui.review.feedback_dialog import FeedbackDialog
+from supervisor_app.ui.review.review_workspace import ReviewWorkspace
+from supervisor_app.ui.review.reviews_page import ReviewsPage
+from tests.conftest import REPO_ROOT
+from tests.ui.conftest import make_context, screenshot
+
+
+@pytest.fixture
+def workspace(qtbot: QtBot, transcribed: tuple[Database, AppPaths]) -> Iterator[ReviewWorkspace]:
+    db, paths = transcribed
+    page = ReviewsPage(make_context(db, paths, "maria"))
+    qtbot.addWidget(page)
+    page.resize(1400, 900)
+    page.show()
+    qtbot.waitExposed(page)
+    page.start_for_recording(1)
+    assert page.workspace is not None
+    qtbot.waitUntil(lambda: page.workspace is not None and page.workspace.decoded is not None, timeout=20_000)
+    page.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is page, timeout=2_000)
+    page.workspace.setFocus()
+    yield page.workspace
+    page.close_workspace()
+
+
+def key(qtbot: QtBot, workspace: ReviewWorkspace, text: str) -> None:
+    target = workspace.transcript_list
+    target.setFocus()
+    qtbot.keyClick(target, text)
+
+
+def test_reading_scoring_evidence_autosave_submit_amend(qtbot: QtBot, workspace: ReviewWorkspace,
+                                                        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    errors: list[str] = []
+    monkeypatch.setattr(workspace_module, "show_error", lambda _p, _t, text: errors.append(text))
+    db, actor = workspace._context.database, workspace._context.actor
+    # without a sound card the workspace says so and still works for reading and scoring
+    if workspace.banner.isVisible():
+        assert "No sound output could be opened" in workspace.banner.text()
+    assert workspace.waveform.duration_s == pytest.approx(33.24, abs=0.05)
+    # click the waveform at a third of its width: the playhead goes there
+    workspace.waveform.resize(900, 120)
+    qtbot.mouseClick(workspace.waveform, Qt.MouseButton.LeftButton, pos=QPoint(300, 60))
+    assert workspace.position_s() == pytest.approx(33.24 / 3, abs=0.5)
+    assert workspace.time_label.text().startswith("0:00:11 / 0:00:33")
+    # a transcript line seeks to its start; arrows skip 5 s
+    qtbot.mouseClick(workspace.transcript_list.viewport(), Qt.MouseButton.LeftButton,
+                     pos=workspace.transcript_list.visualItemRect(workspace.transcript_list.item(2)).center())
+    assert workspace.position_s() == pytest.approx(workspace.segments[2].start_s, abs=0.05)
+    qtbot.keyClick(workspace.transcript_list, Qt.Key.Key_Right)
+    assert workspace.position_s() == pytest.approx(workspace.segments[2].start_s + 5, abs=0.05)
+
+    # score the first competency with the keyboard and pin the selected transcript line as evidence
+    panel = workspace.rubric_panel
+    panel.competency_list.setCurrentRow(0)
+    workspace.transcript_list.setCurrentRow(0)
+    key(qtbot, workspace, "4")
+    key(qtbot, workspace, "e")
+    first = workspace.content.evidence[0]
+    assert (first.competency_id, workspace.content.scores["establishes_agreement"].score) == (
+        "establishes_agreement", 4)
+    assert first.quote.startswith("Thanks for making time today")
+    assert first.start_s == pytest.approx(workspace.segments[0].start_s, abs=0.01)
+    # a waveform range as evidence for the second competency
+    panel.competency_list.setCurrentRow(1)
+    workspace.transcript_list.clearSelection()
+    workspace.waveform.selection = (6.0, 9.0)
+    key(qtbot, workspace, "e")
+    second = workspace.content.evidence[1]
+    assert (second.competency_id, second.start_s, second.end_s) == ("active_listening", 6.0, 9.0)
+    assert second.quote.startswith("I want to get better")
+    assert workspace.save_label.text() == "Unsaved changes…"
+    # autosave within 2 seconds of the last change
+    qtbot.waitUntil(lambda: workspace.save_label.text().startswith("Saved"), timeout=2_500)
+    stored = reviews.get_review(db, actor, workspace.detail.id)
+    assert stored.content.scores["establishes_agreement"].score == 4
+    assert len(stored.content.evidence) == 2
+    screenshot(workspace, "review-workspace")
+
+    # submitting too early lists what is missing
+    workspace.submit()
+    assert "cannot be submitted yet" in errors[-1]
+    assert "Listens actively: give a score" in errors[-1]
+    # decide the rest: a score with evidence for the scales we saw, not observed for others, gates with evidence
+    for row, competency in enumerate(panel.rubric.competencies):
+        panel.competency_list.setCurrentRow(row)
+        if competency.id == "active_listening":
+            key(qtbot, workspace, "3")
+        elif competency.is_gate:
+            workspace.transcript_list.setCurrentRow(6)
+            key(qtbot, workspace, "f" if competency.id == "measurable_follow_up" else "p")
+            key(qtbot, workspace, "e")
+        elif competency.id != "establishes_agreement":
+            panel.not_observed_check.setChecked(True)
+    workspace.submit()
+    assert workspace.detail.summary.status == "submitted"
+    assert workspace.detail.summary.feedback_due_at is not None
+    assert "Submitted · version 1" in workspace.status_label.text()
+    assert not workspace.submit_button.isVisible()
+    key(qtbot, workspace, "5")  # a submitted review does not change
+    assert reviews.get_review(db, actor, workspace.detail.id).content.scores["ethics_confidentiality"].gate_passed
+
+    # feedback: drafted from the evidence, saved, printed to PDF
+    workspace.open_feedback()
+    dialog = workspace.active_dialog
+    assert isinstance(dialog, FeedbackDialog)
+    text = dialog.text_edit.toPlainText()
+    assert text.startswith("Feedback for Daniel Fischer")
+    assert "Scores against Internal Coaching Competency Rubric" in text
+    pdf = tmp_path / "feedback.pdf"
+    dialog.save_pdf(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert dialog.save(sent=True)
+    dialog.close()
+
+    # amend with a reason: a new draft version, the submitted one kept
+    replaced: list[int] = []
+    workspace.review_replaced.connect(replaced.append)
+    workspace.amend_with_reason("short")
+    assert "at least 10 characters" in errors[-1]
+    workspace.amend_with_reason("Re-listened: the agreement was revisited at 0:00:13.")
+    [new_id] = replaced
+    draft = reviews.get_review(db, actor, new_id)
+    assert (draft.summary.status, draft.summary.version, draft.supersedes_id) == ("draft", 2, workspace.detail.id)
+    assert draft.content.scores == workspace.detail.content.scores
+    assert [dataclasses.replace(e, id=None) for e in draft.content.evidence] == [
+        dataclasses.replace(e, id=None) for e in workspace.detail.content.evidence]
+
+
+def test_reviews_page_lists_my_drafts(qtbot: QtBot, workspace: ReviewWorkspace) -> None:
+    page = workspace.parentWidget().parentWidget()
+    assert isinstance(page, ReviewsPage)
+    page.close_workspace()
+    assert page.model.rowCount() == 1
+    assert page.model.index(0, 3).data() == "draft (v1)"
+    screenshot(page, "reviews-list")
+
+
+CRASH_SCRIPT = textwrap.dedent("""
+    import os, sys, time
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from pathlib import Path
+    from PySide6.QtWidgets import QApplication
+    from supervisor_app.paths import AppPaths
+    from supervisor_app.services import accounts, reviews, system
+    from supervisor_app.settings import Settings
+    from supervisor_app.ui.shell.app_context import AppContext
+    from supervisor_app.ui.review.review_workspace import ReviewWorkspace
+    app = QApplication([])
+    paths = AppPaths(Path(sys.argv[1]))
+    db = system.open_database(paths, paths.default_database_url()).database
+    actor = accounts.authenticate(db, "maria", "demo-supervisor")
+    review = reviews.start_review(db, actor, 1)
+    workspace = ReviewWorkspace(AppContext(db, paths, Settings(paths.settings_file), actor), review.id)
+    workspace.rubric_panel.competency_list.setCurrentRow(0)
+    workspace.rubric_panel.choose(5)
+    workspace.rubric_panel.rationale_edit.setPlainText("Agreement and outcome set in the first minute.")
+    deadline = time.monotonic() + 2.0
+    while time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
+    workspace.rubric_panel.competency_list.setCurrentRow(1)
+    workspace.rubric_panel.choose(2)  # typed just before the crash: not yet autosaved
+    print("ready", review.id, flush=True)
+    while True:
+        app.processEvents()
+        time.sleep(0.01)
+""")
+
+
+def test_kill_minus_nine_loses_at_most_the_last_two_seconds(transcribed: tuple[Database, AppPaths]) -> None:
+    db, paths = transcribed
+    db.dispose()
+    child = subprocess.Popen([sys.executable, "-c", CRASH_SCRIPT, str(paths.data_dir)], stdout=subprocess.PIPE,
+                             text=True, cwd=REPO_ROOT, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    try:
+        assert child.stdout is not None
+        line = child.stdout.readline().split()
+        assert line[0] == "ready"
+        review_id = int(line[1])
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=10)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    with sqlite3.connect(paths.database_file) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    from supervisor_app.services import system
+    from tests.conftest import login
+
+    reopened = system.open_database(paths, paths.default_database_url()).database
+    try:
+        maria = login(reopened, "maria")
+        again = reviews.start_review(reopened, maria, 1)  # the next start reopens the draft
+        assert again.id == review_id
+        score = again.content.scores["establishes_agreement"]
+        assert (score.score, score.rationale) == (5, "Agreement and outcome set in the first minute.")
+        assert "active_listening" not in again.content.scores  # the last 2 s before the kill may be lost
+    finally:
+        reopened.dispose()
+
+
+def test_scale_and_gate_show_their_own_buttons(workspace: ReviewWorkspace) -> None:
+    panel = workspace.rubric_panel
+    panel.competency_list.setCurrentRow(0)
+    visible = [label for label, button in panel.score_buttons.items() if button.isVisibleTo(panel)]
+    assert visible == ["1", "2", "3", "4", "5"]
+    gate_row = next(i for i, c in enumerate(panel.rubric.competencies) if c.is_gate)
+    panel.competency_list.setCurrentRow(gate_row)
+    visible = [label for label, button in panel.score_buttons.items() if button.isVisibleTo(panel)]
+    assert visible == ["Pass", "Fail"]
