@@ -27,7 +27,18 @@ from supervisor_app.errors import AuthenticationError, ConfigurationError, Super
 from supervisor_app.media.model import ensure_bundled_model
 from supervisor_app.media.transcribe import COMPUTE_TYPES, TranscriptionSettings
 from supervisor_app.paths import DATA_DIR_ENV, DB_URL_ENV, AppPaths, resolve_database_url, resolve_paths
-from supervisor_app.services import accounts, audit, coaches, demo, library, rubrics, system, transcription, transcripts
+from supervisor_app.services import (
+    accounts,
+    audit,
+    coaches,
+    demo,
+    library,
+    reviews,
+    rubrics,
+    system,
+    transcription,
+    transcripts,
+)
 from supervisor_app.services.context import Actor
 from supervisor_app.settings import SettingKey, Settings
 from supervisor_app.store.db import Database
@@ -599,6 +610,28 @@ def cmd_transcript_speaker(ctx: Context) -> int:
     return 0
 
 
+def cmd_review_list(ctx: Context) -> int:
+    rows = reviews.list_reviews(ctx.database(), ctx.actor())
+    now = dt.datetime.now(dt.UTC)
+    if ctx.args.json:
+        _print_json([{**dataclasses.asdict(r), "feedback_overdue": r.feedback_overdue(now)} for r in rows])
+    else:
+        _print_table(["id", "recording", "coach", "rater", "status", "updated", "feedback due", "overdue"],
+                     [(r.id, r.recording_name, r.coach_name, r.rater, f"{r.status} v{r.version}", r.updated_at,
+                       r.feedback_due_at, r.feedback_overdue(now)) for r in rows])
+    return 0
+
+
+def cmd_review_export(ctx: Context) -> int:
+    target = Path(ctx.args.out) if ctx.args.out else None
+    payload = reviews.export_review(ctx.database(), ctx.actor(), ctx.args.review, target)
+    if target is None:
+        _print_json(payload)
+    else:
+        print(f"Written {target}.")
+    return 0
+
+
 def cmd_model_prepare(ctx: Context) -> int:
     info = ensure_bundled_model(ctx.paths.models_dir)
     print(f"{info.name} is ready in {info.path} (model.bin SHA-256 {info.sha256}).")
@@ -757,6 +790,15 @@ def build_parser() -> argparse.ArgumentParser:
     speaker.add_argument("recording", type=int)
     speaker.add_argument("old")
     speaker.add_argument("new")
+
+    review = sub.add_parser("review", help="reviews").add_subparsers(dest="review_command", metavar="ACTION",
+                                                                     required=True)
+    review_list = _add(review, "list", cmd_review_list, "your reviews (supervisors: everyone's)")
+    review_list.add_argument("--json", action="store_true")
+    review_export = _add(review, "export", cmd_review_export, "a review with its scores, evidence and feedback")
+    review_export.add_argument("review", type=int)
+    review_export.add_argument("--format", choices=["json"], default="json")
+    review_export.add_argument("--out", help="file to write (default: print)")
 
     model = sub.add_parser("model", help="the speech model").add_subparsers(dest="model_command", metavar="ACTION",
                                                                            required=True)

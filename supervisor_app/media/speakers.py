@@ -48,11 +48,11 @@ def _features(audio: npt.NDArray[np.float32], spans: Sequence[tuple[float, float
         energy = power.sum(axis=1)
         voiced = power[energy > np.percentile(energy, 40)] if len(energy) > 4 else power
         spectrum = np.log(voiced @ bands.T + 1e-9).mean(axis=0)
-        rows.append(np.concatenate([[_median_log_pitch(clip, rate)] * _PITCH_WEIGHT, spectrum]))
+        rows.append(np.concatenate([[median_log_pitch(clip, rate)] * _PITCH_WEIGHT, spectrum]))
     return np.array(rows)
 
 
-def _median_log_pitch(clip: Floats, rate: int) -> float:
+def median_log_pitch(clip: Floats, rate: int) -> float:
     """Median log fundamental frequency over voiced 40 ms frames (autocorrelation peak, 60–400 Hz).
 
     The autocorrelation of every frame comes from one FFT over all frames at once.

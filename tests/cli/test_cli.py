@@ -221,3 +221,22 @@ def test_import_transcribe_export_search(demo_cli: Cli, tmp_path: Path) -> None:
     assert "--yes" in err
     assert demo_cli("recording", "remove", "1", "--yes", **sup)[0] == 0
     assert json.loads(demo_cli("recording", "list", "--json", **sup)[1]) == []
+
+
+def test_review_list_and_export(transcribed: tuple[object, object], capsys: pytest.CaptureFixture[str],
+                                tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from supervisor_app.services import reviews
+    from tests.conftest import login
+
+    db, paths = transcribed
+    detail = reviews.start_review(db, login(db, "maria"), 1)  # type: ignore[arg-type]
+    env = ["--data-dir", str(paths.data_dir), "--user", "maria"]  # type: ignore[attr-defined]
+    monkeypatch.setenv("SUPERVISOR_PASSWORD", "demo-supervisor")
+    assert main([*env, "review", "list", "--json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert (row["id"], row["status"], row["feedback_overdue"]) == (detail.id, "draft", False)
+    target = tmp_path / "r.json"
+    assert main([*env, "review", "export", str(detail.id), "--format", "json", "--out", str(target)]) == 0
+    assert json.loads(target.read_text("utf-8"))["review"]["recording_name"] == "dialogue.flac"
+    assert main([*env, "review", "export", "999", "--format", "json"]) == 1
+    assert "no review 999" in capsys.readouterr().err
