@@ -12,6 +12,8 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+
+import tests.audio_sink  # noqa: F401 - the ALSA file sink, set up before any test plays a sound
 from supervisor_app.paths import AppPaths
 from supervisor_app.services import accounts, demo, system
 from supervisor_app.services.context import Actor

@@ -2,13 +2,14 @@
 0.5×–2.0× with the pitch preserved (RubberBand, through pylibrb, stretches the audio in real time).
 
 The audio callback runs on PortAudio's thread; the state it reads is guarded by one lock, and seeking only
-moves the read position, so the next block already comes from the new place.
+moves the read position, so the next block already comes from the new place. The stream runs only while
+playing: pausing or reaching the end stops it, so nothing is written to the device in between.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -21,6 +22,12 @@ BLOCK = 512
 
 class PlaybackUnavailableError(SupervisorError):
     """No sound output could be opened; the workspace still works for reading and scoring."""
+
+
+def _stop_exception() -> Exception:
+    import sounddevice
+
+    return cast(Exception, sounddevice.CallbackStop())
 
 
 class Player:
@@ -52,7 +59,6 @@ class Player:
             stream = sounddevice.OutputStream(samplerate=self._rate, channels=1, dtype="float32",
                                               blocksize=BLOCK, latency="low", device=self._device,
                                               callback=self._callback)
-            stream.start()
         except (sounddevice.PortAudioError, ValueError) as exc:
             raise PlaybackUnavailableError(
                 f"No sound output could be opened ({exc}). Connect or enable an audio device; meanwhile the "
@@ -78,7 +84,7 @@ class Player:
 
     @property
     def playing(self) -> bool:
-        return self._playing
+        return self._playing and self._stream is not None and self._stream.active
 
     @property
     def speed(self) -> float:
@@ -90,10 +96,16 @@ class Player:
             if self._position >= len(self._samples):
                 self._position = self._loop[0] if self._loop else 0
             self._playing = True
+        if not self._stream.active:
+            if self._stream.stopped is False:  # it stopped itself at the end: stop() before it can start again
+                self._stream.stop()
+            self._stream.start()
 
     def pause(self) -> None:
         with self._lock:
             self._playing = False
+        if self._stream is not None and self._stream.active:
+            self._stream.stop()
 
     def toggle(self) -> None:
         if self._playing:
@@ -154,12 +166,13 @@ class Player:
         with self._lock:
             if not self._playing:
                 outdata.fill(0)
-                return
+                raise _stop_exception()
             block = self._read(frames) if self._stretcher is None else self._stretched(frames)
             outdata[:len(block), 0] = block * self._volume
             outdata[len(block):, 0] = 0
             if len(block) < frames and self._loop is None:
-                self._playing = False  # the end of the recording
+                self._playing = False  # the end of the recording: this block still plays, then the stream stops
+                raise _stop_exception()
 
     def _stretched(self, frames: int) -> npt.NDArray[np.float32]:
         stretcher = self._stretcher

@@ -37,7 +37,7 @@ PLAY = textwrap.dedent("""
 """)
 
 
-def play_into_sink(tmp_path: Path, seek: float, speed: float = 1.0, seconds: float = 0.15
+def play_into_sink(tmp_path: Path, seek: float, speed: float = 1.0, seconds: float = 0.05
                    ) -> tuple[np.ndarray, float]:
     """What reached the sink, and where the player's read position was when it paused."""
     home = tmp_path / "home"
@@ -65,7 +65,7 @@ def test_samples_played_after_a_seek_are_the_recordings_from_there(tmp_path: Pat
 
 def test_half_speed_keeps_the_pitch_and_doubles_the_length(tmp_path: Path) -> None:
     decoded = decode_to_cache(AUDIO / "dialogue.flac", tmp_path / "cache", "dialogue", 33.2)
-    played, position = play_into_sink(tmp_path, seek=0.0, speed=MIN_RATE, seconds=0.3)
+    played, position = play_into_sink(tmp_path, seek=0.0, speed=MIN_RATE, seconds=0.3)  # to the end
     consumed = int(position * 16_000)
     output = played[np.flatnonzero(played)[0]:]
     assert len(output) / consumed == pytest.approx(1 / MIN_RATE, rel=0.15)  # twice as many samples out as in
@@ -99,3 +99,20 @@ def test_peaks_of_the_cache(tmp_path: Path) -> None:
     assert compute_peaks(np.zeros(10, dtype=np.int16)).shape == (1, 2)
     again = decode_to_cache(AUDIO / "dialogue.flac", tmp_path / "cache", "dialogue", 33.2)
     assert isinstance(again.samples, np.memmap)
+
+
+def test_no_sound_device_is_explained(tmp_path: Path) -> None:
+    script = textwrap.dedent("""
+        import numpy as np
+        from supervisor_app.media.player import Player, PlaybackUnavailableError
+        try:
+            Player(np.zeros(16000, dtype=np.int16), 16000).play()
+        except PlaybackUnavailableError as exc:
+            print(exc)
+    """)
+    empty_home = tmp_path / "no-sound"
+    empty_home.mkdir()
+    result = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True,
+                            env={**os.environ, "HOME": str(empty_home)}, check=True, timeout=60)
+    assert "No sound output could be opened" in result.stdout
+    assert "reading and scoring" in result.stdout
