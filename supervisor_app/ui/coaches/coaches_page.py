@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from supervisor_app.core.coaches import RecertificationStatus
@@ -18,6 +18,7 @@ from supervisor_app.ui.widgets.filtered_table import FilteredTable
 from supervisor_app.ui.widgets.labels import page_layout
 from supervisor_app.ui.widgets.messages import confirm, show_error
 from supervisor_app.ui.widgets.row_table_model import Column, RowTableModel
+from supervisor_app.ui.widgets.shortcuts import add_shortcuts
 
 _RECERT_COLOURS = {RecertificationStatus.OVERDUE: "#b3261e", RecertificationStatus.DUE: "#a15c00"}
 
@@ -106,12 +107,7 @@ class CoachesPage(QWidget):
         if self.can_manage:
             shortcuts += [(QKeySequence.StandardKey.New, self.open_new_dialog),
                           (QKeySequence(Qt.Key.Key_Return), self.open_edit_dialog)]
-        for key, slot in shortcuts:
-            action = QAction(self)
-            action.setShortcut(key)
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            action.triggered.connect(slot)
-            self.addAction(action)
+        add_shortcuts(self, shortcuts)
 
     def refresh(self, select_id: int | None = None) -> None:
         include_inactive = self.show_inactive_check.isChecked()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
-from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -40,6 +40,7 @@ from supervisor_app.ui.library.transcription_settings_dialog import Transcriptio
 from supervisor_app.ui.shell.app_context import AppContext
 from supervisor_app.ui.widgets.labels import page_layout
 from supervisor_app.ui.widgets.messages import confirm, show_error
+from supervisor_app.ui.widgets.shortcuts import add_shortcuts
 
 FILE_FILTER = "Recordings (" + " ".join(f"*{s}" for s in SUPPORTED_SUFFIXES) + ");;All files (*)"
 
@@ -164,12 +165,7 @@ class LibraryPage(QWidget):
             shortcuts.append((QKeySequence("Ctrl+T"), self.transcribe_selected))
         if self._context.actor.can(Permission.REVIEW):
             shortcuts.append((QKeySequence("Ctrl+R"), self.review_selected))
-        for key, slot in shortcuts:
-            action = QAction(self)
-            action.setShortcut(key)
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            action.triggered.connect(slot)
-            self.addAction(action)
+        add_shortcuts(self, shortcuts)
 
     # ------------------------------------------------------------------ list
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -35,6 +34,7 @@ from supervisor_app.ui.review.waveform_view import WaveformView, competency_colo
 from supervisor_app.ui.shell.app_context import AppContext
 from supervisor_app.ui.widgets.labels import page_layout
 from supervisor_app.ui.widgets.messages import show_error
+from supervisor_app.ui.widgets.shortcuts import add_shortcuts
 
 AUTOSAVE_DELAY_MS = 1500
 POSITION_INTERVAL_MS = 50
@@ -177,13 +177,8 @@ class ReviewWorkspace(QWidget):
             ("E", self.capture_evidence), ("Ctrl+Right", lambda: self.jump_evidence(1)),
             ("Ctrl+Left", lambda: self.jump_evidence(-1)), ("Ctrl+S", self.save_now), ("L", self.loop_button.toggle),
             ("P", lambda: self.rubric_panel.choose(True)), ("F", lambda: self.rubric_panel.choose(False)),
-        ] + [(str(n), lambda _checked=False, n=n: self.rubric_panel.choose(n)) for n in range(1, 6)]
-        for key, slot in keys:
-            action = QAction(self)
-            action.setShortcut(QKeySequence(key))
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            action.triggered.connect(slot)
-            self.addAction(action)
+        ] + [(str(n), lambda n=n: self.rubric_panel.choose(n)) for n in range(1, 6)]
+        add_shortcuts(self, keys)
 
     def _apply_detail(self) -> None:
         summary = self.detail.summary
