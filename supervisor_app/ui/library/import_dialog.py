@@ -36,11 +36,12 @@ class ImportDialog(QDialog):
         self._task: workers.Task | None = None
         self.failures = 0
         self.setWindowTitle(f"Import {len(files)} recording{'s' if len(files) != 1 else ''}")
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(640)
 
         self.fields = RecordingFields(context)
 
         self.file_list = QListWidget()
+        self.file_list.setWordWrap(True)
         for path in self._files:
             self.file_list.addItem(path.name)
         self.progress = QProgressBar()
