@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from supervisor_app import APP_NAME, __version__
+from supervisor_app.core import agreement
 from supervisor_app.core.coaches import CoachLevel, parse_level
 from supervisor_app.core.roles import Role, parse_role
 from supervisor_app.core.rubric import Rubric
@@ -29,6 +30,7 @@ from supervisor_app.media.transcribe import COMPUTE_TYPES, TranscriptionSettings
 from supervisor_app.paths import DATA_DIR_ENV, DB_URL_ENV, AppPaths, resolve_database_url, resolve_paths
 from supervisor_app.services import (
     accounts,
+    agreement_files,
     audit,
     coaches,
     demo,
@@ -632,6 +634,53 @@ def cmd_review_export(ctx: Context) -> int:
     return 0
 
 
+def _agreement_json(result: agreement.Agreement) -> dict[str, Any]:
+    payload = {key: getattr(result, key) for key in (
+        "n_units", "n_raters", "icc2_1", "icc2_1_ci", "icc2_k", "icc2_k_ci", "icc3_1", "icc3_1_ci", "alpha_ordinal",
+        "alpha_interval", "alpha_nominal", "kappa_quadratic_mean", "fleiss_kappa", "exact_agreement",
+        "adjacent_agreement", "bias", "warnings")}
+    payload["bands"] = {name: {"label": band.label, "source": band.source} for name, band in result.bands().items()}
+    return payload
+
+
+def _figure(value: float | None, ci: tuple[float, float] | None = None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.3f}" + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "")
+
+
+def cmd_agreement(ctx: Context) -> int:
+    ratings, problems = agreement_files.read_ratings(Path(ctx.args.file))
+    for problem in problems:
+        print(f"warning: {problem} (row skipped)", file=sys.stderr)
+    results = agreement.by_competency(ratings)
+    if ctx.args.json:
+        _print_json({name: _agreement_json(result) for name, result in results.items()})
+        return 1 if problems else 0
+    for name, result in results.items():
+        bands = result.bands()
+        print(f"\n{name}: {result.n_units} units, {result.n_raters} raters")
+        rows = [("ICC(2,1)", _figure(result.icc2_1, result.icc2_1_ci), bands.get("icc2_1")),
+                ("ICC(2,k)", _figure(result.icc2_k, result.icc2_k_ci), bands.get("icc2_k")),
+                ("ICC(3,1)", _figure(result.icc3_1, result.icc3_1_ci), bands.get("icc3_1")),
+                ("Krippendorff alpha, ordinal", _figure(result.alpha_ordinal), bands.get("alpha_ordinal")),
+                ("Krippendorff alpha, interval", _figure(result.alpha_interval), bands.get("alpha_interval")),
+                ("Krippendorff alpha, nominal", _figure(result.alpha_nominal), bands.get("alpha_nominal")),
+                ("Cohen's kappa (quadratic), mean of pairs", _figure(result.kappa_quadratic_mean),
+                 bands.get("kappa_quadratic_mean")),
+                ("Fleiss' kappa", _figure(result.fleiss_kappa), bands.get("fleiss_kappa")),
+                ("exact agreement", _figure(result.exact_agreement), None),
+                ("within ±1", _figure(result.adjacent_agreement), None)]
+        _print_table(["figure", "value [95% CI]", "band", "source"],
+                     [(figure, value, band.label if band else "", band.source if band else "")
+                      for figure, value, band in rows])
+        _print_table(["rater", "bias vs master", "bias vs panel"],
+                     [(rater, _figure(b["vs_master"]), _figure(b["vs_panel"])) for rater, b in result.bias.items()])
+        for warning in result.warnings:
+            print(f"note: {warning}")
+    return 1 if problems else 0
+
+
 def cmd_model_prepare(ctx: Context) -> int:
     info = ensure_bundled_model(ctx.paths.models_dir)
     print(f"{info.name} is ready in {info.path} (model.bin SHA-256 {info.sha256}).")
@@ -790,6 +839,12 @@ def build_parser() -> argparse.ArgumentParser:
     speaker.add_argument("recording", type=int)
     speaker.add_argument("old")
     speaker.add_argument("new")
+
+    agreement_parser = _add(sub, "agreement", cmd_agreement,
+                            "agreement statistics for a rating file (CSV or XLSX: unit, rater, score "
+                            "[, competency] [, master])")
+    agreement_parser.add_argument("file")
+    agreement_parser.add_argument("--json", action="store_true")
 
     review = sub.add_parser("review", help="reviews").add_subparsers(dest="review_command", metavar="ACTION",
                                                                      required=True)

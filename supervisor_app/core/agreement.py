@@ -1,0 +1,304 @@
+"""Inter-rater agreement for calibration: ICC, Krippendorff's alpha, Cohen's and Fleiss' kappa, agreement rates,
+rater bias, and what each figure means.
+
+Krippendorff's alpha comes from the `krippendorff` package, the kappas from statsmodels; the ICC forms and their
+confidence intervals (Shrout & Fleiss 1979; McGraw & Wong 1996) are computed here and tested against the
+published values.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import krippendorff
+import numpy as np
+import numpy.typing as npt
+from scipy.stats import f as f_distribution
+from statsmodels.stats.inter_rater import cohens_kappa, fleiss_kappa
+
+Matrix = npt.NDArray[np.float64]
+MIN_UNITS = 5
+OVERALL = "overall"
+
+
+@dataclass(frozen=True)
+class Rating:
+    unit: str
+    rater: str
+    score: float
+    competency: str = ""
+    master: bool = False
+
+
+@dataclass(frozen=True)
+class Band:
+    label: str
+    source: str
+
+
+@dataclass(frozen=True)
+class CalibrationRule:
+    within_one_share: float = 0.80
+    same_gate_decisions: bool = True
+
+
+@dataclass
+class Agreement:
+    n_units: int
+    n_raters: int
+    icc2_1: float | None = None
+    icc2_1_ci: tuple[float, float] | None = None
+    icc2_k: float | None = None
+    icc2_k_ci: tuple[float, float] | None = None
+    icc3_1: float | None = None
+    icc3_1_ci: tuple[float, float] | None = None
+    alpha_ordinal: float | None = None
+    alpha_interval: float | None = None
+    alpha_nominal: float | None = None
+    kappa_quadratic_mean: float | None = None
+    kappa_quadratic_pairs: dict[str, float] = field(default_factory=dict)
+    fleiss_kappa: float | None = None
+    exact_agreement: float | None = None
+    adjacent_agreement: float | None = None
+    bias: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def bands(self) -> dict[str, Band]:
+        found = {}
+        for name in ("icc2_1", "icc2_k", "icc3_1"):
+            if (value := getattr(self, name)) is not None:
+                found[name] = icc_band(value)
+        for name in ("alpha_ordinal", "alpha_interval", "alpha_nominal"):
+            if (value := getattr(self, name)) is not None:
+                found[name] = alpha_band(value)
+        for name in ("kappa_quadratic_mean", "fleiss_kappa"):
+            if (value := getattr(self, name)) is not None:
+                found[name] = kappa_band(value)
+        return found
+
+
+def icc_band(value: float) -> Band:
+    label = "poor" if value < 0.5 else "moderate" if value < 0.75 else "good" if value < 0.9 else "excellent"
+    return Band(label, "Koo & Li 2016")
+
+
+def kappa_band(value: float) -> Band:
+    bounds = ((0.0, "poor"), (0.20, "slight"), (0.40, "fair"), (0.60, "moderate"), (0.80, "substantial"))
+    label = next((name for limit, name in bounds if value <= limit), "almost perfect")
+    return Band(label, "Landis & Koch 1977")
+
+
+def alpha_band(value: float) -> Band:
+    label = "reliable" if value >= 0.800 else "tentative" if value >= 0.667 else "unreliable"
+    return Band(label, "Krippendorff 2004 (0.800 customary, 0.667 lowest tentative)")
+
+
+# ---------------------------------------------------------------- building blocks
+
+
+def rating_matrix(ratings: Iterable[Rating]) -> tuple[list[str], list[str], Matrix]:
+    """Units × raters, NaN where a rater did not score a unit."""
+    rows = list(ratings)
+    units = sorted({r.unit for r in rows})
+    raters = sorted({r.rater for r in rows})
+    matrix = np.full((len(units), len(raters)), np.nan)
+    unit_index = {u: i for i, u in enumerate(units)}
+    rater_index = {r: i for i, r in enumerate(raters)}
+    for rating in rows:
+        matrix[unit_index[rating.unit], rater_index[rating.rater]] = rating.score
+    return units, raters, matrix
+
+
+@dataclass(frozen=True)
+class IccResult:
+    icc2_1: float
+    icc2_1_ci: tuple[float, float]
+    icc2_k: float
+    icc2_k_ci: tuple[float, float]
+    icc3_1: float
+    icc3_1_ci: tuple[float, float]
+
+
+def icc(matrix: Matrix, confidence: float = 0.95) -> IccResult:
+    """ICC(2,1), ICC(2,k) and ICC(3,1) from a complete units × raters matrix (two-way ANOVA)."""
+    n, k = matrix.shape
+    grand = matrix.mean()
+    ss_rows = k * ((matrix.mean(axis=1) - grand) ** 2).sum()
+    ss_cols = n * ((matrix.mean(axis=0) - grand) ** 2).sum()
+    ss_error = ((matrix - grand) ** 2).sum() - ss_rows - ss_cols
+    msr, msc = ss_rows / (n - 1), ss_cols / (k - 1)
+    mse = ss_error / ((n - 1) * (k - 1))
+    icc2 = (msr - mse) / (msr + (k - 1) * mse + k * (msc - mse) / n)
+    icc2k = (msr - mse) / (msr + (msc - mse) / n)
+    icc3 = (msr - mse) / (msr + (k - 1) * mse)
+    tail = 1 - (1 - confidence) / 2
+    # ICC(3,1): exact F-based interval
+    f_value = msr / mse
+    f_lower = f_value / f_distribution.ppf(tail, n - 1, (n - 1) * (k - 1))
+    f_upper = f_value * f_distribution.ppf(tail, (n - 1) * (k - 1), n - 1)
+    icc3_ci = ((f_lower - 1) / (f_lower + k - 1), (f_upper - 1) / (f_upper + k - 1))
+    # ICC(2,1) and ICC(2,k): approximate interval with Satterthwaite degrees of freedom (McGraw & Wong 1996)
+    a = k * icc2 / (n * (1 - icc2))
+    b = 1 + k * icc2 * (n - 1) / (n * (1 - icc2))
+    v = (a * msc + b * mse) ** 2 / ((a * msc) ** 2 / (k - 1) + (b * mse) ** 2 / ((n - 1) * (k - 1)))
+    f1 = f_distribution.ppf(tail, n - 1, v)
+    f2 = f_distribution.ppf(tail, v, n - 1)
+    lower = n * (msr - f1 * mse) / (f1 * (k * msc + (k * n - k - n) * mse) + n * msr)
+    upper = n * (f2 * msr - mse) / (k * msc + (k * n - k - n) * mse + n * f2 * msr)
+    icc2k_ci = (lower * k / (1 + lower * (k - 1)), upper * k / (1 + upper * (k - 1)))
+    return IccResult(float(icc2), (float(lower), float(upper)), float(icc2k),
+                     (float(icc2k_ci[0]), float(icc2k_ci[1])), float(icc3), (float(icc3_ci[0]), float(icc3_ci[1])))
+
+
+def quadratic_kappa(first: Sequence[float], second: Sequence[float], categories: Sequence[float]) -> float:
+    """Cohen's kappa with quadratic weights for two raters over the same units."""
+    ordered = np.asarray(categories, dtype=float)
+    rows = np.searchsorted(ordered, np.asarray(first, dtype=float))
+    columns = np.searchsorted(ordered, np.asarray(second, dtype=float))
+    size = len(ordered)
+    table = np.bincount(rows * size + columns, minlength=size * size).reshape(size, size).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a rater who never varies gives NaN, filtered later
+        return float(cohens_kappa(table, wt="quadratic", return_results=False))
+
+
+def _fleiss(matrix: Matrix, categories: Sequence[float]) -> float:
+    counts = np.stack([(matrix == c).sum(axis=1) for c in categories], axis=1)
+    return float(fleiss_kappa(counts))
+
+
+def _pairwise_agreement(matrix: Matrix) -> tuple[float | None, float | None]:
+    exact = adjacent = total = 0
+    for i, j in itertools.combinations(range(matrix.shape[1]), 2):
+        both = ~np.isnan(matrix[:, i]) & ~np.isnan(matrix[:, j])
+        difference = np.abs(matrix[both, i] - matrix[both, j])
+        exact += int((difference == 0).sum())
+        adjacent += int((difference <= 1).sum())
+        total += int(both.sum())
+    return (exact / total, adjacent / total) if total else (None, None)
+
+
+def _bias(matrix: Matrix, raters: Sequence[str], master: str | None) -> dict[str, dict[str, float | None]]:
+    result: dict[str, dict[str, float | None]] = {}
+    master_column = raters.index(master) if master in raters else None
+    for j, rater in enumerate(raters):
+        others = np.delete(matrix, j, axis=1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a unit only this rater scored has no panel mean
+            panel_mean = np.nanmean(others, axis=1) if others.shape[1] else np.full(len(matrix), np.nan)
+        rated = ~np.isnan(matrix[:, j]) & ~np.isnan(panel_mean)
+        versus_panel = float(np.mean(matrix[rated, j] - panel_mean[rated])) if rated.any() else None
+        versus_master = None
+        if master_column is not None and j != master_column:
+            both = ~np.isnan(matrix[:, j]) & ~np.isnan(matrix[:, master_column])
+            if both.any():
+                versus_master = float(np.mean(matrix[both, j] - matrix[both, master_column]))
+        result[rater] = {"vs_master": versus_master, "vs_panel": versus_panel}
+    return result
+
+
+def _finite(value: float) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def agreement(ratings: Sequence[Rating], *, categories: Sequence[float] | None = None) -> Agreement:
+    """Every agreement figure for one set of ratings (one competency, or all pooled)."""
+    _units, raters, matrix = rating_matrix(ratings)
+    return _from_matrix(matrix, raters, {r.rater for r in ratings if r.master}, categories)
+
+
+def _from_matrix(matrix: Matrix, raters: list[str], masters: set[str],
+                 categories: Sequence[float] | None = None) -> Agreement:
+    n_units = matrix.shape[0]
+    master = next(iter(masters)) if len(masters) == 1 else None
+    result = Agreement(n_units=n_units, n_raters=len(raters))
+    if len(masters) > 1:
+        result.warnings.append(f"More than one master rater ({', '.join(sorted(masters))}); bias against the "
+                               "master is left out.")
+    if len(raters) < 2:
+        result.warnings.append("Agreement needs at least two raters.")
+        return result
+    values = sorted(set(matrix[~np.isnan(matrix)].tolist())) if categories is None else list(categories)
+    complete = matrix[~np.isnan(matrix).any(axis=1)]
+    if n_units < MIN_UNITS:
+        result.warnings.append(f"Only {n_units} unit(s): with fewer than {MIN_UNITS} the figures are too "
+                               "unstable to mean much.")
+    if len(complete) < n_units:
+        result.warnings.append(f"{n_units - len(complete)} unit(s) lack a score from some rater: ICC, kappas "
+                               "and Fleiss use the complete units only; alpha uses all.")
+    if len(complete) >= 2 and np.ptp(complete) > 0:
+        icc_values = icc(complete)
+        for name in ("icc2_1", "icc2_1_ci", "icc2_k", "icc2_k_ci", "icc3_1", "icc3_1_ci"):
+            setattr(result, name, getattr(icc_values, name))
+    if len(values) >= 2:
+        reliability = matrix.T
+        for level in ("ordinal", "interval", "nominal"):
+            try:
+                value = krippendorff.alpha(reliability_data=reliability, level_of_measurement=level,
+                                           value_domain=values if level == "ordinal" else None)
+            except ValueError:
+                continue
+            setattr(result, f"alpha_{level}", _finite(value))
+        if len(complete) >= 2:
+            pairs = {}
+            for i, j in itertools.combinations(range(len(raters)), 2):
+                kappa = quadratic_kappa(complete[:, i].tolist(), complete[:, j].tolist(), values)
+                if math.isfinite(kappa):
+                    pairs[f"{raters[i]}|{raters[j]}"] = kappa
+            result.kappa_quadratic_pairs = pairs
+            result.kappa_quadratic_mean = float(np.mean(list(pairs.values()))) if pairs else None
+            result.fleiss_kappa = _finite(_fleiss(complete, values))
+    result.exact_agreement, result.adjacent_agreement = _pairwise_agreement(matrix)
+    result.bias = _bias(matrix, raters, master)
+    return result
+
+
+def by_competency(ratings: Sequence[Rating]) -> dict[str, Agreement]:
+    """Agreement per competency, and `overall` over every (competency, unit) pooled."""
+    raters = sorted({r.rater for r in ratings})
+    masters = {r.rater for r in ratings if r.master}
+    groups: dict[str, list[Rating]] = {}
+    for rating in ratings:
+        groups.setdefault(rating.competency, []).append(rating)
+    matrices = {}
+    for competency, group in sorted(groups.items()):
+        units = sorted({r.unit for r in group})
+        unit_index, rater_index = {u: i for i, u in enumerate(units)}, {r: i for i, r in enumerate(raters)}
+        matrix = np.full((len(units), len(raters)), np.nan)
+        for rating in group:
+            matrix[unit_index[rating.unit], rater_index[rating.rater]] = rating.score
+        matrices[competency] = matrix
+    result = {c: _from_matrix(_scored_by(m), _raters_of(m, raters), masters) for c, m in matrices.items() if c}
+    result[OVERALL] = _from_matrix(_scored_by(np.vstack(list(matrices.values()))),
+                                   _raters_of(np.vstack(list(matrices.values())), raters), masters)
+    return result
+
+
+def _raters_of(matrix: Matrix, raters: list[str]) -> list[str]:
+    return [rater for j, rater in enumerate(raters) if not np.isnan(matrix[:, j]).all()]
+
+
+def _scored_by(matrix: Matrix) -> Matrix:
+    """Drop the columns of raters who scored nothing here."""
+    return matrix[:, ~np.isnan(matrix).all(axis=0)]
+
+
+def calibrated(ratings: Sequence[Rating], rater: str, gates: Mapping[str, bool], rule: CalibrationRule
+               ) -> bool | None:
+    """The rater-calibration rule against the master; None without a master. `gates` marks gate competencies."""
+    masters = {r.rater for r in ratings if r.master}
+    if len(masters) != 1:
+        return None
+    master = next(iter(masters))
+    theirs = {(r.competency, r.unit): r.score for r in ratings if r.rater == rater}
+    gold = {(r.competency, r.unit): r.score for r in ratings if r.rater == master}
+    shared = [key for key in theirs if key in gold]
+    scales = [key for key in shared if not gates.get(key[0], False)]
+    if scales and sum(abs(theirs[k] - gold[k]) <= 1 for k in scales) / len(scales) < rule.within_one_share:
+        return False
+    if rule.same_gate_decisions and any(theirs[k] != gold[k] for k in shared if gates.get(k[0], False)):
+        return False
+    return bool(shared)

@@ -1,0 +1,108 @@
+"""Reading rating files (CSV or XLSX, long form: unit, rater, score [, competency] [, master]) for the
+`agreement` command, so panels that scored on paper get the same statistics."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from supervisor_app.core.agreement import Rating
+from supervisor_app.errors import ValidationError
+
+REQUIRED = ("unit", "rater", "score")
+TRUE = {"true", "1", "yes", "y", "x", "master"}
+FALSE = {"false", "0", "no", "n", ""}
+MAX_BYTES = 50_000_000
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+def _rows_from_csv(path: Path) -> list[list[str]]:
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationError(f"{path.name} is not UTF-8 text (byte {exc.start}); save it as UTF-8 CSV.") from exc
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return list(csv.reader(io.StringIO(text), dialect))
+
+
+def _rows_from_xlsx(path: Path) -> list[list[str]]:
+    import zipfile
+
+    import openpyxl  # reads through defusedxml when it is installed, as it is here
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            sheet = workbook.worksheets[0]
+            return [["" if cell is None else str(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
+        finally:
+            workbook.close()
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError) as exc:  # defusedxml raises ValueErrors
+        raise ValidationError(f"{path.name} is not a readable Excel workbook ({exc}).") from exc
+
+
+def read_ratings(path: Path) -> tuple[list[Rating], list[RowProblem]]:
+    if not path.is_file():
+        raise ValidationError(f"There is no file at {path}.")
+    if path.stat().st_size > MAX_BYTES:
+        raise ValidationError(f"{path.name} is larger than {MAX_BYTES // 1_000_000} MB.")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        rows = _rows_from_xlsx(path)
+    elif suffix in (".csv", ".txt", ".tsv"):
+        rows = _rows_from_csv(path)
+    else:
+        raise ValidationError(f"{path.name}: use a .csv or .xlsx file with columns unit, rater, score "
+                              "(and optionally competency, master).")
+    if not rows:
+        raise ValidationError(f"{path.name} is empty.")
+    header = [h.strip().lower() for h in rows[0]]
+    missing = [name for name in REQUIRED if name not in header]
+    if missing:
+        raise ValidationError(f"{path.name}: the first row must name the columns; missing: {', '.join(missing)} "
+                              f"(found: {', '.join(h for h in header if h) or 'nothing'}).")
+    column = {name: header.index(name) for name in (*REQUIRED, "competency", "master") if name in header}
+    ratings: list[Rating] = []
+    problems: list[RowProblem] = []
+    seen: set[tuple[str, str, str]] = set()
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        cells = {name: (row[index].strip() if index < len(row) else "") for name, index in column.items()}
+        if not cells["unit"] or not cells["rater"]:
+            problems.append(RowProblem(line, "unit and rater must not be empty"))
+            continue
+        try:
+            score = float(cells["score"].replace(",", "."))
+        except ValueError:
+            problems.append(RowProblem(line, f"score {cells['score']!r} is not a number"))
+            continue
+        master_text = cells.get("master", "").lower()
+        if master_text not in TRUE | FALSE:
+            problems.append(RowProblem(line, f"master {cells.get('master')!r} is not true or false"))
+            continue
+        key = (cells.get("competency", ""), cells["unit"], cells["rater"])
+        if key in seen:
+            problems.append(RowProblem(line, f"{cells['rater']} already scored unit {cells['unit']!r}"
+                                             + (f" for {key[0]}" if key[0] else "")))
+            continue
+        seen.add(key)
+        ratings.append(Rating(cells["unit"], cells["rater"], score, cells.get("competency", ""),
+                              master_text in TRUE))
+    if not ratings:
+        raise ValidationError(f"{path.name} has no usable rows." + "".join(f"\n  {p}" for p in problems[:20]))
+    return ratings, problems
