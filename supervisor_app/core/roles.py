@@ -38,6 +38,7 @@ class Permission(StrEnum):
     EDIT_TRANSCRIPTS = "edit_transcripts"
     REVIEW = "review"
     READ_ALL_REVIEWS = "read_all_reviews"
+    RUN_CALIBRATION = "run_calibration"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -46,7 +47,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.VIEW_COACHES, Permission.MANAGE_COACHES,
         Permission.VIEW_RUBRICS, Permission.IMPORT_RUBRICS,
         Permission.VIEW_RECORDINGS, Permission.MANAGE_RECORDINGS, Permission.TRANSCRIBE,
-        Permission.EDIT_TRANSCRIPTS, Permission.REVIEW, Permission.READ_ALL_REVIEWS,
+        Permission.EDIT_TRANSCRIPTS, Permission.REVIEW, Permission.READ_ALL_REVIEWS, Permission.RUN_CALIBRATION,
     }),
     Role.RATER: frozenset({Permission.VIEW_RUBRICS, Permission.REVIEW}),
     Role.HR_VIEWER: frozenset({Permission.VIEW_COACHES, Permission.VIEW_RUBRICS}),

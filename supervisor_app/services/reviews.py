@@ -33,11 +33,13 @@ from supervisor_app.services import audit, rubrics
 from supervisor_app.services.context import Actor, require
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import (
+    CalibrationRound,
     Coach,
     EvidenceItem,
     Recording,
     Review,
     ReviewScore,
+    RoundRecording,
     RubricVersion,
     User,
     utc_now,
@@ -95,7 +97,14 @@ def _summary(session: Session, review: Review) -> ReviewSummary:
     assert rubric_row is not None
     assert rater is not None
     coach = session.get(Coach, recording.coach_id)
-    return ReviewSummary(review.id, recording.id, recording.original_name, coach.name if coach else "",
+    name, coach_name = recording.original_name, coach.name if coach else ""
+    if review.round_id is not None:
+        calibration = session.get(CalibrationRound, review.round_id)
+        if calibration is not None and calibration.hide_identity and calibration.status != "closed":
+            code = session.scalar(select(RoundRecording.code).where(RoundRecording.round_id == review.round_id,
+                                                                    RoundRecording.recording_id == recording.id))
+            name, coach_name = code or "R-????", "(hidden in this calibration round)"
+    return ReviewSummary(review.id, recording.id, name, coach_name,
                          rater.display_name, f"{rubric_row.title} v{rubric_row.version}", review.status,
                          review.version, review.updated_at, review.submitted_at, review.feedback_due_at,
                          review.feedback_sent_at)
@@ -116,10 +125,21 @@ def _detail(session: Session, review: Review) -> ReviewDetail:
                         review.feedback, recording.duration_s, review.amendment_reason, review.supersedes_id)
 
 
+def _blind(session: Session, review: Review, actor: Actor) -> bool:
+    """A review in an open calibration round is hidden from everyone but its rater."""
+    if review.round_id is None or review.rater_id == actor.user_id:
+        return False
+    calibration = session.get(CalibrationRound, review.round_id)
+    return calibration is not None and calibration.status == "open"
+
+
 def _load(session: Session, actor: Actor, review_id: int, *, own: bool = False) -> Review:
     review = session.get(Review, review_id)
     if review is None:
         raise NotFoundError(f"There is no review {review_id}.")
+    if _blind(session, review, actor):
+        raise PermissionDeniedError("This review belongs to a calibration round that is still blind; it can be "
+                                    "read after the round is revealed.")
     if review.rater_id != actor.user_id and (own or not actor.can(Permission.READ_ALL_REVIEWS)):
         raise PermissionDeniedError("This review belongs to another rater; you cannot "
                                     + ("change it." if own else "open it."))
@@ -267,7 +287,7 @@ def list_reviews(db: Database, actor: Actor) -> list[ReviewSummary]:
         query = select(Review).order_by(Review.updated_at.desc())
         if not actor.can(Permission.READ_ALL_REVIEWS):
             query = query.where(Review.rater_id == actor.user_id)
-        return [_summary(session, r) for r in session.scalars(query)]
+        return [_summary(session, r) for r in session.scalars(query) if not _blind(session, r, actor)]
 
 
 def export_review(db: Database, actor: Actor, review_id: int, target: Path | None = None) -> dict[str, Any]:

@@ -241,6 +241,7 @@ class Review(Base):
     status: Mapped[str] = mapped_column(String(20), index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id"), nullable=True)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("calibration_rounds.id"), nullable=True, index=True)
     amendment_reason: Mapped[str] = mapped_column(Text, default="")
     feedback: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
@@ -277,3 +278,72 @@ class EvidenceItem(Base):
     quote: Mapped[str] = mapped_column(Text, default="")
     tag: Mapped[str] = mapped_column(String(40), default="")
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class CalibrationRound(Base):
+    """Several raters score the same recordings blind; then reveal, compare, agree a consensus, close."""
+
+    __tablename__ = "calibration_rounds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    rubric_version_id: Mapped[int] = mapped_column(ForeignKey("rubric_versions.id"))
+    lead_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    master_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    hide_identity: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    revealed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    reveal_reason: Mapped[str] = mapped_column(Text, default="")
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class RoundRecording(Base):
+    __tablename__ = "round_recordings"
+    __table_args__ = (UniqueConstraint("round_id", "recording_id", name="uq_round_recordings_round_recording"),
+                      UniqueConstraint("round_id", "code", name="uq_round_recordings_round_code"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("calibration_rounds.id", ondelete="CASCADE"), index=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id"))
+    code: Mapped[str] = mapped_column(String(16))
+
+
+class RoundRater(Base):
+    __tablename__ = "round_raters"
+    __table_args__ = (UniqueConstraint("round_id", "rater_id", name="uq_round_raters_round_rater"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("calibration_rounds.id", ondelete="CASCADE"), index=True)
+    rater_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+class RoundConsensus(Base):
+    __tablename__ = "round_consensus"
+    __table_args__ = (UniqueConstraint("round_id", "recording_id", "competency_id",
+                                       name="uq_round_consensus_item"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("calibration_rounds.id", ondelete="CASCADE"), index=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id"))
+    competency_id: Mapped[str] = mapped_column(String(64))
+    score: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    gate_passed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class RoundNote(Base):
+    """Discussion after the reveal."""
+
+    __tablename__ = "round_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("calibration_rounds.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    recording_id: Mapped[int | None] = mapped_column(ForeignKey("recordings.id"), nullable=True)
+    competency_id: Mapped[str] = mapped_column(String(64), default="")
+    text: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,144 @@
+"""Calibration rounds through the services, as each role: blinding is enforced here, not in the GUI."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select, update
+
+from supervisor_app.core.reviews import CompetencyScore, Evidence, ReviewContent
+from supervisor_app.errors import ConflictError, PermissionDeniedError, ValidationError
+from supervisor_app.paths import AppPaths
+from supervisor_app.services import audit, calibration, reviews, rubrics, transcripts
+from supervisor_app.services.context import Actor
+from supervisor_app.store.db import Database
+from supervisor_app.store.models import CalibrationRound
+from tests.conftest import login
+
+
+def open_round(db: Database, lead: Actor, hide_identity: bool = True) -> int:
+    raters = [login(db, name).user_id for name in ("aisha", "tom")]
+    rubric = rubrics.find_rubric_version(db, lead, "grow-icf-core").id
+    return calibration.create_round(db, lead, "November panel", [1], raters, rubric,
+                                    dt.datetime.now(dt.UTC) + dt.timedelta(days=7),
+                                    master_id=login(db, "james").user_id, hide_identity=hide_identity)
+
+
+def my_review(db: Database, actor: Actor) -> reviews.ReviewDetail:
+    [summary] = [r for r in reviews.list_reviews(db, actor) if r.rater == actor.display_name]
+    return reviews.get_review(db, actor, summary.id)
+
+
+def score_and_submit(db: Database, actor: Actor, listening: int) -> int:
+    detail = my_review(db, actor)
+    scores, evidence = {}, []
+    for competency in detail.rubric.competencies:
+        if competency.id == "active_listening":
+            scores[competency.id] = CompetencyScore(competency.id, score=listening)
+            evidence.append(Evidence(competency.id, 6.1, 11.9, "I want to get better at delegating"))
+        else:
+            scores[competency.id] = CompetencyScore(competency.id, not_observed=True)
+    reviews.save_draft(db, actor, detail.id, ReviewContent(scores, tuple(evidence)))
+    reviews.submit(db, actor, detail.id)
+    return detail.id
+
+
+def test_blind_while_open_for_every_role(transcribed: tuple[Database, AppPaths]) -> None:
+    db, _paths = transcribed
+    maria, aisha, tom, james, helen, admin = (login(db, n) for n in ("maria", "aisha", "tom", "james", "helen",
+                                                                     "admin"))
+    round_id = open_round(db, maria)
+    aisha_review = score_and_submit(db, aisha, 4)
+    tom_review = my_review(db, tom).id
+    # the rater sees only their own review, under the neutral code
+    [own] = reviews.list_reviews(db, aisha)
+    assert own.recording_name.startswith("R-")
+    assert own.coach_name == "(hidden in this calibration round)"
+    assert transcripts.get_transcript(db, aisha, 1).segments  # what they must score, they can read
+    for other in (tom, james, maria, admin):
+        with pytest.raises(PermissionDeniedError, match="still blind"):
+            reviews.get_review(db, other, aisha_review)
+        assert aisha_review not in [r.id for r in reviews.list_reviews(db, other)]
+        with pytest.raises(PermissionDeniedError):
+            calibration.comparison(db, other, round_id)
+    with pytest.raises(PermissionDeniedError):
+        reviews.export_review(db, tom, aisha_review)
+    with pytest.raises(PermissionDeniedError):
+        reviews.get_review(db, aisha, tom_review)
+    with pytest.raises(PermissionDeniedError):
+        calibration.add_note(db, aisha, round_id, "I gave a 4")
+    with pytest.raises(PermissionDeniedError):
+        calibration.progress(db, helen, round_id)
+    # the lead sees who has submitted, not what
+    lead_view = calibration.progress(db, maria, round_id)
+    assert lead_view.submitted == {"Aisha Okafor": 1, "Tom Berg": 0, "James Chen": 0}
+    assert calibration.progress(db, tom, round_id).submitted == {"Tom Berg": 0}
+
+
+def test_reveal_rules_and_the_audit_trail(transcribed: tuple[Database, AppPaths]) -> None:
+    db, _paths = transcribed
+    maria, aisha, tom = login(db, "maria"), login(db, "aisha"), login(db, "tom")
+    round_id = open_round(db, maria)
+    score_and_submit(db, aisha, 4)
+    with pytest.raises(PermissionDeniedError, match="lead"):
+        calibration.reveal(db, tom, round_id, "I want to see")
+    with pytest.raises(ConflictError, match="not due"):
+        calibration.reveal(db, maria, round_id, "impatient lead wants to see")
+    with db.transaction() as session:
+        session.execute(update(CalibrationRound).where(CalibrationRound.id == round_id)
+                        .values(due_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)))
+    with pytest.raises(ValidationError, match="reason"):
+        calibration.reveal(db, maria, round_id)
+    calibration.reveal(db, maria, round_id, "Tom and James are on leave; due date passed.")
+    [event] = [e for e in audit.list_events(db, login(db, "admin")) if e.action == "calibration.reveal"]
+    assert (event.actor, event.action, event.reason) == ("maria", "calibration.reveal",
+                                                         "Tom and James are on leave; due date passed.")
+    assert event.details["forced"] is True
+
+
+def test_full_lifecycle_with_master_comparison_and_consensus(transcribed: tuple[Database, AppPaths]) -> None:
+    db, _paths = transcribed
+    maria, aisha, tom, james = (login(db, n) for n in ("maria", "aisha", "tom", "james"))
+    round_id = open_round(db, maria)
+    score_and_submit(db, aisha, 4)
+    score_and_submit(db, tom, 2)
+    score_and_submit(db, james, 3)  # the master
+    calibration.reveal(db, maria, round_id)
+    table = calibration.comparison(db, tom, round_id)
+    assert table.reference == "master"
+    cells = {c.rater: (c.score, c.deviation) for c in table.cells[(1, "active_listening")]}
+    assert cells == {"Aisha Okafor": (4.0, 1.0), "James Chen": (3.0, 0.0), "Tom Berg": (2.0, -1.0)}
+    assert table.agreement["active_listening"].bias["Aisha Okafor"]["vs_master"] == pytest.approx(1.0)
+    calibration.add_note(db, tom, round_id, "I missed the reflection at 0:00:13.", 1, "active_listening")
+    assert calibration.notes(db, aisha, round_id) == [("Tom Berg", "I missed the reflection at 0:00:13.")]
+    with pytest.raises(ConflictError, match="consensus first"):
+        calibration.close_round(db, maria, round_id)
+    with pytest.raises(PermissionDeniedError):
+        calibration.record_consensus(db, tom, round_id, 1, "active_listening", score=3)
+    detail = reviews.get_review(db, maria, my_review(db, aisha).id)
+    for competency in detail.rubric.competencies:
+        if competency.is_gate:
+            calibration.record_consensus(db, maria, round_id, 1, competency.id, gate_passed=True)
+        else:
+            calibration.record_consensus(db, maria, round_id, 1, competency.id, score=3)
+    with pytest.raises(ValidationError, match="pass or fail"):
+        calibration.record_consensus(db, maria, round_id, 1, "measurable_follow_up", score=3)
+    calibration.close_round(db, maria, round_id)
+    with db.transaction() as session:
+        assert session.scalar(select(CalibrationRound.status).where(CalibrationRound.id == round_id)) == "closed"
+    assert not reviews.list_reviews(db, aisha)[0].recording_name.startswith("R-")  # identities return at close
+
+
+def test_bad_rounds_are_refused(transcribed: tuple[Database, AppPaths]) -> None:
+    db, _paths = transcribed
+    maria, aisha = login(db, "maria"), login(db, "aisha")
+    rubric = rubrics.find_rubric_version(db, maria, "grow-icf-core").id
+    future = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    with pytest.raises(ValidationError, match="two raters"):
+        calibration.create_round(db, maria, "Solo", [1], [aisha.user_id], rubric, future)
+    with pytest.raises(ValidationError, match="future"):
+        calibration.create_round(db, maria, "Late", [1], [aisha.user_id, maria.user_id], rubric,
+                                 dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
+    with pytest.raises(PermissionDeniedError):
+        calibration.create_round(db, aisha, "Mine", [1], [aisha.user_id, maria.user_id], rubric, future)
