@@ -34,6 +34,7 @@ from supervisor_app.services import (
     audit,
     coaches,
     demo,
+    drift,
     library,
     reviews,
     rubrics,
@@ -681,6 +682,26 @@ def cmd_agreement(ctx: Context) -> int:
     return 1 if problems else 0
 
 
+def cmd_drift(ctx: Context) -> int:
+    actor = ctx.actor()
+    db = ctx.database()
+    rater_rows = drift.raters(db, actor, ctx.args.threshold)
+    coach_rows = drift.coaches(db, actor)
+    if ctx.args.json:
+        _print_json({"raters": [dataclasses.asdict(r) for r in rater_rows],
+                     "coaches": [{**dataclasses.asdict(c), "advising_share": [p.advising_share for p in c.stance]}
+                                 for c in coach_rows]})
+        return 0
+    _print_table(["rater", "bias per round (oldest first)", "smoothed", "flag"],
+                 [(r.rater, " ".join(f"{b:+.2f}" for b in r.biases), f"{r.ewma[-1]:+.2f}" if r.ewma else "",
+                   r.reason) for r in rater_rows])
+    _print_table(["coach", "score trend per review", "advising share per review", "flag"],
+                 [(c.coach, ", ".join(f"{k} {v:+.2f}" for k, v in sorted(c.score_trend.items())),
+                   " ".join("—" if p.advising_share is None else f"{p.advising_share:.0%}" for p in c.stance),
+                   "advising rising" if c.advising_rising else "") for c in coach_rows])
+    return 0
+
+
 def cmd_model_prepare(ctx: Context) -> int:
     info = ensure_bundled_model(ctx.paths.models_dir)
     print(f"{info.name} is ready in {info.path} (model.bin SHA-256 {info.sha256}).")
@@ -845,6 +866,10 @@ def build_parser() -> argparse.ArgumentParser:
                             "[, competency] [, master])")
     agreement_parser.add_argument("file")
     agreement_parser.add_argument("--json", action="store_true")
+
+    drift_parser = _add(sub, "drift", cmd_drift, "rater drift over calibration rounds and coach drift over reviews")
+    drift_parser.add_argument("--threshold", type=float, default=0.5, help="bias that flags a rater (points)")
+    drift_parser.add_argument("--json", action="store_true")
 
     review = sub.add_parser("review", help="reviews").add_subparsers(dest="review_command", metavar="ACTION",
                                                                      required=True)

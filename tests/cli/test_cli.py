@@ -240,3 +240,12 @@ def test_review_list_and_export(transcribed: tuple[object, object], capsys: pyte
     assert json.loads(target.read_text("utf-8"))["review"]["recording_name"] == "dialogue.flac"
     assert main([*env, "review", "export", "999", "--format", "json"]) == 1
     assert "no review 999" in capsys.readouterr().err
+
+
+def test_drift_report(demo_cli: Cli) -> None:
+    code, out, _ = demo_cli("drift", "--json", user="maria", password="demo-supervisor")
+    assert code == 0
+    assert json.loads(out) == {"raters": [], "coaches": []}
+    code, _, err = demo_cli("drift", user="aisha", password="demo-rater")
+    assert code == 1
+    assert "may not run calibration" in err

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from supervisor_app.core.reviews import CompetencyScore, Evidence, ReviewContent
 from supervisor_app.errors import ConflictError, PermissionDeniedError, ValidationError
 from supervisor_app.paths import AppPaths
-from supervisor_app.services import audit, calibration, reviews, rubrics, transcripts
+from supervisor_app.services import audit, calibration, drift, reviews, rubrics, transcripts
 from supervisor_app.services.context import Actor
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import CalibrationRound
@@ -26,7 +26,7 @@ def open_round(db: Database, lead: Actor, hide_identity: bool = True) -> int:
 
 
 def my_review(db: Database, actor: Actor) -> reviews.ReviewDetail:
-    [summary] = [r for r in reviews.list_reviews(db, actor) if r.rater == actor.display_name]
+    [summary] = [r for r in reviews.list_reviews(db, actor) if r.rater == actor.display_name and r.status == "draft"]
     return reviews.get_review(db, actor, summary.id)
 
 
@@ -116,8 +116,8 @@ def test_full_lifecycle_with_master_comparison_and_consensus(transcribed: tuple[
         calibration.close_round(db, maria, round_id)
     with pytest.raises(PermissionDeniedError):
         calibration.record_consensus(db, tom, round_id, 1, "active_listening", score=3)
-    detail = reviews.get_review(db, maria, my_review(db, aisha).id)
-    for competency in detail.rubric.competencies:
+    competencies = rubrics.get_rubric(db, maria, rubrics.find_rubric_version(db, maria, "grow-icf-core").id)
+    for competency in competencies.competencies:
         if competency.is_gate:
             calibration.record_consensus(db, maria, round_id, 1, competency.id, gate_passed=True)
         else:
@@ -142,3 +142,20 @@ def test_bad_rounds_are_refused(transcribed: tuple[Database, AppPaths]) -> None:
                                  dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
     with pytest.raises(PermissionDeniedError):
         calibration.create_round(db, aisha, "Mine", [1], [aisha.user_id, maria.user_id], rubric, future)
+
+
+def test_drift_from_two_revealed_rounds(transcribed: tuple[Database, AppPaths]) -> None:
+    db, _paths = transcribed
+    maria, aisha, tom, james = (login(db, n) for n in ("maria", "aisha", "tom", "james"))
+    for _ in range(2):  # Aisha scores a point above the master twice running: flagged; Tom matches the master
+        round_id = open_round(db, maria)
+        score_and_submit(db, aisha, 4)
+        score_and_submit(db, tom, 3)
+        score_and_submit(db, james, 3)
+        calibration.reveal(db, maria, round_id)
+    found = {d.rater: d for d in drift.raters(db, maria)}
+    assert found["Aisha Okafor"].biases == (1.0, 1.0)
+    assert found["Aisha Okafor"].flagged
+    assert not found["Tom Berg"].flagged
+    with pytest.raises(PermissionDeniedError):
+        drift.raters(db, aisha)

@@ -1,0 +1,92 @@
+"""Drift from the stored reviews: rater bias per revealed calibration round, coach scores and stance over time."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import select
+
+from supervisor_app.core.drift import (
+    ADVISING_TAG,
+    ASKING_TAG,
+    BIAS_THRESHOLD,
+    CoachDrift,
+    RaterDrift,
+    StancePoint,
+    coach_drift,
+    rater_drift,
+)
+from supervisor_app.core.roles import Permission
+from supervisor_app.services.context import Actor, require
+from supervisor_app.store.db import Database
+from supervisor_app.store.models import (
+    CalibrationRound,
+    Coach,
+    EvidenceItem,
+    Recording,
+    Review,
+    ReviewScore,
+    User,
+)
+
+
+def _value(score: int | None, gate: bool | None) -> float | None:
+    if score is not None:
+        return float(score)
+    return None if gate is None else (1.0 if gate else 0.0)
+
+
+def raters(db: Database, actor: Actor, threshold: float = BIAS_THRESHOLD) -> list[RaterDrift]:
+    """Each rater's bias against the master in every revealed round that had one, oldest round first."""
+    require(actor, Permission.RUN_CALIBRATION)
+    with db.transaction() as session:
+        rounds = session.scalars(select(CalibrationRound).where(CalibrationRound.status.in_(("revealed", "closed")),
+                                                                CalibrationRound.master_id.is_not(None))
+                                 .order_by(CalibrationRound.revealed_at)).all()
+        names = dict(session.execute(select(User.id, User.display_name)).all())
+        series: dict[str, list[float]] = defaultdict(list)
+        for calibration in rounds:
+            rows = session.execute(
+                select(Review.rater_id, Review.recording_id, ReviewScore.competency_id, ReviewScore.score,
+                       ReviewScore.gate_passed)
+                .join(ReviewScore, ReviewScore.review_id == Review.id)
+                .where(Review.round_id == calibration.id, Review.status == "submitted",
+                       ReviewScore.not_observed.is_(False))).all()
+            gold = {(r, c): _value(s, g) for rater, r, c, s, g in rows if rater == calibration.master_id}
+            differences: dict[int, list[float]] = defaultdict(list)
+            for rater, recording, competency, score, gate in rows:
+                value, reference = _value(score, gate), gold.get((recording, competency))
+                if rater != calibration.master_id and value is not None and reference is not None:
+                    differences[rater].append(value - reference)
+            for rater, values in differences.items():
+                series[names[rater]].append(sum(values) / len(values))
+    return [rater_drift(name, values, threshold) for name, values in sorted(series.items())]
+
+
+def coaches(db: Database, actor: Actor) -> list[CoachDrift]:
+    """Per coach: each competency's score trend over submitted reviews and the advising/asking mix."""
+    require(actor, Permission.READ_ALL_REVIEWS)
+    with db.transaction() as session:
+        reviews = session.execute(
+            select(Review.id, Coach.name)
+            .join(Recording, Recording.id == Review.recording_id).join(Coach, Coach.id == Recording.coach_id)
+            .where(Review.status == "submitted", Review.round_id.is_(None))
+            .order_by(Recording.session_date, Review.submitted_at)).all()
+        per_coach: dict[str, list[int]] = defaultdict(list)
+        for review_id, coach in reviews:
+            per_coach[coach].append(review_id)
+        result = []
+        for coach, ids in sorted(per_coach.items()):
+            scores: dict[str, list[float]] = defaultdict(list)
+            for competency, score in session.execute(
+                    select(ReviewScore.competency_id, ReviewScore.score)
+                    .where(ReviewScore.review_id.in_(ids), ReviewScore.score.is_not(None))
+                    .order_by(ReviewScore.review_id)).all():
+                if score is not None:
+                    scores[competency].append(float(score))
+            stance = []
+            for review_id in ids:
+                tags = session.scalars(select(EvidenceItem.tag).where(EvidenceItem.review_id == review_id)).all()
+                stance.append(StancePoint(tags.count(ADVISING_TAG), tags.count(ASKING_TAG)))
+            result.append(coach_drift(coach, dict(scores), stance))
+        return result
