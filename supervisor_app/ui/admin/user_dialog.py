@@ -7,10 +7,8 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLineEdit,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -19,7 +17,7 @@ from supervisor_app.errors import SupervisorError, ValidationError
 from supervisor_app.services import accounts
 from supervisor_app.services.accounts import UserRow
 from supervisor_app.ui.shell.app_context import AppContext
-from supervisor_app.ui.widgets.labels import ErrorLabel
+from supervisor_app.ui.widgets.labels import finish_form
 
 
 class UserDialog(QDialog):
@@ -56,14 +54,7 @@ class UserDialog(QDialog):
         form.addRow("&Password", self.password_edit)
         form.addRow("Repeat password", self.repeat_edit)
         form.addRow("", self.active_check)
-        self.error_label = ErrorLabel()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.on_buttons_accepted)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.error_label)
-        layout.addWidget(buttons)
+        self.error_label = finish_form(self, form)
 
     def on_buttons_accepted(self) -> None:
         db, actor = self._context.database, self._context.actor

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QWidget
 
 from supervisor_app.errors import SupervisorError
 from supervisor_app.services import library
 from supervisor_app.services.library import RecordingRow
 from supervisor_app.ui.library.recording_fields import RecordingFields
 from supervisor_app.ui.shell.app_context import AppContext
-from supervisor_app.ui.widgets.labels import ErrorLabel
+from supervisor_app.ui.widgets.labels import finish_form
 
 
 class RecordingDialog(QDialog):
@@ -23,14 +23,7 @@ class RecordingDialog(QDialog):
         self.setWindowTitle(f"Edit {row.original_name}")
         self.setMinimumWidth(480)
         self.fields = RecordingFields(context, row.as_input())
-        self.error_label = ErrorLabel()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.on_buttons_accepted)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.fields)
-        layout.addWidget(self.error_label)
-        layout.addWidget(buttons)
+        self.error_label = finish_form(self, self.fields)
 
     def on_buttons_accepted(self) -> None:
         try:

@@ -8,7 +8,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -16,14 +15,13 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
-    QVBoxLayout,
     QWidget,
 )
 
 from supervisor_app.errors import SupervisorError
 from supervisor_app.media.transcribe import BUNDLED, COMPUTE_TYPES, TranscriptionSettings
 from supervisor_app.settings import SettingKey, Settings
-from supervisor_app.ui.widgets.labels import ErrorLabel
+from supervisor_app.ui.widgets.labels import finish_form
 
 
 def load_settings(settings: Settings) -> TranscriptionSettings:
@@ -76,15 +74,7 @@ class TranscriptionSettingsDialog(QDialog):
                       "bundled model or a local CTranslate2 model folder.")
         note.setObjectName("hintLabel")
         note.setWordWrap(True)
-        self.error_label = ErrorLabel()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.on_buttons_accepted)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(note)
-        layout.addWidget(self.error_label)
-        layout.addWidget(buttons)
+        self.error_label = finish_form(self, form, note)
 
     def on_browse_clicked(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "CTranslate2 Whisper model folder")

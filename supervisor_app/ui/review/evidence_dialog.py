@@ -5,16 +5,14 @@ from __future__ import annotations
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
     QPlainTextEdit,
-    QVBoxLayout,
     QWidget,
 )
 
 from supervisor_app.core.reviews import Evidence, Tag
-from supervisor_app.ui.widgets.labels import ErrorLabel
+from supervisor_app.ui.widgets.labels import finish_form
 
 
 class EvidenceDialog(QDialog):
@@ -45,14 +43,7 @@ class EvidenceDialog(QDialog):
         form.addRow("&Quote", self.quote_edit)
         form.addRow("&Tag", self.tag_combo)
         form.addRow("&Note", self.note_edit)
-        self.error_label = ErrorLabel()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.on_buttons_accepted)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.error_label)
-        layout.addWidget(buttons)
+        self.error_label = finish_form(self, form, accept_text="OK")
 
     def value(self) -> Evidence:
         return Evidence(self._item.competency_id, self.start_spin.value(), self.end_spin.value(),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLayout, QVBoxLayout, QWidget
 
 
 class ErrorLabel(QLabel):
@@ -25,3 +25,26 @@ def page_layout(page: QWidget) -> QVBoxLayout:
     layout.setContentsMargins(24, 20, 24, 16)
     layout.setSpacing(10)
     return layout
+
+
+def finish_form(dialog: QDialog, *parts: QWidget | QLayout, accept_text: str | None = None) -> ErrorLabel:
+    """Lay out a form dialog: its parts, a hidden error label, then Save (or `accept_text`) and Cancel.
+
+    Save calls the dialog's `on_buttons_accepted`, which validates and accepts; the error label is returned
+    for it to explain what is wrong.
+    """
+    error_label = ErrorLabel()
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+    if accept_text is not None:
+        buttons.button(QDialogButtonBox.StandardButton.Save).setText(accept_text)
+    buttons.accepted.connect(dialog.on_buttons_accepted)  # type: ignore[attr-defined]
+    buttons.rejected.connect(dialog.reject)
+    layout = QVBoxLayout(dialog)
+    for part in parts:
+        if isinstance(part, QLayout):
+            layout.addLayout(part)
+        else:
+            layout.addWidget(part)
+    layout.addWidget(error_label)
+    layout.addWidget(buttons)
+    return error_label
