@@ -67,6 +67,41 @@ class Comparison:
     reference: str  # "master" or "panel median"
 
 
+@dataclass(frozen=True)
+class RoundSummary:
+    id: int
+    title: str
+    status: str
+    due_at: dt.datetime
+    lead: str
+    is_lead: bool
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: int
+    display_name: str
+
+
+def list_rounds(db: Database, actor: Actor) -> list[RoundSummary]:
+    """Rounds the actor leads or sits on (administrators: all), newest first."""
+    with db.transaction() as session:
+        rows = session.scalars(select(CalibrationRound).order_by(CalibrationRound.id.desc())).all()
+        names = dict(session.execute(select(User.id, User.display_name)).all())
+        return [RoundSummary(r.id, r.title, r.status, r.due_at, names.get(r.lead_id, ""), _is_lead(actor, r))
+                for r in rows if _is_lead(actor, r) or actor.user_id in _panel(session, r.id)]
+
+
+def panel_candidates(db: Database, actor: Actor) -> list[Candidate]:
+    """Active users who may score: administrators, supervisors and raters."""
+    require(actor, Permission.RUN_CALIBRATION)
+    with db.transaction() as session:
+        users = session.scalars(select(User).where(User.active.is_(True), User.role.in_(("admin", "supervisor",
+                                                                                          "rater")))
+                                .order_by(User.display_name))
+        return [Candidate(u.id, u.display_name) for u in users]
+
+
 def _round(session: Session, round_id: int) -> CalibrationRound:
     found = session.get(CalibrationRound, round_id)
     if found is None:

@@ -49,6 +49,8 @@ def test_navigation_by_click_and_shortcut(qtbot: QtBot, window: MainWindow) -> N
     assert window.current_area() == "reviews"
     qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
     assert window.current_area() == "calibration"
+    qtbot.keyClick(window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_area() == "audits"
     page = window.stack.currentWidget()
     assert isinstance(page, PlaceholderPage)
     assert "not available in this version" in " ".join(label.text() for label in page.findChildren(QLabel))

@@ -23,6 +23,7 @@ from supervisor_app.services import system
 from supervisor_app.services.context import Actor
 from supervisor_app.settings import SettingKey
 from supervisor_app.ui.admin.admin_page import AdminPage
+from supervisor_app.ui.calibration.calibration_page import CalibrationPage
 from supervisor_app.ui.coaches.coaches_page import CoachesPage
 from supervisor_app.ui.library.library_page import LibraryPage
 from supervisor_app.ui.library.transcription_controller import TranscriptionController
@@ -46,7 +47,7 @@ class Area:
 AREAS = (
     Area("library", "Library", "", Permission.VIEW_RECORDINGS),
     Area("reviews", "Reviews", "", Permission.REVIEW),
-    Area("calibration", "Calibration", "Blind rating rounds, reveal, agreement statistics and drift."),
+    Area("calibration", "Calibration", "", Permission.REVIEW),
     Area("audits", "Audits", "The quarterly audit sample (at least 20 % of active coaches) and its Excel export."),
     Area("coaches", "Coaches", "", Permission.VIEW_COACHES),
     Area("rubrics", "Rubrics", "", Permission.VIEW_RUBRICS),
@@ -155,6 +156,8 @@ class MainWindow(QMainWindow):
             return page
         if area.key == "reviews":
             return ReviewsPage(self.context)
+        if area.key == "calibration":
+            return CalibrationPage(self.context)
         return PlaceholderPage(area.title, area.purpose)
 
     def _build_pages(self) -> None:

@@ -1,0 +1,214 @@
+"""Calibration: rounds, who has submitted, the reveal, the side-by-side comparison, consensus and closing."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from supervisor_app.core.roles import Permission
+from supervisor_app.errors import SupervisorError, ValidationError
+from supervisor_app.services import calibration
+from supervisor_app.services.calibration import Comparison, RoundSummary
+from supervisor_app.ui.calibration.new_round_dialog import NewRoundDialog
+from supervisor_app.ui.shell.app_context import AppContext
+from supervisor_app.ui.widgets.filtered_table import FilteredTable
+from supervisor_app.ui.widgets.labels import page_layout
+from supervisor_app.ui.widgets.messages import show_error
+from supervisor_app.ui.widgets.row_table_model import Column, RowTableModel
+
+DEVIATION_COLOURS = {0: "#e6f4ea", 1: "#fef7e0"}  # 2 or more points: red
+
+
+class CalibrationPage(QWidget):
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._context = context
+        self.active_dialog: QWidget | None = None
+        self.comparison: Comparison | None = None
+        title = QLabel("Calibration")
+        title.setObjectName("pageTitle")
+        subtitle = QLabel("A panel scores the same recordings blind; after the reveal, compare, agree a consensus "
+                          "per competency and close the round. Score your part in Reviews.")
+        subtitle.setObjectName("pageSubtitle")
+        subtitle.setWordWrap(True)
+        self.new_button = QPushButton("New round…")
+        self.new_button.setObjectName("primaryButton")
+        self.new_button.setVisible(context.actor.can(Permission.RUN_CALIBRATION))
+        header = QHBoxLayout()
+        header.addWidget(title, 1)
+        header.addWidget(self.new_button)
+        self.model: RowTableModel[RoundSummary] = RowTableModel([
+            Column("Round", lambda r: r.title),
+            Column("Status", lambda r: r.status),
+            Column("Due", lambda r: r.due_at.astimezone().strftime("%Y-%m-%d %H:%M")),
+            Column("Lead", lambda r: r.lead),
+        ], row_id=lambda r: r.id)
+        self.rounds = FilteredTable(self.model)
+        self.progress_label = QLabel("Select a round.")
+        self.progress_label.setWordWrap(True)
+        self.reveal_button = QPushButton("Reveal…")
+        self.consensus_button = QPushButton("Record consensus…")
+        self.close_button = QPushButton("Close round")
+        actions = QHBoxLayout()
+        actions.addWidget(self.progress_label, 1)
+        for button in (self.reveal_button, self.consensus_button, self.close_button):
+            actions.addWidget(button)
+        self.matrix = QTableWidget(0, 0)
+        self.matrix.setObjectName("comparisonMatrix")
+        self.agreement_label = QLabel()
+        self.agreement_label.setWordWrap(True)
+        detail = QWidget()
+        detail_layout = QVBoxLayout(detail)
+        detail_layout.setContentsMargins(0, 0, 0, 0)
+        detail_layout.addLayout(actions)
+        detail_layout.addWidget(self.matrix, 1)
+        detail_layout.addWidget(self.agreement_label)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.rounds)
+        splitter.addWidget(detail)
+        splitter.setSizes([220, 520])
+        layout = page_layout(self)
+        layout.addLayout(header)
+        layout.addWidget(subtitle)
+        layout.addWidget(splitter, 1)
+        self.new_button.clicked.connect(self.open_new_round)
+        self.rounds.selectionModel().selectionChanged.connect(lambda *_: self.show_round())
+        self.reveal_button.clicked.connect(self.reveal)
+        self.consensus_button.clicked.connect(self.record_consensus)
+        self.close_button.clicked.connect(self.close_round)
+        self.refresh()
+
+    def refresh(self, select_id: int | None = None) -> None:
+        self.model.set_rows(calibration.list_rounds(self._context.database, self._context.actor))
+        self.rounds.fit_columns()
+        if select_id is not None:
+            self.rounds.select_id(select_id)
+        self.show_round()
+
+    def selected(self) -> RoundSummary | None:
+        round_id = self.rounds.selected_id()
+        row = self.model.row_for_id(round_id) if round_id is not None else None
+        return None if row is None else self.model.row_at(row)
+
+    def show_round(self) -> None:
+        summary = self.selected()
+        for button in (self.reveal_button, self.consensus_button, self.close_button):
+            button.setEnabled(False)
+        self.matrix.clear()
+        self.matrix.setRowCount(0)
+        self.matrix.setColumnCount(0)
+        self.agreement_label.clear()
+        self.comparison = None
+        if summary is None:
+            self.progress_label.setText("Select a round.")
+            return
+        db, actor = self._context.database, self._context.actor
+        progress = calibration.progress(db, actor, summary.id)
+        done = ", ".join(f"{name} {count}/{progress.expected_per_rater}" for name, count in progress.submitted.items())
+        self.progress_label.setText(f"{summary.title} — {summary.status}. Submitted: {done}")
+        self.reveal_button.setEnabled(summary.is_lead and summary.status == "open")
+        if summary.status == "open":
+            return
+        self.consensus_button.setEnabled(summary.is_lead and summary.status == "revealed")
+        self.close_button.setEnabled(summary.is_lead and summary.status == "revealed")
+        self.comparison = calibration.comparison(db, actor, summary.id)
+        self._fill_matrix(self.comparison)
+
+    def _fill_matrix(self, table: Comparison) -> None:
+        keys = sorted(table.cells)
+        raters = [cell.rater for cell in table.cells[keys[0]]] if keys else []
+        self.matrix.setColumnCount(len(raters) + 2)
+        self.matrix.setHorizontalHeaderLabels(["Recording", "Competency", *raters])
+        self.matrix.setRowCount(len(keys))
+        for row, key in enumerate(keys):
+            recording_id, competency_id = key
+            self.matrix.setItem(row, 0, QTableWidgetItem(table.codes[recording_id]))
+            self.matrix.setItem(row, 1, QTableWidgetItem(competency_id))
+            for column, cell in enumerate(table.cells[key], start=2):
+                item = QTableWidgetItem("—" if cell.score is None else f"{cell.score:g}")
+                if cell.deviation is not None:
+                    colour = DEVIATION_COLOURS.get(int(abs(cell.deviation)), "#fce8e6")
+                    item.setBackground(QBrush(QColor(colour)))
+                    item.setToolTip(f"{cell.deviation:+g} from the {table.reference}")
+                self.matrix.setItem(row, column, item)
+        self.matrix.resizeColumnsToContents()
+        lines = []
+        for name, result in table.agreement.items():
+            bands = result.bands()
+            icc = f"ICC(2,1) {result.icc2_1:.2f} ({bands['icc2_1'].label})" if result.icc2_1 is not None else ""
+            alpha = (f"alpha {result.alpha_ordinal:.2f} ({bands['alpha_ordinal'].label})"
+                     if result.alpha_ordinal is not None else "")
+            exact = f"exact {result.exact_agreement:.0%}" if result.exact_agreement is not None else ""
+            lines.append(f"<b>{name}</b>: " + " · ".join(p for p in (icc, alpha, exact) if p)
+                         + (f" <i>({'; '.join(result.warnings)})</i>" if result.warnings else ""))
+        self.agreement_label.setText(f"Deviations are from the {table.reference}.<br>" + "<br>".join(lines))
+
+    def open_new_round(self) -> None:
+        dialog = NewRoundDialog(self._context, self)
+        dialog.round_created.connect(lambda round_id: self.refresh(select_id=round_id))
+        dialog.finished.connect(dialog.deleteLater)
+        self.active_dialog = dialog
+        dialog.open()
+
+    def reveal(self, reason: str | None = None) -> None:
+        summary = self.selected()
+        if summary is None:
+            return
+        try:
+            calibration.reveal(self._context.database, self._context.actor, summary.id, reason or "")
+        except ValidationError:
+            why, accepted = QInputDialog.getMultiLineText(
+                self, "Reveal early", "Some reviews are not in. Why reveal now? (kept in the audit trail)")
+            if accepted:
+                self.reveal(why or " ")
+            return
+        except SupervisorError as exc:
+            show_error(self, "Not revealed", str(exc))
+            return
+        self.refresh(select_id=summary.id)
+
+    def record_consensus(self) -> None:
+        summary, table = self.selected(), self.comparison
+        row = self.matrix.currentRow()
+        if summary is None or table is None or row < 0:
+            show_error(self, "Record consensus", "Select a row of the comparison first.")
+            return
+        recording_id, competency_id = sorted(table.cells)[row]
+        value, accepted = QInputDialog.getItem(self, "Consensus", f"{table.codes[recording_id]} · {competency_id}",
+                                               ["1", "2", "3", "4", "5", "pass", "fail"], 2, False)
+        if accepted:
+            self.set_consensus(recording_id, competency_id, value)
+
+    def set_consensus(self, recording_id: int, competency_id: str, value: str) -> None:
+        summary = self.selected()
+        if summary is None:
+            return
+        gate = {"pass": True, "fail": False}.get(value)
+        try:
+            calibration.record_consensus(self._context.database, self._context.actor, summary.id, recording_id,
+                                         competency_id, score=None if gate is not None else int(value),
+                                         gate_passed=gate)
+        except SupervisorError as exc:
+            show_error(self, "Consensus not recorded", str(exc))
+
+    def close_round(self) -> None:
+        summary = self.selected()
+        if summary is None:
+            return
+        try:
+            calibration.close_round(self._context.database, self._context.actor, summary.id)
+        except SupervisorError as exc:
+            show_error(self, "Round not closed", str(exc))
+            return
+        self.refresh(select_id=summary.id)

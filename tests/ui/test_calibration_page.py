@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from supervisor_app.paths import AppPaths
+from supervisor_app.store.db import Database
+from supervisor_app.ui.calibration import calibration_page as page_module
+from supervisor_app.ui.calibration.calibration_page import CalibrationPage
+from supervisor_app.ui.calibration.new_round_dialog import NewRoundDialog
+from tests.conftest import login
+from tests.services.test_calibration import score_and_submit
+from tests.ui.conftest import make_context, screenshot
+
+
+@pytest.fixture
+def page(qtbot: QtBot, transcribed: tuple[Database, AppPaths]) -> CalibrationPage:
+    db, paths = transcribed
+    widget = CalibrationPage(make_context(db, paths, "maria"))
+    qtbot.addWidget(widget)
+    widget.resize(1300, 850)
+    widget.show()
+    return widget
+
+
+def check(widget: object, labels: set[str]) -> None:
+    for row in range(widget.count()):  # type: ignore[attr-defined]
+        item = widget.item(row)  # type: ignore[attr-defined]
+        if any(item.text().startswith(label) for label in labels):
+            item.setCheckState(Qt.CheckState.Checked)
+
+
+def test_round_lifecycle(qtbot: QtBot, page: CalibrationPage, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = page._context.database
+    errors: list[str] = []
+    monkeypatch.setattr(page_module, "show_error", lambda _p, _t, text: errors.append(text))
+    qtbot.mouseClick(page.new_button, Qt.MouseButton.LeftButton)
+    dialog = page.active_dialog
+    assert isinstance(dialog, NewRoundDialog)
+    dialog.on_buttons_accepted()
+    assert "title" in dialog.error_label.text()
+    qtbot.keyClicks(dialog.title_edit, "November panel")
+    check(dialog.recordings, {"Daniel Fischer"})
+    check(dialog.raters, {"Aisha Okafor", "Tom Berg"})
+    dialog.master_combo.setCurrentIndex(dialog.master_combo.findText("James Chen"))
+    screenshot(dialog, "calibration-new-round")
+    with qtbot.waitSignal(dialog.round_created, timeout=5_000):
+        dialog.on_buttons_accepted()
+    assert page.model.rowCount() == 1
+    assert "Aisha Okafor 0/1" in page.progress_label.text()
+    assert "November panel — open" in page.progress_label.text()
+    assert page.matrix.rowCount() == 0  # blind
+
+    # the three raters score (through the same services their workspace uses)
+    for name, listening in (("aisha", 4), ("tom", 2), ("james", 3)):
+        score_and_submit(db, login(db, name), listening)
+    page.show_round()
+    assert "Tom Berg 1/1" in page.progress_label.text()
+    qtbot.mouseClick(page.reveal_button, Qt.MouseButton.LeftButton)
+    assert page.selected().status == "revealed"  # type: ignore[union-attr]
+    headers = [page.matrix.horizontalHeaderItem(c).text() for c in range(page.matrix.columnCount())]
+    assert headers == ["Recording", "Competency", "Aisha Okafor", "James Chen", "Tom Berg"]
+    competencies = [page.matrix.item(r, 1).text() for r in range(page.matrix.rowCount())]
+    listening_row = competencies.index("active_listening")
+    assert [page.matrix.item(listening_row, c).text() for c in (2, 3, 4)] == ["4", "3", "2"]
+    assert page.matrix.item(listening_row, 2).toolTip() == "+1 from the master"
+    assert "active_listening" in page.agreement_label.text()
+    screenshot(page, "calibration-reveal")
+
+    qtbot.mouseClick(page.close_button, Qt.MouseButton.LeftButton)
+    assert "consensus first" in errors[-1]
+    assert page.comparison is not None
+    for recording_id, competency_id in sorted(page.comparison.cells):
+        gate = competency_id in ("measurable_follow_up", "ethics_confidentiality")
+        page.set_consensus(recording_id, competency_id, "pass" if gate else "3")
+    qtbot.mouseClick(page.close_button, Qt.MouseButton.LeftButton)
+    assert page.selected().status == "closed"  # type: ignore[union-attr]
