@@ -25,6 +25,7 @@ from supervisor_app.services.context import Actor, require
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import (
     CalibrationRound,
+    EvidenceItem,
     Recording,
     Review,
     ReviewScore,
@@ -268,6 +269,32 @@ def comparison(db: Database, actor: Actor, round_id: int) -> Comparison:
                 for rater_id in sorted(names, key=names.__getitem__)]
     return Comparison(round_id, round_codes, cells, by_competency(ratings) if ratings else {},
                       "master" if calibration.master_id else "panel median")
+
+
+@dataclass(frozen=True)
+class CitedMoment:
+    rater: str
+    start_s: float
+    end_s: float
+    quote: str
+    tag: str
+
+
+def evidence_timeline(db: Database, actor: Actor, round_id: int, recording_id: int, competency_id: str
+                      ) -> tuple[float, list[CitedMoment]]:
+    """After the reveal: which moments each rater cited for one recording and competency (and its length)."""
+    with db.transaction() as session:
+        _require_revealed(session, actor, round_id)
+        recording = session.get(Recording, recording_id)
+        if recording is None:
+            raise NotFoundError(f"There is no recording with id {recording_id}.")
+        rows = session.execute(
+            select(User.display_name, EvidenceItem.start_s, EvidenceItem.end_s, EvidenceItem.quote, EvidenceItem.tag)
+            .join(Review, Review.id == EvidenceItem.review_id).join(User, User.id == Review.rater_id)
+            .where(Review.round_id == round_id, Review.recording_id == recording_id, Review.status == "submitted",
+                   EvidenceItem.competency_id == competency_id)
+            .order_by(User.display_name, EvidenceItem.start_s)).all()
+        return recording.duration_s, [CitedMoment(*row) for row in rows]
 
 
 def _deviation(value: float | None, reference: float | None) -> float | None:

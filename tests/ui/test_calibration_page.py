@@ -66,6 +66,17 @@ def test_round_lifecycle(qtbot: QtBot, page: CalibrationPage, monkeypatch: pytes
     assert [page.matrix.item(listening_row, c).text() for c in (2, 3, 4)] == ["4", "3", "2"]
     assert page.matrix.item(listening_row, 2).toolTip() == "+1 from the master"
     assert "active_listening" in page.agreement_label.text()
+    page.matrix.setCurrentCell(listening_row, 2)
+    assert page.timeline_title.text() == f"Moments cited for active_listening in {page.matrix.item(0, 0).text()}: 3"
+    assert set(page.timeline.lanes) == {"Aisha Okafor", "James Chen", "Tom Berg"}
+    page.tabs.setCurrentIndex(1)
+    screenshot(page, "calibration-timeline")
+    page.tabs.setCurrentIndex(2)
+    qtbot.keyClicks(page.note_edit, "Tom missed the reflection at 0:00:13")
+    qtbot.keyClick(page.note_edit, Qt.Key.Key_Return)
+    assert page.notes_list.count() == 1
+    assert page.notes_list.item(0).text().endswith("active_listening] Tom missed the reflection at 0:00:13")
+    page.tabs.setCurrentIndex(0)
     screenshot(page, "calibration-reveal")
 
     qtbot.mouseClick(page.close_button, Qt.MouseButton.LeftButton)

@@ -8,10 +8,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
+    QLineEdit,
+    QListWidget,
     QPushButton,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -21,6 +24,7 @@ from supervisor_app.errors import SupervisorError, ValidationError
 from supervisor_app.services import calibration
 from supervisor_app.services.calibration import Comparison, RoundSummary
 from supervisor_app.ui.calibration.new_round_dialog import NewRoundDialog
+from supervisor_app.ui.calibration.timeline_view import TimelineView
 from supervisor_app.ui.shell.app_context import AppContext
 from supervisor_app.ui.widgets.filtered_table import FilteredTable
 from supervisor_app.ui.widgets.labels import page_layout
@@ -68,16 +72,38 @@ class CalibrationPage(QWidget):
         self.matrix.setObjectName("comparisonMatrix")
         self.agreement_label = QLabel()
         self.agreement_label.setWordWrap(True)
+        self.timeline_title = QLabel("Select a row to see which moments each rater cited.")
+        self.timeline_title.setObjectName("pageSubtitle")
+        self.timeline = TimelineView()
+        self.notes_list = QListWidget()
+        self.note_edit = QLineEdit()
+        self.note_edit.setPlaceholderText("Add a discussion note for the selected row and press Enter")
+        self.tabs = QTabWidget()
+        comparison_tab = QWidget()
+        comparison_layout = QVBoxLayout(comparison_tab)
+        comparison_layout.addWidget(self.matrix, 1)
+        comparison_layout.addWidget(self.agreement_label)
+        timeline_tab = QWidget()
+        timeline_layout = QVBoxLayout(timeline_tab)
+        timeline_layout.addWidget(self.timeline_title)
+        timeline_layout.addWidget(self.timeline)
+        timeline_layout.addStretch(1)
+        discussion_tab = QWidget()
+        discussion_layout = QVBoxLayout(discussion_tab)
+        discussion_layout.addWidget(self.notes_list, 1)
+        discussion_layout.addWidget(self.note_edit)
+        self.tabs.addTab(comparison_tab, "Comparison")
+        self.tabs.addTab(timeline_tab, "Evidence timeline")
+        self.tabs.addTab(discussion_tab, "Discussion")
         detail = QWidget()
         detail_layout = QVBoxLayout(detail)
         detail_layout.setContentsMargins(0, 0, 0, 0)
         detail_layout.addLayout(actions)
-        detail_layout.addWidget(self.matrix, 1)
-        detail_layout.addWidget(self.agreement_label)
+        detail_layout.addWidget(self.tabs, 1)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.rounds)
         splitter.addWidget(detail)
-        splitter.setSizes([220, 520])
+        splitter.setSizes([140, 600])
         layout = page_layout(self)
         layout.addLayout(header)
         layout.addWidget(subtitle)
@@ -87,6 +113,8 @@ class CalibrationPage(QWidget):
         self.reveal_button.clicked.connect(self.reveal)
         self.consensus_button.clicked.connect(self.record_consensus)
         self.close_button.clicked.connect(self.close_round)
+        self.matrix.currentCellChanged.connect(lambda row, *_: self.show_timeline(row))
+        self.note_edit.returnPressed.connect(self.add_note)
         self.refresh()
 
     def refresh(self, select_id: int | None = None) -> None:
@@ -109,6 +137,9 @@ class CalibrationPage(QWidget):
         self.matrix.setRowCount(0)
         self.matrix.setColumnCount(0)
         self.agreement_label.clear()
+        self.notes_list.clear()
+        self.timeline.set_moments(0.0, [], [])
+        self.note_edit.setEnabled(False)
         self.comparison = None
         if summary is None:
             self.progress_label.setText("Select a round.")
@@ -124,6 +155,9 @@ class CalibrationPage(QWidget):
         self.close_button.setEnabled(summary.is_lead and summary.status == "revealed")
         self.comparison = calibration.comparison(db, actor, summary.id)
         self._fill_matrix(self.comparison)
+        self.note_edit.setEnabled(True)
+        for author, text in calibration.notes(db, actor, summary.id):
+            self.notes_list.addItem(f"{author}: {text}")
 
     def _fill_matrix(self, table: Comparison) -> None:
         keys = sorted(table.cells)
@@ -153,6 +187,36 @@ class CalibrationPage(QWidget):
             lines.append(f"<b>{name}</b>: " + " · ".join(p for p in (icc, alpha, exact) if p)
                          + (f" <i>({'; '.join(result.warnings)})</i>" if result.warnings else ""))
         self.agreement_label.setText(f"Deviations are from the {table.reference}.<br>" + "<br>".join(lines))
+
+    def show_timeline(self, row: int) -> None:
+        summary, table = self.selected(), self.comparison
+        if summary is None or table is None or row < 0:
+            return
+        recording_id, competency_id = sorted(table.cells)[row]
+        raters = [cell.rater for cell in table.cells[(recording_id, competency_id)]]
+        duration, moments = calibration.evidence_timeline(self._context.database, self._context.actor, summary.id,
+                                                          recording_id, competency_id)
+        self.timeline.setToolTip("")
+        self.timeline.set_moments(duration, raters, moments)
+        self.timeline_title.setText(f"Moments cited for {competency_id} in {table.codes[recording_id]}: "
+                                    f"{len(moments)}")
+
+    def add_note(self) -> None:
+        summary, table = self.selected(), self.comparison
+        text = self.note_edit.text().strip()
+        if summary is None or table is None or not text:
+            return
+        row = self.matrix.currentRow()
+        recording_id, competency_id = sorted(table.cells)[row] if row >= 0 else (None, "")
+        prefix = f"[{table.codes[recording_id]} · {competency_id}] " if recording_id is not None else ""
+        try:
+            calibration.add_note(self._context.database, self._context.actor, summary.id, prefix + text,
+                                 recording_id, competency_id)
+        except SupervisorError as exc:
+            show_error(self, "Note not added", str(exc))
+            return
+        self.notes_list.addItem(f"{self._context.actor.display_name}: {prefix}{text}")
+        self.note_edit.clear()
 
     def open_new_round(self) -> None:
         dialog = NewRoundDialog(self._context, self)
