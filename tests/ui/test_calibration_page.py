@@ -76,6 +76,11 @@ def test_round_lifecycle(qtbot: QtBot, page: CalibrationPage, monkeypatch: pytes
     qtbot.keyClick(page.note_edit, Qt.Key.Key_Return)
     assert page.notes_list.count() == 1
     assert page.notes_list.item(0).text().endswith("active_listening] Tom missed the reflection at 0:00:13")
+    page.tabs.setCurrentIndex(3)
+    assert [label for label, _v, _c in page.bias_chart.bars] == ["Aisha Okafor", "James Chen", "Tom Berg"]
+    assert {label: value for label, value, _c in page.bias_chart.bars}["Aisha Okafor"] == pytest.approx(1.0)
+    assert [label for label, _v, _c in page.drift_chart.bars] == ["Aisha Okafor (1 rounds)", "Tom Berg (1 rounds)"]
+    screenshot(page, "calibration-charts")
     page.tabs.setCurrentIndex(0)
     screenshot(page, "calibration-reveal")
 

@@ -21,11 +21,12 @@ from PySide6.QtWidgets import (
 
 from supervisor_app.core.roles import Permission
 from supervisor_app.errors import SupervisorError, ValidationError
-from supervisor_app.services import calibration
+from supervisor_app.services import calibration, drift
 from supervisor_app.services.calibration import Comparison, RoundSummary
 from supervisor_app.ui.calibration.new_round_dialog import NewRoundDialog
 from supervisor_app.ui.calibration.timeline_view import TimelineView
 from supervisor_app.ui.shell.app_context import AppContext
+from supervisor_app.ui.widgets.bar_chart import BarChart
 from supervisor_app.ui.widgets.filtered_table import FilteredTable
 from supervisor_app.ui.widgets.labels import page_layout
 from supervisor_app.ui.widgets.messages import show_error
@@ -95,6 +96,16 @@ class CalibrationPage(QWidget):
         self.tabs.addTab(comparison_tab, "Comparison")
         self.tabs.addTab(timeline_tab, "Evidence timeline")
         self.tabs.addTab(discussion_tab, "Discussion")
+        charts_tab = QWidget()
+        charts_layout = QVBoxLayout(charts_tab)
+        self.agreement_chart = BarChart("Agreement per competency: ICC(2,1), or alpha (ordinal) when ICC is undefined",
+                                        0.0, 1.0)
+        self.bias_chart = BarChart("Bias per rater in this round (points against the master or panel)", -2.0, 2.0)
+        self.drift_chart = BarChart("Rater drift: smoothed bias over all revealed rounds", -2.0, 2.0)
+        for chart in (self.agreement_chart, self.bias_chart, self.drift_chart):
+            charts_layout.addWidget(chart)
+        charts_layout.addStretch(1)
+        self.tabs.addTab(charts_tab, "Charts")
         detail = QWidget()
         detail_layout = QVBoxLayout(detail)
         detail_layout.setContentsMargins(0, 0, 0, 0)
@@ -187,6 +198,25 @@ class CalibrationPage(QWidget):
             lines.append(f"<b>{name}</b>: " + " · ".join(p for p in (icc, alpha, exact) if p)
                          + (f" <i>({'; '.join(result.warnings)})</i>" if result.warnings else ""))
         self.agreement_label.setText(f"Deviations are from the {table.reference}.<br>" + "<br>".join(lines))
+        self._fill_charts(table)
+
+    def _fill_charts(self, table: Comparison) -> None:
+        bars = []
+        for name, result in sorted(table.agreement.items()):
+            value = result.icc2_1 if result.icc2_1 is not None else result.alpha_ordinal
+            bars.append((name, value, "#1a73e8" if value is not None and value >= 0.75 else "#e37400"))
+        self.agreement_chart.set_bars(bars, [(0.5, "0.5"), (0.75, "0.75 good"), (0.9, "0.9")])
+        overall = table.agreement.get("overall")
+        bias = overall.bias if overall is not None else {}
+        key = "vs_master" if table.reference == "master" else "vs_panel"
+        self.bias_chart.set_bars([(rater, values[key], "#d93025" if values[key] is not None
+                                   and abs(values[key]) > 0.5 else "#188038")  # type: ignore[arg-type]
+                                  for rater, values in sorted(bias.items())], [(-0.5, "-0.5"), (0.5, "+0.5")])
+        if self._context.actor.can(Permission.RUN_CALIBRATION):
+            trends = drift.raters(self._context.database, self._context.actor)
+            self.drift_chart.set_bars([(f"{d.rater} ({len(d.biases)} rounds)", d.ewma[-1] if d.ewma else None,
+                                        "#d93025" if d.flagged else "#188038") for d in trends],
+                                      [(-0.5, "-0.5"), (0.5, "+0.5")])
 
     def show_timeline(self, row: int) -> None:
         summary, table = self.selected(), self.comparison
