@@ -183,7 +183,7 @@ def cmd_versions(ctx: Context) -> int:
 def cmd_demo(ctx: Context) -> int:
     db = ctx.database()
     actor = None if accounts.needs_first_admin(db) else ctx.actor()
-    print(demo.load_demo(db, actor).message)
+    print(demo.load_demo(db, actor, None if ctx.args.minimal else ctx.paths).message)
     if actor is None:
         print("Log in as 'admin' with the password 'demo-admin' (other demo users: see README.md).")
     return 0
@@ -752,7 +752,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add(sub, "gui", cmd_gui, "open the main window (the default)")
     _add(sub, "versions", cmd_versions, "print the versions of the app and its parts")
-    _add(sub, "demo", cmd_demo, "load the demo data set (users, coaches, default rubric)")
+    demo_parser = _add(sub, "demo", cmd_demo, "load the demo data set: users, coaches, the default rubric, three "
+                                              "recorded sessions and a revealed calibration round")
+    demo_parser.add_argument("--minimal", action="store_true",
+                             help="only users, coaches and the rubric: no recordings, no calibration round")
     setup = _add(sub, "setup", cmd_setup, "create the first administrator of a new database")
     setup.add_argument("--admin", required=True, help="user name of the administrator")
     setup.add_argument("--display-name", help="full name shown in the app")

@@ -124,7 +124,15 @@ class IccResult:
 
 
 def icc(matrix: Matrix, confidence: float = 0.95) -> IccResult:
-    """ICC(2,1), ICC(2,k) and ICC(3,1) from a complete units × raters matrix (two-way ANOVA)."""
+    """ICC(2,1), ICC(2,k) and ICC(3,1) from a complete units × raters matrix (two-way ANOVA).
+
+    Degenerate panels (no error variance) give NaN, which callers report as undefined.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _icc(matrix, confidence)
+
+
+def _icc(matrix: Matrix, confidence: float) -> IccResult:
     n, k = matrix.shape
     grand = matrix.mean()
     ss_rows = k * ((matrix.mean(axis=1) - grand) ** 2).sum()
@@ -200,7 +208,7 @@ def _bias(matrix: Matrix, raters: Sequence[str], master: str | None) -> dict[str
     return result
 
 
-def _finite(value: float) -> float | None:
+def _finite(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
 
 
@@ -231,8 +239,11 @@ def _from_matrix(matrix: Matrix, raters: list[str], masters: set[str],
                                "and Fleiss use the complete units only; alpha uses all.")
     if len(complete) >= 2 and np.ptp(complete) > 0:
         icc_values = icc(complete)
-        for name in ("icc2_1", "icc2_1_ci", "icc2_k", "icc2_k_ci", "icc3_1", "icc3_1_ci"):
-            setattr(result, name, getattr(icc_values, name))
+        for name in ("icc2_1", "icc2_k", "icc3_1"):
+            setattr(result, name, _finite(getattr(icc_values, name)))
+        for name in ("icc2_1_ci", "icc2_k_ci", "icc3_1_ci"):
+            low, high = getattr(icc_values, name)
+            setattr(result, name, (low, high) if math.isfinite(low) and math.isfinite(high) else None)
     if len(values) >= 2:
         reliability = matrix.T
         for level in ("ordinal", "interval", "nominal"):

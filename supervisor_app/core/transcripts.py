@@ -21,6 +21,22 @@ class Segment:
     edited: bool = False
 
 
+NEUTRAL_SPEAKERS = ("Coach", "Coachee")
+
+
+def neutral_speakers(segments: Sequence[Segment]) -> list[Segment]:
+    """Speaker labels that could name someone (anything but Coach/Coachee) become Speaker 1, Speaker 2, …"""
+    mapping: dict[str, str] = {}
+    result = []
+    for segment in segments:
+        label = segment.speaker
+        if label and label not in NEUTRAL_SPEAKERS:
+            label = mapping.setdefault(label, f"Speaker {len(mapping) + 1}")
+        result.append(Segment(segment.id, segment.index, segment.start_s, segment.end_s, segment.text, label,
+                              segment.words, segment.edited))
+    return result
+
+
 class ExportFormat(StrEnum):
     SRT = "srt"
     VTT = "vtt"

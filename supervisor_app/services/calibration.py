@@ -11,12 +11,12 @@ import datetime as dt
 import secrets
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from supervisor_app.core.agreement import Agreement, Rating, by_competency
+from supervisor_app.core.agreement import Agreement, CalibrationRule, Rating, by_competency, calibrated
 from supervisor_app.core.roles import Permission
 from supervisor_app.core.rubric import Rubric
 from supervisor_app.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
@@ -66,6 +66,8 @@ class Comparison:
     cells: dict[tuple[int, str], list[ScoreCell]]  # (recording id, competency id) -> one cell per rater
     agreement: dict[str, Agreement]
     reference: str  # "master" or "panel median"
+    gates: frozenset[str] = frozenset()
+    calibrated: dict[str, bool | None] = field(default_factory=dict)  # rater -> meets the calibration rule
 
 
 @dataclass(frozen=True)
@@ -234,8 +236,9 @@ def _require_revealed(session: Session, actor: Actor, round_id: int) -> Calibrat
     return calibration
 
 
-def comparison(db: Database, actor: Actor, round_id: int) -> Comparison:
+def comparison(db: Database, actor: Actor, round_id: int, rule: CalibrationRule | None = None) -> Comparison:
     """After the reveal: every rater's score per recording and competency, deviations, and agreement."""
+    rule = rule or CalibrationRule()
     with db.transaction() as session:
         calibration = _require_revealed(session, actor, round_id)
         rubric = _rubric(session, calibration)
@@ -267,8 +270,11 @@ def comparison(db: Database, actor: Actor, round_id: int) -> Comparison:
             cells[(recording_id, competency.id)] = [
                 ScoreCell(names[rater_id], given.get(rater_id), _deviation(given.get(rater_id), reference))
                 for rater_id in sorted(names, key=names.__getitem__)]
+    gates = {c.id: c.is_gate for c in rubric.competencies}
+    status = {names[r]: calibrated(ratings, names[r], gates, rule) for r in names if r != calibration.master_id}
     return Comparison(round_id, round_codes, cells, by_competency(ratings) if ratings else {},
-                      "master" if calibration.master_id else "panel median")
+                      "master" if calibration.master_id else "panel median",
+                      frozenset(c for c, is_gate in gates.items() if is_gate), status)
 
 
 @dataclass(frozen=True)

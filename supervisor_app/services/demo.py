@@ -10,13 +10,15 @@ from typing import Any, cast
 from sqlalchemy import func, select
 
 from supervisor_app.core.coaches import parse_level
-from supervisor_app.core.roles import Permission, parse_role
+from supervisor_app.core.reviews import CompetencyScore, Evidence, ReviewContent
+from supervisor_app.core.roles import Permission, Role, parse_role
 from supervisor_app.errors import PermissionDeniedError
-from supervisor_app.paths import bundled_path
-from supervisor_app.services import accounts, audit, rubrics
+from supervisor_app.media.transcribe import TranscriptionSettings
+from supervisor_app.paths import AppPaths, bundled_path
+from supervisor_app.services import accounts, audit, calibration, library, reviews, rubrics, transcription
 from supervisor_app.services.context import Actor, require
 from supervisor_app.store.db import Database
-from supervisor_app.store.models import Coach, User
+from supervisor_app.store.models import CalibrationRound, Coach, User
 
 
 @dataclass(frozen=True)
@@ -24,21 +26,30 @@ class DemoResult:
     users_added: int
     coaches_added: int
     rubric_added: bool
+    round_added: bool = False
 
     @property
     def message(self) -> str:
-        if not (self.users_added or self.coaches_added or self.rubric_added):
+        if not (self.users_added or self.coaches_added or self.rubric_added or self.round_added):
             return "The demo data set is already loaded; nothing changed."
         return (f"Demo data loaded: {self.users_added} users, {self.coaches_added} coaches"
-                f"{', the default rubric' if self.rubric_added else ''}.")
+                f"{', the default rubric' if self.rubric_added else ''}"
+                f"{', 3 recordings and a revealed calibration round' if self.round_added else ''}.")
+
+
+DEFAULT_RUBRIC_KEY = "grow-icf-core"
 
 
 def demo_document() -> dict[str, Any]:
     return cast(dict[str, Any], json.loads(bundled_path("resources", "demo", "demo.json").read_text("utf-8")))
 
 
-def load_demo(db: Database, actor: Actor | None) -> DemoResult:
-    """Load the demo set. Into an empty database anyone may; otherwise only an administrator. Idempotent."""
+def load_demo(db: Database, actor: Actor | None, paths: AppPaths | None = None) -> DemoResult:
+    """Load the demo set. Into an empty database anyone may; otherwise only an administrator. Idempotent.
+
+    With `paths`, also three recorded sessions (queued for transcription) and a revealed calibration round:
+    two raters and a master with realistic disagreement, so the reveal screen has something to show at once.
+    """
     document = demo_document()
     with db.transaction() as session:
         has_users = bool(session.scalar(select(func.count()).select_from(User)))
@@ -66,7 +77,63 @@ def load_demo(db: Database, actor: Actor | None) -> DemoResult:
                 certified_on=dt.date.fromisoformat(spec["certified_on"]) if spec.get("certified_on") else None,
             ))
             coaches_added += 1
-        result = DemoResult(users_added, coaches_added, rubric.created)
         audit.record(session, actor, "demo.load", "database", "demo",
                      {"users": users_added, "coaches": coaches_added, "rubric": rubric.created})
-        return result
+    round_added = paths is not None and _load_round(db, paths, document)
+    return DemoResult(users_added, coaches_added, rubric.created, round_added)
+
+
+def _demo_score(base: int, leniency: int, competency_index: int, recording_index: int) -> int:
+    """A rater's score: the master's base moved by their leniency on about two competencies in three."""
+    moved = base + (leniency if (competency_index + recording_index) % 3 else 0)
+    return min(max(moved, 1), 5)
+
+
+def _load_round(db: Database, paths: AppPaths, document: dict[str, Any]) -> bool:
+    """Demo recordings and a revealed calibration round, unless the demo round exists already."""
+    spec = document["calibration_round"]
+    with db.transaction() as session:
+        if session.scalar(select(CalibrationRound.id).where(CalibrationRound.title == spec["title"])) is not None:
+            return False
+        ids = dict(session.execute(select(User.username, User.id)).all())
+        coach_ids = dict(session.execute(select(Coach.employee_id, Coach.id)).all())
+        people = {u.username: Actor(u.id, u.username, u.display_name, Role(u.role))
+                  for u in session.scalars(select(User).where(User.username.in_(
+                      [spec["lead"], spec["master"], *spec["raters"]])))}
+    lead = people[spec["lead"]]
+    recordings = []
+    for entry in document["recordings"]:
+        outcome = library.import_recording(
+            db, lead, paths, bundled_path("resources", "demo", "audio", entry["file"]),
+            library.RecordingInput(coach_ids[entry["coach"]], entry["coachee"],
+                                   dt.date.fromisoformat(entry["session_date"])))
+        recordings.append((outcome.recording.id, entry["moments"]))
+    transcription.enqueue(db, lead, [r for r, _ in recordings], TranscriptionSettings())
+    rubric_id = rubrics.find_rubric_version(db, lead, DEFAULT_RUBRIC_KEY).id
+    round_id = calibration.create_round(db, lead, spec["title"], [r for r, _ in recordings],
+                                        [ids[name] for name in spec["raters"]], rubric_id,
+                                        dt.datetime.now(dt.UTC) + dt.timedelta(days=7),
+                                        master_id=ids[spec["master"]], hide_identity=True)
+    rubric = rubrics.get_rubric(db, lead, rubric_id)
+    tags = ("asked open question", "strength", "advised/told", "reflected")
+    for name, leniency in spec["leniency"].items():
+        rater = people[name]
+        for recording_index, (recording_id, moments) in enumerate(recordings):
+            [summary] = [r for r in reviews.list_reviews(db, rater)
+                         if r.recording_id == recording_id and r.status == "draft"]
+            scores, evidence = {}, []
+            for index, competency in enumerate(rubric.competencies):
+                start, end, quote = moments[(index + recording_index) % len(moments)]
+                if competency.is_gate:
+                    passed = (index + recording_index + (leniency if name == "tom" else 0)) % 4 != 0
+                    scores[competency.id] = CompetencyScore(competency.id, gate_passed=passed)
+                else:
+                    base = 2 + (index * 7 + recording_index * 3) % 3
+                    scores[competency.id] = CompetencyScore(
+                        competency.id, score=_demo_score(base, leniency, index, recording_index),
+                        rationale="Demo rationale: what was heard at this moment.")
+                evidence.append(Evidence(competency.id, start, end, quote, tags[(index + recording_index) % 4]))
+            reviews.save_draft(db, rater, summary.id, ReviewContent(scores, tuple(evidence)))
+            reviews.submit(db, rater, summary.id)
+    calibration.reveal(db, lead, round_id)
+    return True

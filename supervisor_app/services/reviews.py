@@ -63,6 +63,7 @@ class ReviewSummary:
     submitted_at: dt.datetime | None
     feedback_due_at: dt.datetime | None
     feedback_sent_at: dt.datetime | None
+    identity_hidden: bool = False
 
     def feedback_overdue(self, now: dt.datetime) -> bool:
         return (self.status == SUBMITTED and self.feedback_sent_at is None and self.feedback_due_at is not None
@@ -97,17 +98,17 @@ def _summary(session: Session, review: Review) -> ReviewSummary:
     assert rubric_row is not None
     assert rater is not None
     coach = session.get(Coach, recording.coach_id)
-    name, coach_name = recording.original_name, coach.name if coach else ""
+    name, coach_name, hidden = recording.original_name, coach.name if coach else "", False
     if review.round_id is not None:
         calibration = session.get(CalibrationRound, review.round_id)
         if calibration is not None and calibration.hide_identity and calibration.status != "closed":
             code = session.scalar(select(RoundRecording.code).where(RoundRecording.round_id == review.round_id,
                                                                     RoundRecording.recording_id == recording.id))
-            name, coach_name = code or "R-????", "(hidden in this calibration round)"
+            name, coach_name, hidden = code or "R-????", "(hidden in this calibration round)", True
     return ReviewSummary(review.id, recording.id, name, coach_name,
                          rater.display_name, f"{rubric_row.title} v{rubric_row.version}", review.status,
                          review.version, review.updated_at, review.submitted_at, review.feedback_due_at,
-                         review.feedback_sent_at)
+                         review.feedback_sent_at, hidden)
 
 
 def _detail(session: Session, review: Review) -> ReviewDetail:

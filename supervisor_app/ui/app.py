@@ -46,11 +46,11 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-def sign_in(database: Database, settings: Settings) -> Actor | None:
+def sign_in(database: Database, settings: Settings, paths: AppPaths | None = None) -> Actor | None:
     """First-run set-up when the database has no users, then the login dialog; None if the user cancels."""
     hint = ""
     if accounts.needs_first_admin(database):
-        first_run = FirstRunDialog(database)
+        first_run = FirstRunDialog(database, paths)
         if first_run.exec() != QDialog.DialogCode.Accepted:
             return None
         if first_run.actor is not None:
@@ -80,7 +80,7 @@ def run_gui(paths: AppPaths, url: str) -> int:
             return 1
         recovered = transcription.recover_interrupted(opened.database)
         settings = Settings(paths.settings_file)
-        actor = sign_in(opened.database, settings)
+        actor = sign_in(opened.database, settings, paths)
         if actor is None:
             return 0
         settings.set(SettingKey.LAST_USERNAME, actor.username)

@@ -39,7 +39,7 @@ def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.
 
 @pytest.fixture
 def demo_cli(cli: Cli) -> Cli:
-    code, out, _ = cli("demo")
+    code, out, _ = cli("demo", "--minimal")
     assert code == 0
     assert "Demo data loaded: 6 users, 12 coaches, the default rubric." in out
     return cli
@@ -249,3 +249,17 @@ def test_drift_report(demo_cli: Cli) -> None:
     code, _, err = demo_cli("drift", user="aisha", password="demo-rater")
     assert code == 1
     assert "may not run calibration" in err
+
+
+def test_full_demo_has_sessions_and_a_revealed_round(cli: Cli) -> None:
+    code, out, _ = cli("demo")
+    assert code == 0
+    assert "3 recordings and a revealed calibration round" in out
+    sup = {"user": "maria", "password": "demo-supervisor"}
+    rows = json.loads(cli("review", "list", "--json", **sup)[1])
+    assert len(rows) == 12  # 3 recordings x (3 raters + the master)
+    assert {r["status"] for r in rows} == {"submitted"}
+    assert all(r["recording_name"].startswith("R-") for r in rows)
+    drift = json.loads(cli("drift", "--json", **sup)[1])
+    assert {r["rater"] for r in drift["raters"]} == {"Aisha Okafor", "Tom Berg", "Maria Lopez"}
+    assert cli("demo", user="admin", password="demo-admin")[1].startswith("The demo data set is already loaded")

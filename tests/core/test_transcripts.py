@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from supervisor_app.core.transcripts import ExportFormat, Segment, clock, fts_query, render
+from supervisor_app.core.transcripts import ExportFormat, Segment, clock, fts_query, neutral_speakers, render
 
 SEGMENTS = (
     Segment(1, 0, 0.21, 5.33, "Thanks for making time today.", "Coach", ((0.21, 0.6, " Thanks", 0.9),)),
@@ -39,3 +39,9 @@ def test_fts_query_is_safe_for_any_input() -> None:
     assert fts_query("team meet") == '"team" "meet"*'
     assert fts_query('say "NEAR" OR x*') == '"say" """NEAR""" "OR" "x*"*'
     assert fts_query("  -- ** ") == ""
+
+
+def test_neutral_speakers_hide_names() -> None:
+    named = (Segment(1, 0, 0, 1, "Hi", "Maria"), Segment(2, 1, 1, 2, "Hello", "Coachee"),
+             Segment(3, 2, 2, 3, "So", "Maria"), Segment(4, 3, 3, 4, "Yes", "Sam Ito"))
+    assert [s.speaker for s in neutral_speakers(named)] == ["Speaker 1", "Coachee", "Speaker 1", "Speaker 2"]

@@ -49,6 +49,39 @@ def build_dialogue(folder: Path) -> Path:
     return dialogue
 
 
+DEMO_DIALOGUES = {
+    "session-b": [
+        ("en-us", "Where would you like to start today?"),
+        ("en-gb+f3", "My new manager changes priorities every week and my team is exhausted."),
+        ("en-us", "You should just push back and tell her the plan is fixed."),
+        ("en-gb+f3", "Maybe. I have not really said anything yet."),
+        ("en-us", "What would you want her to understand by Friday?"),
+    ],
+    "session-c": [
+        ("en-us", "Last time you planned to ask Priya for feedback. How did that go?"),
+        ("en-gb+f3", "I asked her on Tuesday and she said my updates are too long."),
+        ("en-us", "What do you make of that?"),
+        ("en-gb+f3", "I think I write for my own comfort rather than for the reader."),
+        ("en-us", "What will you try in next week's update, and how will you know it worked?"),
+    ],
+}
+
+
+def build_demo_audio(target_dir: Path) -> None:
+    """Two short sessions for the demo data set (resources/demo/audio), spoken like the test dialogue."""
+    target_dir.mkdir(parents=True, exist_ok=True)
+    for name, lines in DEMO_DIALOGUES.items():
+        with tempfile.TemporaryDirectory() as tmp:
+            pieces = []
+            for index, (voice, text) in enumerate(lines):
+                raw, fixed = Path(tmp) / f"l{index}.wav", Path(tmp) / f"f{index}.wav"
+                speak(voice, text, raw)
+                subprocess.run(["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(fixed), "pad", "0",
+                                "0.6"], check=True)
+                pieces.append(str(fixed))
+            subprocess.run(["sox", *pieces, str(target_dir / f"{name}.flac"), "pad", "0.5", "0.5"], check=True)
+
+
 def read_samples(path: Path) -> np.ndarray:
     with av.open(str(path)) as container:
         resampler = av.AudioResampler(format="s16", layout="mono", rate=RATE)
@@ -137,3 +170,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    build_demo_audio(Path(__file__).resolve().parents[2] / "resources" / "demo" / "audio")

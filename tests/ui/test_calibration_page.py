@@ -2,13 +2,16 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from supervisor_app.paths import AppPaths
+from supervisor_app.services import transcripts
 from supervisor_app.store.db import Database
 from supervisor_app.ui.calibration import calibration_page as page_module
 from supervisor_app.ui.calibration.calibration_page import CalibrationPage
 from supervisor_app.ui.calibration.new_round_dialog import NewRoundDialog
+from supervisor_app.ui.review.reviews_page import ReviewsPage
 from tests.conftest import login
 from tests.services.test_calibration import score_and_submit
 from tests.ui.conftest import make_context, screenshot
@@ -52,6 +55,23 @@ def test_round_lifecycle(qtbot: QtBot, page: CalibrationPage, monkeypatch: pytes
     assert "November panel — open" in page.progress_label.text()
     assert page.matrix.rowCount() == 0  # blind
 
+    # a rater opens her part: the recording under its code, no coach name, no renamed speaker either
+    transcripts.rename_speaker(db, login(db, "maria"), 1, "Coach", "Daniel Fischer")
+    aisha_reviews = ReviewsPage(make_context(db, page._context.paths, "aisha"))
+    qtbot.addWidget(aisha_reviews)
+    aisha_reviews.table.selectRow(0)
+    aisha_reviews.open_selected()
+    workspace = aisha_reviews.workspace
+    assert workspace is not None
+    qtbot.waitUntil(lambda: workspace.decoded is not None, timeout=20_000)
+    [title] = [label.text() for label in workspace.findChildren(QLabel) if label.objectName() == "pageTitle"]
+    assert title.startswith("R-")
+    assert "Daniel" not in title
+    lines = [workspace.transcript_list.item(i).text() for i in range(workspace.transcript_list.count())]
+    assert any("Speaker 1:" in line for line in lines)
+    assert not any("Daniel" in line for line in lines)
+    aisha_reviews.close_workspace()
+
     # the three raters score (through the same services their workspace uses)
     for name, listening in (("aisha", 4), ("tom", 2), ("james", 3)):
         score_and_submit(db, login(db, name), listening)
@@ -79,7 +99,8 @@ def test_round_lifecycle(qtbot: QtBot, page: CalibrationPage, monkeypatch: pytes
     page.tabs.setCurrentIndex(3)
     assert [label for label, _v, _c in page.bias_chart.bars] == ["Aisha Okafor", "James Chen", "Tom Berg"]
     assert {label: value for label, value, _c in page.bias_chart.bars}["Aisha Okafor"] == pytest.approx(1.0)
-    assert [label for label, _v, _c in page.drift_chart.bars] == ["Aisha Okafor (1 rounds)", "Tom Berg (1 rounds)"]
+    assert [label for label, _v, _c in page.drift_chart.bars] == ["Aisha Okafor · round 1", "Tom Berg · round 1"]
+    assert "Aisha Okafor: calibrated" in page.agreement_label.text()  # within ±1 on every score, gates agree
     screenshot(page, "calibration-charts")
     page.tabs.setCurrentIndex(0)
     screenshot(page, "calibration-reveal")
@@ -92,3 +113,19 @@ def test_round_lifecycle(qtbot: QtBot, page: CalibrationPage, monkeypatch: pytes
         page.set_consensus(recording_id, competency_id, "pass" if gate else "3")
     qtbot.mouseClick(page.close_button, Qt.MouseButton.LeftButton)
     assert page.selected().status == "closed"  # type: ignore[union-attr]
+
+
+def test_demo_round_opens_at_the_reveal(qtbot: QtBot, db: Database, paths: AppPaths) -> None:
+    from supervisor_app.services import demo
+
+    demo.load_demo(db, None, paths)
+    widget = CalibrationPage(make_context(db, paths, "maria"))
+    qtbot.addWidget(widget)
+    widget.resize(1300, 850)
+    widget.show()
+    widget.rounds.selectRow(0)
+    assert widget.selected().status == "revealed"  # type: ignore[union-attr]
+    assert widget.matrix.rowCount() == 30  # 3 recordings x 10 competencies
+    assert widget.matrix.columnCount() == 6  # recording, competency, 3 raters and the master
+    assert widget.bias_chart.bars
+    screenshot(widget, "calibration-demo")

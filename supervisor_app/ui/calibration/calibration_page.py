@@ -101,7 +101,7 @@ class CalibrationPage(QWidget):
         self.agreement_chart = BarChart("Agreement per competency: ICC(2,1), or alpha (ordinal) when ICC is undefined",
                                         0.0, 1.0)
         self.bias_chart = BarChart("Bias per rater in this round (points against the master or panel)", -2.0, 2.0)
-        self.drift_chart = BarChart("Rater drift: smoothed bias over all revealed rounds", -2.0, 2.0)
+        self.drift_chart = BarChart("Rater drift over time: bias against the master in each revealed round", -2.0, 2.0)
         for chart in (self.agreement_chart, self.bias_chart, self.drift_chart):
             charts_layout.addWidget(chart)
         charts_layout.addStretch(1)
@@ -181,7 +181,13 @@ class CalibrationPage(QWidget):
             self.matrix.setItem(row, 0, QTableWidgetItem(table.codes[recording_id]))
             self.matrix.setItem(row, 1, QTableWidgetItem(competency_id))
             for column, cell in enumerate(table.cells[key], start=2):
-                item = QTableWidgetItem("—" if cell.score is None else f"{cell.score:g}")
+                if cell.score is None:
+                    text = "—"
+                elif competency_id in table.gates:
+                    text = "pass" if cell.score else "fail"
+                else:
+                    text = f"{cell.score:g}"
+                item = QTableWidgetItem(text)
                 if cell.deviation is not None:
                     colour = DEVIATION_COLOURS.get(int(abs(cell.deviation)), "#fce8e6")
                     item.setBackground(QBrush(QColor(colour)))
@@ -197,7 +203,11 @@ class CalibrationPage(QWidget):
             exact = f"exact {result.exact_agreement:.0%}" if result.exact_agreement is not None else ""
             lines.append(f"<b>{name}</b>: " + " · ".join(p for p in (icc, alpha, exact) if p)
                          + (f" <i>({'; '.join(result.warnings)})</i>" if result.warnings else ""))
-        self.agreement_label.setText(f"Deviations are from the {table.reference}.<br>" + "<br>".join(lines))
+        status = ", ".join(f"{rater}: {'calibrated' if ok else 'not calibrated' if ok is False else '—'}"
+                           for rater, ok in sorted(table.calibrated.items()))
+        rule = "≥ 80 % of scores within ±1 of the master and the same decision on every gate"
+        self.agreement_label.setText(f"Deviations are from the {table.reference}. Calibration ({rule}): "
+                                     f"{status or '— (no master in this round)'}<br>" + "<br>".join(lines))
         self._fill_charts(table)
 
     def _fill_charts(self, table: Comparison) -> None:
@@ -214,8 +224,8 @@ class CalibrationPage(QWidget):
                                   for rater, values in sorted(bias.items())], [(-0.5, "-0.5"), (0.5, "+0.5")])
         if self._context.actor.can(Permission.RUN_CALIBRATION):
             trends = drift.raters(self._context.database, self._context.actor)
-            self.drift_chart.set_bars([(f"{d.rater} ({len(d.biases)} rounds)", d.ewma[-1] if d.ewma else None,
-                                        "#d93025" if d.flagged else "#188038") for d in trends],
+            self.drift_chart.set_bars([(f"{d.rater} · round {n}", bias, "#d93025" if abs(bias) > 0.5 else "#188038")
+                                       for d in trends for n, bias in enumerate(d.biases, start=1)],
                                       [(-0.5, "-0.5"), (0.5, "+0.5")])
 
     def show_timeline(self, row: int) -> None:

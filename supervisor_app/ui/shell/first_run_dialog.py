@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from supervisor_app import APP_NAME
 from supervisor_app.errors import SupervisorError, ValidationError
+from supervisor_app.paths import AppPaths
 from supervisor_app.services import accounts, demo
 from supervisor_app.services.context import Actor
 from supervisor_app.store.db import Database
@@ -28,9 +29,10 @@ DEMO_HINT = ("Demo users: admin / demo-admin, maria / demo-supervisor (superviso
 class FirstRunDialog(QDialog):
     """Accepted with either `actor` set (an admin was created) or `demo_loaded` True."""
 
-    def __init__(self, database: Database, parent: QWidget | None = None) -> None:
+    def __init__(self, database: Database, paths: AppPaths | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._database = database
+        self._paths = paths
         self.actor: Actor | None = None
         self.demo_loaded = False
         self.setWindowTitle(f"Welcome to {APP_NAME}")
@@ -41,7 +43,8 @@ class FirstRunDialog(QDialog):
 
         self.demo_button = QPushButton("Load the demo data set")
         demo_box = QGroupBox("Try it out")
-        demo_text = QLabel("Fictional users, a dozen coaches and the default rubric. " + DEMO_HINT)
+        demo_text = QLabel("Fictional users, a dozen coaches, the default rubric, three short recorded sessions and a "
+                           "revealed calibration round. " + DEMO_HINT)
         demo_text.setWordWrap(True)
         demo_layout = QVBoxLayout(demo_box)
         demo_layout.addWidget(demo_text)
@@ -101,7 +104,7 @@ class FirstRunDialog(QDialog):
 
     def on_demo_button_clicked(self) -> None:
         try:
-            demo.load_demo(self._database, None)
+            demo.load_demo(self._database, None, self._paths)
         except SupervisorError as exc:
             self._fail(exc)
             return
