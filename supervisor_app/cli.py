@@ -655,8 +655,14 @@ def cmd_agreement(ctx: Context) -> int:
     for problem in problems:
         print(f"warning: {problem} (row skipped)", file=sys.stderr)
     results = agreement.by_competency(ratings)
+    rule = agreement.CalibrationRule(ctx.args.within_one_share, not ctx.args.ignore_gates)
+    gates = {c: {r.score for r in ratings if r.competency == c} <= {0.0, 1.0} for c in {r.competency for r in ratings}}
+    status = {rater: agreement.calibrated(ratings, rater, gates, rule) for rater in sorted({r.rater for r in ratings})
+              if not any(r.master and r.rater == rater for r in ratings)}
     if ctx.args.json:
-        _print_json({name: _agreement_json(result) for name, result in results.items()})
+        payload = {name: _agreement_json(result) for name, result in results.items()}
+        payload[agreement.OVERALL]["calibrated"] = status
+        _print_json(payload)
         return 1 if problems else 0
     for name, result in results.items():
         bands = result.bands()
@@ -679,6 +685,11 @@ def cmd_agreement(ctx: Context) -> int:
                      [(rater, _figure(b["vs_master"]), _figure(b["vs_panel"])) for rater, b in result.bias.items()])
         for warning in result.warnings:
             print(f"note: {warning}")
+    if any(value is not None for value in status.values()):
+        print(f"\nCalibrated (≥ {rule.within_one_share:.0%} within ±1 of the master"
+              + (", same gate decisions" if rule.same_gate_decisions else "") + "; 0/1-only competencies are gates):")
+        for rater, value in status.items():
+            print(f"  {rater}: {'yes' if value else 'no'}")
     return 1 if problems else 0
 
 
@@ -869,6 +880,10 @@ def build_parser() -> argparse.ArgumentParser:
                             "[, competency] [, master])")
     agreement_parser.add_argument("file")
     agreement_parser.add_argument("--json", action="store_true")
+    agreement_parser.add_argument("--within-one-share", type=float, default=0.8,
+                                  help="calibration rule: share of scores within ±1 of the master (default 0.8)")
+    agreement_parser.add_argument("--ignore-gates", action="store_true",
+                                  help="calibration rule: do not require the same decision on every gate")
 
     drift_parser = _add(sub, "drift", cmd_drift, "rater drift over calibration rounds and coach drift over reviews")
     drift_parser.add_argument("--threshold", type=float, default=0.5, help="bias that flags a rater (points)")

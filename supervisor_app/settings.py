@@ -27,6 +27,7 @@ class SettingKey(StrEnum):
     LAST_IMPORT_FOLDER = "last_import_folder"
     SHOW_INACTIVE_COACHES = "show_inactive_coaches"
     TRANSCRIPTION = "transcription"
+    CALIBRATION_RULE = "calibration_rule"
 
 
 DEFAULTS: dict[SettingKey, JsonValue] = {
@@ -36,6 +37,7 @@ DEFAULTS: dict[SettingKey, JsonValue] = {
     SettingKey.LAST_IMPORT_FOLDER: None,
     SettingKey.SHOW_INACTIVE_COACHES: False,
     SettingKey.TRANSCRIPTION: None,
+    SettingKey.CALIBRATION_RULE: {"within_one_share": 0.8, "same_gate_decisions": True},
 }
 
 

@@ -34,6 +34,8 @@ def test_json_output_has_every_key(tmp_path: Path, capsys: pytest.CaptureFixture
     assert payload["listening"]["bias"]["cy"]["vs_master"] == pytest.approx(-1 / 3)
     assert payload["listening"]["bands"]["icc2_1"]["source"] == "Koo & Li 2016"
     assert any("too unstable" in w for w in payload["listening"]["warnings"])
+    # ben is within ±1 and agrees on the gate; cy scores one gate differently from the master
+    assert payload["overall"]["calibrated"] == {"ben": True, "cy": False}
 
 
 def test_readable_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -42,6 +44,9 @@ def test_readable_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "listening: 3 units, 3 raters" in out
     assert "Krippendorff alpha, ordinal" in out
     assert "Landis & Koch 1977" in out
+    assert "ben: yes" in out
+    assert main(["agreement", str(tmp_path / "panel.csv"), "--ignore-gates"]) == 0
+    assert "cy: yes" in capsys.readouterr().out
 
 
 def test_xlsx_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -70,10 +70,22 @@ def test_round_lifecycle(qtbot: QtBot, page: CalibrationPage, monkeypatch: pytes
     lines = [workspace.transcript_list.item(i).text() for i in range(workspace.transcript_list.count())]
     assert any("Speaker 1:" in line for line in lines)
     assert not any("Daniel" in line for line in lines)
+    # she scores in the workspace: listening 4 with the coachee's line as evidence, the rest not observed
+    panel = workspace.rubric_panel
+    for row, competency in enumerate(panel.rubric.competencies):
+        panel.competency_list.setCurrentRow(row)
+        if competency.id == "active_listening":
+            panel.choose(4)
+            workspace.waveform.selection = (6.1, 11.9)
+            workspace.capture_evidence()
+        else:
+            panel.not_observed_check.setChecked(True)
+    workspace.submit()
+    assert workspace.detail.summary.status == "submitted"
     aisha_reviews.close_workspace()
 
-    # the three raters score (through the same services their workspace uses)
-    for name, listening in (("aisha", 4), ("tom", 2), ("james", 3)):
+    # the two other panel members score through the same services their workspace uses
+    for name, listening in (("tom", 2), ("james", 3)):
         score_and_submit(db, login(db, name), listening)
     page.show_round()
     assert "Tom Berg 1/1" in page.progress_label.text()

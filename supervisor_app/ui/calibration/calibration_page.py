@@ -19,10 +19,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from supervisor_app.core.agreement import CalibrationRule
 from supervisor_app.core.roles import Permission
 from supervisor_app.errors import SupervisorError, ValidationError
 from supervisor_app.services import calibration, drift
 from supervisor_app.services.calibration import Comparison, RoundSummary
+from supervisor_app.settings import SettingKey
 from supervisor_app.ui.calibration.new_round_dialog import NewRoundDialog
 from supervisor_app.ui.calibration.timeline_view import TimelineView
 from supervisor_app.ui.shell.app_context import AppContext
@@ -164,11 +166,18 @@ class CalibrationPage(QWidget):
             return
         self.consensus_button.setEnabled(summary.is_lead and summary.status == "revealed")
         self.close_button.setEnabled(summary.is_lead and summary.status == "revealed")
-        self.comparison = calibration.comparison(db, actor, summary.id)
+        self.comparison = calibration.comparison(db, actor, summary.id, self.rule())
         self._fill_matrix(self.comparison)
         self.note_edit.setEnabled(True)
         for author, text in calibration.notes(db, actor, summary.id):
             self.notes_list.addItem(f"{author}: {text}")
+
+    def rule(self) -> CalibrationRule:
+        """The rater-calibration rule from the settings (default: 80 % within ±1 and every gate the same)."""
+        stored = self._context.settings.get(SettingKey.CALIBRATION_RULE)
+        values = stored if isinstance(stored, dict) else {}
+        return CalibrationRule(float(values.get("within_one_share", 0.8)),  # type: ignore[arg-type]
+                               bool(values.get("same_gate_decisions", True)))
 
     def _fill_matrix(self, table: Comparison) -> None:
         keys = sorted(table.cells)
@@ -205,7 +214,9 @@ class CalibrationPage(QWidget):
                          + (f" <i>({'; '.join(result.warnings)})</i>" if result.warnings else ""))
         status = ", ".join(f"{rater}: {'calibrated' if ok else 'not calibrated' if ok is False else '—'}"
                            for rater, ok in sorted(table.calibrated.items()))
-        rule = "≥ 80 % of scores within ±1 of the master and the same decision on every gate"
+        current = self.rule()
+        rule = (f"≥ {current.within_one_share:.0%} of scores within ±1 of the master"
+                + (" and the same decision on every gate" if current.same_gate_decisions else ""))
         self.agreement_label.setText(f"Deviations are from the {table.reference}. Calibration ({rule}): "
                                      f"{status or '— (no master in this round)'}<br>" + "<br>".join(lines))
         self._fill_charts(table)
