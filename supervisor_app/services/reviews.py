@@ -229,7 +229,8 @@ def submit(db: Database, actor: Actor, review_id: int) -> ReviewDetail:
             raise ValidationError("The review cannot be submitted yet:\n" + "\n".join(f"• {p}" for p in problems))
         now = utc_now()
         review.status, review.submitted_at, review.updated_at = SUBMITTED, now, now
-        review.feedback_due_at = now + FEEDBACK_DUE_AFTER
+        # calibration scoring is for the panel, not feedback to the coach: no feedback falls due for it
+        review.feedback_due_at = None if review.round_id is not None else now + FEEDBACK_DUE_AFTER
         if not review.feedback.strip():
             review.feedback = feedback_text(detail.rubric, detail.content, detail.summary.coach_name,
                                             detail.summary.recording_name)

@@ -104,6 +104,7 @@ def test_full_lifecycle_with_master_comparison_and_consensus(transcribed: tuple[
     score_and_submit(db, aisha, 4)
     score_and_submit(db, tom, 2)
     score_and_submit(db, james, 3)  # the master
+    assert {r.feedback_due_at for r in reviews.list_reviews(db, aisha)} == {None}  # panel scoring owes no feedback
     calibration.reveal(db, maria, round_id)
     table = calibration.comparison(db, tom, round_id)
     assert table.reference == "master"
