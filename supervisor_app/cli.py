@@ -37,6 +37,7 @@ from supervisor_app.services import (
     drift,
     library,
     reviews,
+    roster,
     rubrics,
     system,
     transcription,
@@ -713,6 +714,28 @@ def cmd_drift(ctx: Context) -> int:
     return 0
 
 
+def cmd_import_roster(ctx: Context) -> int:
+    actor = ctx.actor()
+    mapping = {}
+    for item in ctx.args.map or []:
+        field_name, _, column = item.partition("=")
+        if field_name not in roster.FIELDS or not column:
+            raise ValidationError(f"--map takes FIELD=Column with FIELD one of {', '.join(roster.FIELDS)}.")
+        mapping[field_name] = column
+    plan = roster.preview(ctx.database(), actor, Path(ctx.args.file), mapping or None)
+    for row in plan.invalid:
+        print(f"line {row.line}: " + "; ".join(row.errors), file=sys.stderr)
+    summary = (f"{plan.count('create')} to create, {plan.count('update')} to update, "
+               f"{plan.count('unchanged')} unchanged, {len(plan.invalid)} invalid")
+    if ctx.args.dry_run:
+        print(f"Dry run: {summary}. Nothing was changed.")
+        return 1 if plan.invalid else 0
+    done = roster.apply(ctx.database(), actor, plan, skip_invalid=ctx.args.skip_invalid)
+    print(f"Roster imported: {done['created']} created, {done['updated']} updated, {done['unchanged']} unchanged, "
+          f"{done['skipped']} skipped.")
+    return 0
+
+
 def cmd_model_prepare(ctx: Context) -> int:
     info = ensure_bundled_model(ctx.paths.models_dir)
     print(f"{info.name} is ready in {info.path} (model.bin SHA-256 {info.sha256}).")
@@ -888,6 +911,15 @@ def build_parser() -> argparse.ArgumentParser:
     drift_parser = _add(sub, "drift", cmd_drift, "rater drift over calibration rounds and coach drift over reviews")
     drift_parser.add_argument("--threshold", type=float, default=0.5, help="bias that flags a rater (points)")
     drift_parser.add_argument("--json", action="store_true")
+
+    roster_parser = _add(sub, "import-roster", cmd_import_roster,
+                         "import coaches from an HRIS export (CSV or XLSX), matched by employee id")
+    roster_parser.add_argument("file")
+    roster_parser.add_argument("--dry-run", action="store_true", help="check and report; change nothing")
+    roster_parser.add_argument("--skip-invalid", action="store_true", help="import the valid rows, skip the others")
+    roster_parser.add_argument("--map", action="append", metavar="FIELD=Column",
+                               help="which column holds a field (employee_id, name, level, business_unit, "
+                                    "supervisor, certified_on, active); guessed from the header otherwise")
 
     review = sub.add_parser("review", help="reviews").add_subparsers(dest="review_command", metavar="ACTION",
                                                                      required=True)

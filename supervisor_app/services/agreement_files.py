@@ -1,5 +1,5 @@
-"""Reading rating files (CSV or XLSX, long form: unit, rater, score [, competency] [, master]) for the
-`agreement` command, so panels that scored on paper get the same statistics."""
+"""Reading tabular files (CSV or XLSX) safely, and rating files (long form: unit, rater, score [, competency]
+[, master]) for the `agreement` command, so panels that scored on paper get the same statistics."""
 
 from __future__ import annotations
 
@@ -55,7 +55,8 @@ def _rows_from_xlsx(path: Path) -> list[list[str]]:
         raise ValidationError(f"{path.name} is not a readable Excel workbook ({exc}).") from exc
 
 
-def read_ratings(path: Path) -> tuple[list[Rating], list[RowProblem]]:
+def read_table(path: Path, expected: str) -> list[list[str]]:
+    """The cells of a CSV or the first sheet of an XLSX file, as text; `expected` describes the columns."""
     if not path.is_file():
         raise ValidationError(f"There is no file at {path}.")
     if path.stat().st_size > MAX_BYTES:
@@ -66,10 +67,14 @@ def read_ratings(path: Path) -> tuple[list[Rating], list[RowProblem]]:
     elif suffix in (".csv", ".txt", ".tsv"):
         rows = _rows_from_csv(path)
     else:
-        raise ValidationError(f"{path.name}: use a .csv or .xlsx file with columns unit, rater, score "
-                              "(and optionally competency, master).")
+        raise ValidationError(f"{path.name}: use a .csv or .xlsx file with columns {expected}.")
     if not rows:
         raise ValidationError(f"{path.name} is empty.")
+    return rows
+
+
+def read_ratings(path: Path) -> tuple[list[Rating], list[RowProblem]]:
+    rows = read_table(path, "unit, rater, score (and optionally competency, master)")
     header = [h.strip().lower() for h in rows[0]]
     missing = [name for name in REQUIRED if name not in header]
     if missing:

@@ -17,7 +17,7 @@ from supervisor_app.core.coaches import (
     supervision_warnings,
 )
 from supervisor_app.core.roles import Permission, Role
-from supervisor_app.errors import ConflictError, NotFoundError, ValidationError
+from supervisor_app.errors import ConflictError, NotFoundError, SupervisorError, ValidationError
 from supervisor_app.services import audit
 from supervisor_app.services.context import Actor, require
 from supervisor_app.store.db import Database
@@ -187,6 +187,28 @@ def update_coach(db: Database, actor: Actor, coach_id: int, data: CoachInput, re
             audit.record(session, actor, "coach.update", "coach", coach.id, changes, reason)
         session.refresh(coach)
         return CoachSaved(_row(coach, today), _load_warnings(session, coach.supervisor_id))
+
+
+def save_many(db: Database, actor: Actor, items: list[tuple[int, int | None, CoachInput]], reason: str) -> None:
+    """Create (id None) or update many coaches in ONE transaction: any invalid item changes nothing.
+
+    Items are (source line, coach id or None, data); an error names the line.
+    """
+    require(actor, Permission.MANAGE_COACHES)
+    today = _today()
+    with db.transaction() as session:
+        for line, coach_id, data in items:
+            try:
+                clean = _validated(session, data, today, coach_id)
+            except SupervisorError as exc:
+                raise ValidationError(f"Line {line}: {exc} Nothing was imported.") from exc
+            coach = Coach() if coach_id is None else _get(session, coach_id)
+            changes = _apply(coach, clean)
+            if coach_id is None:
+                session.add(coach)
+            session.flush()
+            audit.record(session, actor, "coach.create" if coach_id is None else "coach.update", "coach", coach.id,
+                         changes, reason)
 
 
 def set_coach_active(db: Database, actor: Actor, coach_id: int, active: bool, reason: str = "") -> CoachSaved:
