@@ -60,6 +60,13 @@ class ReviewContent:
         return sorted((e for e in self.evidence if e.competency_id == competency_id), key=lambda e: e.start_s)
 
 
+def numeric_value(score: int | None, gate_passed: bool | None) -> float | None:
+    """A score as a number for statistics: the 1–5 score, or 1/0 for a passed/failed gate; None if undecided."""
+    if score is not None:
+        return float(score)
+    return None if gate_passed is None else (1.0 if gate_passed else 0.0)
+
+
 def check_score(rubric: Rubric, score: CompetencyScore) -> str | None:
     """Why this score cannot be stored for this rubric, or None."""
     try:

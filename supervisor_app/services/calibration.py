@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from supervisor_app.core.agreement import Agreement, CalibrationRule, Rating, by_competency, calibrated
+from supervisor_app.core.reviews import numeric_value
 from supervisor_app.core.roles import Permission
 from supervisor_app.core.rubric import Rubric
 from supervisor_app.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
@@ -254,8 +255,7 @@ def comparison(db: Database, actor: Actor, round_id: int, rule: CalibrationRule 
     values: dict[tuple[int, str], dict[int, float | None]] = {}
     ratings: list[Rating] = []
     for recording_id, rater_id, competency_id, score, gate, not_observed in rows:
-        value = None if not_observed else (float(score) if score is not None else
-                                           (1.0 if gate else 0.0) if gate is not None else None)
+        value = None if not_observed else numeric_value(score, gate)
         values.setdefault((recording_id, competency_id), {})[rater_id] = value
         if value is not None:
             ratings.append(Rating(round_codes[recording_id], names[rater_id], value, competency_id,

@@ -16,6 +16,7 @@ from supervisor_app.core.drift import (
     coach_drift,
     rater_drift,
 )
+from supervisor_app.core.reviews import numeric_value
 from supervisor_app.core.roles import Permission
 from supervisor_app.services.context import Actor, require
 from supervisor_app.store.db import Database
@@ -28,12 +29,6 @@ from supervisor_app.store.models import (
     ReviewScore,
     User,
 )
-
-
-def _value(score: int | None, gate: bool | None) -> float | None:
-    if score is not None:
-        return float(score)
-    return None if gate is None else (1.0 if gate else 0.0)
 
 
 def raters(db: Database, actor: Actor, threshold: float = BIAS_THRESHOLD) -> list[RaterDrift]:
@@ -52,10 +47,10 @@ def raters(db: Database, actor: Actor, threshold: float = BIAS_THRESHOLD) -> lis
                 .join(ReviewScore, ReviewScore.review_id == Review.id)
                 .where(Review.round_id == calibration.id, Review.status == "submitted",
                        ReviewScore.not_observed.is_(False))).all()
-            gold = {(r, c): _value(s, g) for rater, r, c, s, g in rows if rater == calibration.master_id}
+            gold = {(r, c): numeric_value(s, g) for rater, r, c, s, g in rows if rater == calibration.master_id}
             differences: dict[int, list[float]] = defaultdict(list)
             for rater, recording, competency, score, gate in rows:
-                value, reference = _value(score, gate), gold.get((recording, competency))
+                value, reference = numeric_value(score, gate), gold.get((recording, competency))
                 if rater != calibration.master_id and value is not None and reference is not None:
                     differences[rater].append(value - reference)
             for rater, values in differences.items():

@@ -295,14 +295,20 @@ class PlaybackSource:
     duration_s: float
 
 
+def require_recording_access(session: Session, actor: Actor, recording_id: int) -> None:
+    """Those who see the library, and a rater with a review of this recording (e.g. in a calibration round)."""
+    if actor.can(Permission.VIEW_RECORDINGS):
+        return
+    if session.scalar(select(Review.id).where(Review.recording_id == recording_id,
+                                              Review.rater_id == actor.user_id).limit(1)) is None:
+        require(actor, Permission.VIEW_RECORDINGS)
+
+
 def playback_source(db: Database, actor: Actor, paths: AppPaths, recording_id: int) -> PlaybackSource:
     """The stored file to play; readable by those who see the library and by a rater scoring it."""
     with db.transaction() as session:
         recording = session.get(Recording, recording_id)
         if recording is None:
             raise NotFoundError(f"There is no recording with id {recording_id}.")
-        scoring = session.scalar(select(Review.id).where(Review.recording_id == recording_id,
-                                                         Review.rater_id == actor.user_id).limit(1))
-        if scoring is None:
-            require(actor, Permission.VIEW_RECORDINGS)
+        require_recording_access(session, actor, recording_id)
         return PlaybackSource(stored_file(paths, recording.stored_name), recording.sha256, recording.duration_s)

@@ -15,13 +15,12 @@ from supervisor_app.core.roles import Permission
 from supervisor_app.core.transcripts import ExportFormat, Segment, fts_query, render
 from supervisor_app.errors import NotFoundError, ValidationError
 from supervisor_app.files import atomic_write_text
-from supervisor_app.services import audit
+from supervisor_app.services import audit, library
 from supervisor_app.services.context import Actor, require
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import (
     Coach,
     Recording,
-    Review,
     Transcript,
     TranscriptEdit,
     TranscriptSegment,
@@ -77,18 +76,9 @@ def _segment(row: TranscriptSegment) -> Segment:
                    tuple((w[0], w[1], w[2], w[3]) for w in row.words), row.edited)
 
 
-def _require_recording_access(session: Session, actor: Actor, recording_id: int) -> None:
-    """Those who see the library, and a rater with a review of this recording (e.g. in a calibration round)."""
-    if actor.can(Permission.VIEW_RECORDINGS):
-        return
-    if session.scalar(select(Review.id).where(Review.recording_id == recording_id,
-                                              Review.rater_id == actor.user_id).limit(1)) is None:
-        require(actor, Permission.VIEW_RECORDINGS)
-
-
 def get_transcript(db: Database, actor: Actor, recording_id: int) -> TranscriptView:
     with db.transaction() as session:
-        _require_recording_access(session, actor, recording_id)
+        library.require_recording_access(session, actor, recording_id)
         transcript = session.scalar(select(Transcript).where(Transcript.recording_id == recording_id))
         if transcript is None:
             raise NotFoundError(f"Recording {recording_id} has no transcript yet; transcribe it first.")
