@@ -35,6 +35,7 @@ from supervisor_app.services import (
     coaches,
     demo,
     drift,
+    export,
     library,
     reviews,
     roster,
@@ -44,7 +45,7 @@ from supervisor_app.services import (
     transcripts,
 )
 from supervisor_app.services.context import Actor
-from supervisor_app.settings import SettingKey, Settings
+from supervisor_app.settings import SettingKey, Settings, calibration_rule, pseudonym_key
 from supervisor_app.store.db import Database
 
 USER_ENV = "SUPERVISOR_USER"
@@ -736,6 +737,32 @@ def cmd_import_roster(ctx: Context) -> int:
     return 0
 
 
+def _review_ids(text: str) -> tuple[int, ...]:
+    try:
+        ids = tuple(int(part) for part in text.replace(" ", "").split(",") if part)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list of review ids; use e.g. 12,13,20") from None
+    if not ids:
+        raise argparse.ArgumentTypeError("give at least one review id")
+    return ids
+
+
+def cmd_export(ctx: Context) -> int:
+    args = ctx.args
+    actor = ctx.actor()
+    scope = export.ExportScope(args.round, args.reviews or (), args.date_from, args.date_to)
+    settings = Settings(ctx.paths.settings_file)
+    options = export.ExportOptions(pseudonyms=args.pseudonyms, aggregates_only=args.aggregates_only,
+                                   pseudonym_key=pseudonym_key(settings), rule=calibration_rule(settings))
+    started = time.monotonic()
+    result = export.export_audit(ctx.database(), actor, scope, Path(args.out), options)
+    print(f"Written {result.path} in {time.monotonic() - started:.1f} s: {result.reviews} reviews, "
+          f"{result.score_rows} score rows, {result.evidence_rows} evidence items"
+          + (" (aggregates only: no rationale, quotes or notes)" if result.aggregates_only else "")
+          + f". SHA-256 {result.sha256}.")
+    return 0
+
+
 def cmd_model_prepare(ctx: Context) -> int:
     info = ensure_bundled_model(ctx.paths.models_dir)
     print(f"{info.name} is ready in {info.path} (model.bin SHA-256 {info.sha256}).")
@@ -920,6 +947,21 @@ def build_parser() -> argparse.ArgumentParser:
     roster_parser.add_argument("--map", action="append", metavar="FIELD=Column",
                                help="which column holds a field (employee_id, name, level, business_unit, "
                                     "supervisor, certified_on, active); guessed from the header otherwise")
+
+    export_parser = _add(sub, "export", cmd_export,
+                         "write the audit workbook for HR (.xlsx): a revealed round, chosen reviews or a date range")
+    chosen = export_parser.add_mutually_exclusive_group(required=True)
+    chosen.add_argument("--round", type=int, metavar="ID", help="a revealed or closed calibration round")
+    chosen.add_argument("--reviews", type=_review_ids, metavar="ID,ID,...", help="submitted reviews by id")
+    chosen.add_argument("--from", dest="date_from", type=_date, metavar="DATE",
+                        help="reviews submitted from this date (YYYY-MM-DD, UTC; needs --to)")
+    export_parser.add_argument("--to", dest="date_to", type=_date, metavar="DATE",
+                               help="last submission date included (YYYY-MM-DD)")
+    export_parser.add_argument("--out", required=True, metavar="FILE.xlsx", help="where to write the workbook")
+    export_parser.add_argument("--pseudonyms", action="store_true",
+                               help="coaches as stable pseudonyms instead of names")
+    export_parser.add_argument("--aggregates-only", action="store_true",
+                               help="no rationale, quotes or notes (always so for the HR viewer role)")
 
     review = sub.add_parser("review", help="reviews").add_subparsers(dest="review_command", metavar="ACTION",
                                                                      required=True)

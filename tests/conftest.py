@@ -64,9 +64,8 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return template_paths.database_file
 
 
-@pytest.fixture
-def demo_db(paths: AppPaths, demo_template: Path) -> Iterator[Database]:
-    source = sqlite3.connect(demo_template)
+def _copy_of(template: Path, paths: AppPaths) -> Iterator[Database]:
+    source = sqlite3.connect(template)
     target = sqlite3.connect(paths.database_file)
     source.backup(target)
     source.close()
@@ -74,6 +73,27 @@ def demo_db(paths: AppPaths, demo_template: Path) -> Iterator[Database]:
     opened = system.open_database(paths, paths.default_database_url())
     yield opened.database
     opened.database.dispose()
+
+
+@pytest.fixture
+def demo_db(paths: AppPaths, demo_template: Path) -> Iterator[Database]:
+    yield from _copy_of(demo_template, paths)
+
+
+@pytest.fixture(scope="session")
+def round_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The full demo (three recorded sessions, a revealed round with a master and three raters), made once."""
+    template_paths = AppPaths(tmp_path_factory.mktemp("round-template"))
+    opened = system.open_database(template_paths, template_paths.default_database_url())
+    demo.load_demo(opened.database, None, template_paths)
+    opened.database.dispose()
+    return template_paths.database_file
+
+
+@pytest.fixture
+def round_db(paths: AppPaths, round_template: Path) -> Iterator[Database]:
+    """A copy of the full demo database (recording files are not copied: enough for reports and exports)."""
+    yield from _copy_of(round_template, paths)
 
 
 def login(database: Database, username: str) -> Actor:

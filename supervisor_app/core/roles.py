@@ -39,6 +39,7 @@ class Permission(StrEnum):
     REVIEW = "review"
     READ_ALL_REVIEWS = "read_all_reviews"
     RUN_CALIBRATION = "run_calibration"
+    EXPORT_AGGREGATES = "export_aggregates"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -48,9 +49,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.VIEW_RUBRICS, Permission.IMPORT_RUBRICS,
         Permission.VIEW_RECORDINGS, Permission.MANAGE_RECORDINGS, Permission.TRANSCRIBE,
         Permission.EDIT_TRANSCRIPTS, Permission.REVIEW, Permission.READ_ALL_REVIEWS, Permission.RUN_CALIBRATION,
+        Permission.EXPORT_AGGREGATES,
     }),
     Role.RATER: frozenset({Permission.VIEW_RUBRICS, Permission.REVIEW}),
-    Role.HR_VIEWER: frozenset({Permission.VIEW_COACHES, Permission.VIEW_RUBRICS}),
+    Role.HR_VIEWER: frozenset({Permission.VIEW_COACHES, Permission.VIEW_RUBRICS, Permission.EXPORT_AGGREGATES}),
 }
 
 

@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from supervisor_app.core.roles import Permission
@@ -69,13 +69,24 @@ def list_events(db: Database, actor: Actor, limit: int = 500) -> list[AuditEntry
 def verify_chain(db: Database, actor: Actor) -> list[int]:
     """Ids of events whose hash or link does not match; empty when the trail is intact."""
     require(actor, Permission.VIEW_AUDIT_LOG)
+    with db.transaction() as session:
+        return broken_events(session)
+
+
+def broken_events(session: Session) -> list[int]:
     broken: list[int] = []
     expected_prev = GENESIS_HASH
-    with db.transaction() as session:
-        for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
-            recomputed = _event_hash(event.prev_hash, event.at, event.actor_name, event.action, event.entity_type,
-                                     event.entity_id, event.reason, event.details)
-            if event.prev_hash != expected_prev or recomputed != event.hash:
-                broken.append(event.id)
-            expected_prev = event.hash
+    for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
+        recomputed = _event_hash(event.prev_hash, event.at, event.actor_name, event.action, event.entity_type,
+                                 event.entity_id, event.reason, event.details)
+        if event.prev_hash != expected_prev or recomputed != event.hash:
+            broken.append(event.id)
+        expected_prev = event.hash
     return broken
+
+
+def head(session: Session) -> tuple[str, int]:
+    """The newest event's hash (the fingerprint of everything recorded so far) and the number of events."""
+    last = session.scalars(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
+    count = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+    return last or GENESIS_HASH, count

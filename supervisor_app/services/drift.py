@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from supervisor_app.core.drift import (
     ADVISING_TAG,
@@ -35,27 +36,33 @@ def raters(db: Database, actor: Actor, threshold: float = BIAS_THRESHOLD) -> lis
     """Each rater's bias against the master in every revealed round that had one, oldest round first."""
     require(actor, Permission.RUN_CALIBRATION)
     with db.transaction() as session:
-        rounds = session.scalars(select(CalibrationRound).where(CalibrationRound.status.in_(("revealed", "closed")),
-                                                                CalibrationRound.master_id.is_not(None))
-                                 .order_by(CalibrationRound.revealed_at)).all()
-        names = dict(session.execute(select(User.id, User.display_name)).all())
-        series: dict[str, list[float]] = defaultdict(list)
-        for calibration in rounds:
-            rows = session.execute(
-                select(Review.rater_id, Review.recording_id, ReviewScore.competency_id, ReviewScore.score,
-                       ReviewScore.gate_passed)
-                .join(ReviewScore, ReviewScore.review_id == Review.id)
-                .where(Review.round_id == calibration.id, Review.status == "submitted",
-                       ReviewScore.not_observed.is_(False))).all()
-            gold = {(r, c): numeric_value(s, g) for rater, r, c, s, g in rows if rater == calibration.master_id}
-            differences: dict[int, list[float]] = defaultdict(list)
-            for rater, recording, competency, score, gate in rows:
-                value, reference = numeric_value(score, gate), gold.get((recording, competency))
-                if rater != calibration.master_id and value is not None and reference is not None:
-                    differences[rater].append(value - reference)
-            for rater, values in differences.items():
-                series[names[rater]].append(sum(values) / len(values))
+        series = bias_series(session)
     return [rater_drift(name, values, threshold) for name, values in sorted(series.items())]
+
+
+def bias_series(session: Session) -> dict[str, list[float]]:
+    """Rater display name -> mean bias against the master per revealed round with a master, oldest first."""
+    rounds = session.scalars(select(CalibrationRound).where(CalibrationRound.status.in_(("revealed", "closed")),
+                                                            CalibrationRound.master_id.is_not(None))
+                             .order_by(CalibrationRound.revealed_at)).all()
+    names = dict(session.execute(select(User.id, User.display_name)).all())
+    series: dict[str, list[float]] = defaultdict(list)
+    for calibration in rounds:
+        rows = session.execute(
+            select(Review.rater_id, Review.recording_id, ReviewScore.competency_id, ReviewScore.score,
+                   ReviewScore.gate_passed)
+            .join(ReviewScore, ReviewScore.review_id == Review.id)
+            .where(Review.round_id == calibration.id, Review.status == "submitted",
+                   ReviewScore.not_observed.is_(False))).all()
+        gold = {(r, c): numeric_value(s, g) for rater, r, c, s, g in rows if rater == calibration.master_id}
+        differences: dict[int, list[float]] = defaultdict(list)
+        for rater, recording, competency, score, gate in rows:
+            value, reference = numeric_value(score, gate), gold.get((recording, competency))
+            if rater != calibration.master_id and value is not None and reference is not None:
+                differences[rater].append(value - reference)
+        for rater, values in differences.items():
+            series[names[rater]].append(sum(values) / len(values))
+    return dict(series)
 
 
 def coaches(db: Database, actor: Actor) -> list[CoachDrift]:

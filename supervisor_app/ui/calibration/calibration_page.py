@@ -24,7 +24,7 @@ from supervisor_app.core.roles import Permission
 from supervisor_app.errors import SupervisorError, ValidationError
 from supervisor_app.services import calibration, drift
 from supervisor_app.services.calibration import Comparison, RoundSummary
-from supervisor_app.settings import SettingKey
+from supervisor_app.settings import calibration_rule
 from supervisor_app.ui.calibration.new_round_dialog import NewRoundDialog
 from supervisor_app.ui.calibration.timeline_view import TimelineView
 from supervisor_app.ui.shell.app_context import AppContext
@@ -173,11 +173,7 @@ class CalibrationPage(QWidget):
             self.notes_list.addItem(f"{author}: {text}")
 
     def rule(self) -> CalibrationRule:
-        """The rater-calibration rule from the settings (default: 80 % within ±1 and every gate the same)."""
-        stored = self._context.settings.get(SettingKey.CALIBRATION_RULE)
-        values = stored if isinstance(stored, dict) else {}
-        return CalibrationRule(float(values.get("within_one_share", 0.8)),  # type: ignore[arg-type]
-                               bool(values.get("same_gate_decisions", True)))
+        return calibration_rule(self._context.settings)
 
     def _fill_matrix(self, table: Comparison) -> None:
         keys = sorted(table.cells)

@@ -1,0 +1,681 @@
+"""The audit workbook for HR: what leaves the building, so it must be right, safe and readable.
+
+Scope: a revealed calibration round, a chosen set of reviews, or the reviews submitted in a date range. Sheets:
+Summary, Scores, Agreement, Raters, Evidence, Method. Reviews of a round that is still blind are never exported.
+Roles: supervisors and administrators may export everything; HR viewers (and anyone who asks for it) get
+aggregates only — no rationale, no quotes, no notes. The file is written to a temporary name and renamed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+import statistics
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openpyxl.formatting.rule import CellIsRule, ColorScaleRule, FormulaRule
+from openpyxl.packaging.custom import StringProperty
+from openpyxl.styles import Font, PatternFill
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from supervisor_app import __version__
+from supervisor_app.core.agreement import OVERALL, Agreement, CalibrationRule, Rating, by_competency, calibrated
+from supervisor_app.core.drift import BIAS_THRESHOLD, rater_drift
+from supervisor_app.core.reviews import numeric_value
+from supervisor_app.core.roles import Permission
+from supervisor_app.core.rubric import Category, Rubric
+from supervisor_app.errors import NotFoundError, PermissionDeniedError, SupervisorError, ValidationError
+from supervisor_app.files import atomic_target
+from supervisor_app.services import audit, drift, rubrics
+from supervisor_app.services.context import Actor, require
+from supervisor_app.services.xlsx import Column, Kind, SheetWriter, Typed, discard, new_workbook
+from supervisor_app.store.db import Database
+from supervisor_app.store.models import (
+    CalibrationRound,
+    Coach,
+    EvidenceItem,
+    Recording,
+    Review,
+    ReviewScore,
+    RoundRecording,
+    RubricVersion,
+    User,
+    utc_now,
+)
+
+COVERAGE_TARGET = 0.20  # quarterly audit: at least 20 % of active coaches
+MEETS_STANDARD_SCORE = 3
+STREAM_BATCH = 2000
+RED, AMBER, GREEN, DARK_GREEN = "F4C7C3", "FCE8B2", "D9EAD3", "B6D7A8"
+
+Progress = Callable[[int, int], bool]  # (rows done, rows in total) -> keep going
+
+
+class ExportCancelledError(SupervisorError):
+    """The user stopped the export; no file was written."""
+
+
+@dataclass(frozen=True)
+class ExportScope:
+    """Exactly one of: a calibration round, explicit review ids, or a date range of submission (inclusive)."""
+    round_id: int | None = None
+    review_ids: tuple[int, ...] = ()
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    def check(self) -> None:
+        chosen = sum((self.round_id is not None, bool(self.review_ids), self.start is not None or self.end is not None))
+        if chosen != 1:
+            raise ValidationError("Choose one scope: a calibration round, a set of reviews, or a date range.")
+        if (self.start is None) != (self.end is None):
+            raise ValidationError("A date range needs both a start and an end date.")
+        if self.start and self.end and self.start > self.end:
+            raise ValidationError(f"The range starts ({self.start}) after it ends ({self.end}); swap the dates.")
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    pseudonyms: bool = False  # coaches as stable pseudonyms instead of names
+    aggregates_only: bool = False  # forced for roles that may not read reviews
+    pseudonym_key: str = ""  # secret that keeps pseudonyms stable across exports; empty: this workbook only
+    rule: CalibrationRule = field(default_factory=CalibrationRule)
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    reviews: int
+    score_rows: int
+    evidence_rows: int
+    aggregates_only: bool
+    sha256: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class _Review:
+    id: int
+    recording_id: int
+    rater: str
+    rubric_version_id: int
+    round_title: str
+    coach_id: int
+    level: str
+
+
+@dataclass(frozen=True)
+class _Competency:
+    id: str
+    title: str
+    is_gate: bool
+    core: bool
+    order: int
+
+
+@dataclass
+class _Facts:
+    """Everything the aggregate sheets need, gathered in one pass over the scores (numbers only)."""
+    scope_text: str
+    reviews: dict[int, _Review]
+    competencies: dict[str, _Competency]
+    codes: dict[int, str]
+    master: str | None
+    round_status: str
+    agreement: dict[str, Agreement]
+    ratings: list[Rating]
+    gate_decisions: int = 0
+    gates_passed: int = 0
+    meets_standard: int = 0
+    score_rows: int = 0
+    evidence_rows: int = 0
+    per_competency: dict[str, list[float]] = field(default_factory=dict)
+    gates_per_competency: dict[str, list[int]] = field(default_factory=dict)  # [passed, decided]
+    per_rater: dict[str, list[float]] = field(default_factory=dict)
+    reviews_per_rater: dict[str, int] = field(default_factory=dict)
+    first_session: dt.date | None = None
+    last_session: dt.date | None = None
+    first_submitted: dt.datetime | None = None
+    last_submitted: dt.datetime | None = None
+    active_coaches: int = 0
+    coaches_reviewed: int = 0
+    recordings: int = 0
+    multi_rated: int = 0
+
+
+class _Names:
+    """Coach names, or pseudonyms keyed by a secret (stable across exports when the key is kept)."""
+
+    def __init__(self, session: Session, pseudonyms: bool, key: str) -> None:
+        self.pseudonyms = pseudonyms
+        self.stable = bool(key)
+        self._key = (key or secrets.token_hex(32)).encode()
+        self._names = dict(session.execute(select(Coach.id, Coach.name)).all())
+
+    def coach(self, coach_id: int) -> str:
+        if not self.pseudonyms:
+            return self._names.get(coach_id, "")
+        digest = hmac.new(self._key, str(coach_id).encode(), hashlib.sha256).hexdigest()
+        return f"Coach {digest[:8].upper()}"
+
+
+def _scope_filter(session: Session, scope: ExportScope) -> tuple[Any, str, CalibrationRound | None]:
+    """The WHERE clause selecting the scope's submitted reviews, a description, and the round if any."""
+    not_blind = or_(Review.round_id.is_(None), Review.round_id.in_(
+        select(CalibrationRound.id).where(CalibrationRound.status != "open")))
+    submitted = Review.status == "submitted"
+    if scope.round_id is not None:
+        calibration = session.get(CalibrationRound, scope.round_id)
+        if calibration is None:
+            raise NotFoundError(f"There is no calibration round {scope.round_id}.")
+        if calibration.status == "open":
+            raise PermissionDeniedError(f"Round {calibration.id} ({calibration.title}) is still blind; export it "
+                                        "after the reveal.")
+        return (and_(submitted, Review.round_id == calibration.id),
+                f"Calibration round {calibration.id}: {calibration.title} ({calibration.status})", calibration)
+    if scope.review_ids:
+        wanted = set(scope.review_ids)
+        found = set(session.scalars(select(Review.id).where(Review.id.in_(wanted), submitted, not_blind)))
+        if missing := sorted(wanted - found):
+            raise ValidationError("These reviews cannot be exported (unknown, not submitted, superseded or in a "
+                                  f"round that is still blind): {', '.join(map(str, missing))}.")
+        return and_(Review.id.in_(wanted), submitted), f"{len(wanted)} selected review(s)", None
+    assert scope.start is not None
+    assert scope.end is not None
+    start = dt.datetime.combine(scope.start, dt.time(), dt.UTC)
+    end = dt.datetime.combine(scope.end + dt.timedelta(days=1), dt.time(), dt.UTC)
+    return (and_(submitted, not_blind, Review.submitted_at >= start, Review.submitted_at < end),
+            f"Reviews submitted {scope.start:%Y-%m-%d} to {scope.end:%Y-%m-%d} (UTC)", None)
+
+
+def _competencies(session: Session, version_ids: set[int]) -> tuple[dict[str, _Competency], dict[int, Rubric]]:
+    parsed = {row.id: rubrics.parse_rubric_document(row.document)
+              for row in session.scalars(select(RubricVersion).where(RubricVersion.id.in_(version_ids))
+                                         .order_by(RubricVersion.id))}
+    found: dict[str, _Competency] = {}
+    for rubric in parsed.values():  # newest version last: its titles win
+        for order, competency in enumerate(rubric.competencies):
+            found[competency.id] = _Competency(competency.id, competency.title, competency.is_gate,
+                                               competency.category is Category.CORE, order)
+    return found, parsed
+
+
+def _gather(session: Session, scope: ExportScope) -> tuple[_Facts, Any]:
+    where, scope_text, calibration = _scope_filter(session, scope)
+    rows = session.execute(
+        select(Review.id, Review.recording_id, User.display_name, Review.rubric_version_id, CalibrationRound.title,
+               Recording.coach_id, Coach.level, Recording.session_date, Review.submitted_at)
+        .join(User, User.id == Review.rater_id).join(Recording, Recording.id == Review.recording_id)
+        .join(Coach, Coach.id == Recording.coach_id)
+        .outerjoin(CalibrationRound, CalibrationRound.id == Review.round_id).where(where)).all()
+    if not rows:
+        raise ValidationError(f"Nothing to export: no submitted reviews in {scope_text[0].lower()}{scope_text[1:]}.")
+    reviews = {r[0]: _Review(r[0], r[1], r[2], r[3], r[4] or "", r[5], r[6]) for r in rows}
+    competencies, _ = _competencies(session, {r.rubric_version_id for r in reviews.values()})
+    codes: dict[int, str] = {}
+    if calibration is not None:
+        codes = dict(session.execute(select(RoundRecording.recording_id, RoundRecording.code)
+                                     .where(RoundRecording.round_id == calibration.id)).all())
+    master = None
+    if calibration is not None and calibration.master_id is not None:
+        master = session.scalar(select(User.display_name).where(User.id == calibration.master_id))
+    facts = _Facts(scope_text, reviews, competencies, codes, master, calibration.status if calibration else "", {},
+                   [])
+    sessions = [r[7] for r in rows if r[7] is not None]
+    facts.first_session, facts.last_session = (min(sessions), max(sessions)) if sessions else (None, None)
+    submitted = [r[8] for r in rows if r[8] is not None]
+    facts.first_submitted, facts.last_submitted = min(submitted), max(submitted)
+    facts.active_coaches = session.scalar(select(func.count()).select_from(Coach).where(Coach.active.is_(True))) or 0
+    facts.coaches_reviewed = len({r.coach_id for r in reviews.values()})
+    facts.recordings = len({r.recording_id for r in reviews.values()})
+    _score_facts(session, where, facts)
+    facts.evidence_rows = session.scalar(select(func.count()).select_from(EvidenceItem).join(
+        Review, Review.id == EvidenceItem.review_id).where(where)) or 0
+    return facts, where
+
+
+def _score_facts(session: Session, where: Any, facts: _Facts) -> None:
+    raters_per_recording: dict[int, set[str]] = defaultdict(set)
+    for review in facts.reviews.values():
+        raters_per_recording[review.recording_id].add(review.rater)
+    multi = {recording for recording, raters in raters_per_recording.items() if len(raters) >= 2}
+    facts.multi_rated = len(multi)
+    review_ok: dict[int, bool] = {}
+    stmt = (select(ReviewScore.review_id, ReviewScore.competency_id, ReviewScore.score, ReviewScore.gate_passed,
+                   ReviewScore.not_observed).join(Review, Review.id == ReviewScore.review_id).where(where)
+            .execution_options(yield_per=STREAM_BATCH))
+    for review_id, competency_id, score, gate, not_observed in session.execute(stmt):
+        facts.score_rows += 1
+        review = facts.reviews[review_id]
+        info = facts.competencies.get(competency_id)
+        ok = review_ok.setdefault(review_id, True)
+        if gate is not None:
+            facts.gate_decisions += 1
+            facts.gates_passed += int(gate)
+            counts = facts.gates_per_competency.setdefault(competency_id, [0, 0])
+            counts[0], counts[1] = counts[0] + int(gate), counts[1] + 1
+            ok = ok and gate
+        if score is not None:
+            facts.per_competency.setdefault(competency_id, []).append(float(score))
+            facts.per_rater.setdefault(review.rater, []).append(float(score))
+            ok = ok and not (info is not None and info.core and score < MEETS_STANDARD_SCORE)
+        review_ok[review_id] = ok
+        value = None if not_observed else numeric_value(score, gate)
+        if value is not None and review.recording_id in multi:
+            unit = facts.codes.get(review.recording_id, f"#{review.recording_id}")
+            facts.ratings.append(Rating(unit, review.rater, value, competency_id, master=review.rater == facts.master))
+    facts.meets_standard = sum(review_ok.values())
+    for review in facts.reviews.values():
+        facts.reviews_per_rater[review.rater] = facts.reviews_per_rater.get(review.rater, 0) + 1
+    facts.agreement = by_competency(facts.ratings) if facts.ratings else {}
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def export_audit(db: Database, actor: Actor, scope: ExportScope, target: Path,
+                 options: ExportOptions | None = None, progress: Progress | None = None, *,
+                 streaming: bool = True) -> ExportResult:
+    """Write the audit workbook to `target` (.xlsx); nothing is written if anything fails or is cancelled."""
+    options = options or ExportOptions()
+    scope.check()
+    if target.suffix.lower() != ".xlsx":
+        raise ValidationError(f"{target.name}: the workbook must be saved with the .xlsx extension.")
+    if not actor.can(Permission.READ_ALL_REVIEWS):
+        require(actor, Permission.EXPORT_AGGREGATES)
+    aggregates_only = options.aggregates_only or not actor.can(Permission.READ_ALL_REVIEWS)
+    with db.transaction() as session:
+        facts, where = _gather(session, scope)
+        fingerprint, events = audit.head(session)
+        intact = not audit.broken_events(session)
+        names = _Names(session, options.pseudonyms, options.pseudonym_key)
+        drift_series = drift.bias_series(session)
+        now = utc_now()
+        footer = (f"Exported {now:%Y-%m-%d %H:%M} UTC by {actor.display_name} · Coaching Supervisor {__version__} · "
+                  f"audit trail {fingerprint[:16]}")
+        total = facts.score_rows + (facts.evidence_rows if not aggregates_only else 0)
+        counter = _Counter(total, progress)
+        workbook = new_workbook(streaming=streaming)
+        try:
+            context = _Sheets(workbook, facts, names, options, aggregates_only, footer)
+            context.summary(actor, now, fingerprint, events, intact)
+            context.scores(session, where, counter)
+            context.agreement_sheet()
+            context.raters(drift_series)
+            context.evidence(session, where, counter)
+            context.method()
+        except BaseException:
+            discard(workbook)
+            raise
+        _properties(workbook, facts, actor, now, fingerprint, aggregates_only, names)
+        with atomic_target(target) as tmp:
+            workbook.save(tmp)
+            digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
+    with db.transaction() as session:
+        audit.record(session, actor, "export.workbook", "export", target.name,
+                     {"scope": facts.scope_text, "reviews": len(facts.reviews), "score_rows": facts.score_rows,
+                      "aggregates_only": aggregates_only, "pseudonyms": options.pseudonyms, "sha256": digest})
+    return ExportResult(target, len(facts.reviews), facts.score_rows,
+                        0 if aggregates_only else facts.evidence_rows, aggregates_only, digest, fingerprint)
+
+
+class _Counter:
+    def __init__(self, total: int, progress: Progress | None) -> None:
+        self.total, self.done, self._progress = total, 0, progress
+
+    def tick(self, rows: Iterator[Sequence[object]]) -> Iterator[Sequence[object]]:
+        for row in rows:
+            yield row
+            self.done += 1
+            if self._progress is not None and self.done % 500 == 0 and not self._progress(self.done, self.total):
+                raise ExportCancelledError("Export cancelled; no file was written.")
+        if self._progress is not None and not self._progress(self.done, self.total):
+            raise ExportCancelledError("Export cancelled; no file was written.")
+
+
+def _properties(workbook: Any, facts: _Facts, actor: Actor, now: dt.datetime, fingerprint: str,
+                aggregates_only: bool, names: _Names) -> None:
+    props = workbook.properties
+    props.title = "Coaching audit results"
+    props.subject = facts.scope_text[:250]
+    props.creator = f"Coaching Supervisor {__version__}"
+    props.lastModifiedBy = actor.display_name[:250]
+    props.created = props.modified = now.replace(tzinfo=None)
+    props.keywords = "coaching; audit; calibration; agreement"
+    props.description = ("Aggregates only" if aggregates_only else "Full results") + (
+        "; coaches as pseudonyms" if names.pseudonyms else "; coaches by name")
+    props.category = "Audit"
+    for name, value in (("Audit trail fingerprint", fingerprint), ("App version", __version__),
+                        ("Scope", facts.scope_text[:250]), ("Content", "aggregates only" if aggregates_only
+                                                           else "full")):
+        workbook.custom_doc_props.append(StringProperty(name=name, value=value))
+
+
+def _fill(color: str) -> PatternFill:
+    return PatternFill("solid", start_color=color, end_color=color)
+
+
+def _bands(sheet: Any, cells: str, below: Sequence[tuple[float, str]], top: str) -> None:
+    """Colour a numeric column by bands (the first bound the value is under wins; above all, `top`); blank cells,
+    which a plain "less than" rule would take for 0, stay white."""
+    first = cells.split(":")[0]
+    for bound, color in below:
+        sheet.conditional_formatting.add(cells, FormulaRule(formula=[f"AND(ISNUMBER({first}),{first}<{bound})"],
+                                                            fill=_fill(color), stopIfTrue=True))
+    sheet.conditional_formatting.add(cells, FormulaRule(formula=[f"ISNUMBER({first})"], fill=_fill(top),
+                                                        stopIfTrue=True))
+
+
+class _Sheets:
+    """The six sheets, written in order (a streaming workbook cannot go back)."""
+
+    def __init__(self, workbook: Any, facts: _Facts, names: _Names, options: ExportOptions, aggregates_only: bool,
+                 footer: str) -> None:
+        self.workbook, self.facts, self.names, self.options = workbook, facts, names, options
+        self.aggregates_only, self.footer = aggregates_only, footer
+
+    def _sheet(self, title: str, columns: Sequence[Column], first_row: int = 1) -> SheetWriter:
+        return SheetWriter(self.workbook, title, columns, footer=self.footer, first_row=first_row)
+
+    # ------------------------------------------------------------ Summary
+    def summary(self, actor: Actor, now: dt.datetime, fingerprint: str, events: int, intact: bool) -> None:
+        f = self.facts
+        sheet = self._sheet("Summary", [Column("Item", width=34), Column("Value", width=44),
+                                        Column("What it means", Kind.WRAP, width=80)], first_row=3)
+        overall = f.agreement.get(OVERALL)
+        pct, dec = Kind.PERCENT, Kind.STAT
+        coverage = _share(f.coaches_reviewed, f.active_coaches)
+        status = [v for v in self._calibration_status().values() if v is not None]
+        rows: list[tuple[str, object, str]] = [
+            ("Scope", f.scope_text, "Which reviews this workbook covers. Reviews of a calibration round that is "
+             "still blind are never included; only the current version of an amended review counts."),
+            ("Exported", Typed(now, Kind.DATETIME), "When this file was written (UTC)."),
+            ("Exported by", actor.display_name, "The user who exported it (recorded in the audit trail)."),
+            ("Coach identity", "pseudonyms" if self.names.pseudonyms else "names",
+             ("Coaches appear as pseudonyms; " + ("the same coach gets the same pseudonym in every export from this "
+              "installation." if self.names.stable else "pseudonyms are consistent within this workbook only."))
+             if self.names.pseudonyms else "Coaches appear by name."),
+            ("Content", "aggregates only" if self.aggregates_only else "full",
+             "Aggregates only: no rationale, no quotes, no evidence notes (the HR viewer role always gets this)."
+             if self.aggregates_only else "Includes each rater's rationale and quoted evidence."),
+            ("Sessions from", Typed(f.first_session, Kind.DATE), "Earliest session date among the reviewed "
+             "recordings."),
+            ("Sessions to", Typed(f.last_session, Kind.DATE), "Latest session date."),
+            ("Submitted from", Typed(f.first_submitted, Kind.DATETIME), "First review submission in scope (UTC)."),
+            ("Submitted to", Typed(f.last_submitted, Kind.DATETIME), "Last review submission in scope (UTC)."),
+            ("Reviews", Typed(len(f.reviews), Kind.INT), "Submitted reviews in scope (one rater, one recording)."),
+            ("Recordings", Typed(f.recordings, Kind.INT), "Distinct recorded sessions reviewed."),
+            ("Recordings scored by 2+ raters", Typed(f.multi_rated, Kind.INT),
+             "Only these feed the agreement statistics."),
+            ("Coaches reviewed", Typed(f.coaches_reviewed, Kind.INT), "Distinct coaches whose sessions were reviewed."),
+            ("Active coaches", Typed(f.active_coaches, Kind.INT), "Active coaches in the roster at export time."),
+            ("Coverage", Typed(coverage, pct), f"Coaches reviewed ÷ active coaches. The quarterly audit samples at "
+             f"least {COVERAGE_TARGET:.0%} of active coaches."),
+            ("Coverage target met", "n/a" if coverage is None else "yes" if coverage >= COVERAGE_TARGET else "no",
+             f"Whether coverage reaches {COVERAGE_TARGET:.0%}."),
+            ("Raters", Typed(len(f.reviews_per_rater), Kind.INT), "People who scored reviews in scope."),
+            ("Score rows", Typed(f.score_rows, Kind.INT), "Review × competency rows (sheet Scores)."),
+            ("Evidence items", Typed(f.evidence_rows, Kind.INT), "Time-stamped moments cited as evidence."),
+            ("Agreement: ICC(2,1)", Typed(overall.icc2_1 if overall else None, dec),
+             "Absolute agreement of single raters over all competencies pooled; "
+             + (f"band: {overall.bands()['icc2_1'].label} (Koo & Li 2016)." if overall and overall.icc2_1 is not None
+                else "not computable (needs recordings scored by two or more raters).")),
+            ("Agreement: Krippendorff's alpha (ordinal)", Typed(overall.alpha_ordinal if overall else None, dec),
+             "Chance-corrected agreement; 0.800 customary, 0.667 lowest tentative bound" + (
+                 f"; band: {overall.bands()['alpha_ordinal'].label}." if overall and overall.alpha_ordinal is not None
+                 else ".")),
+            ("Agreement: within ±1", Typed(overall.adjacent_agreement if overall else None, pct),
+             "Share of rater pairs whose scores differ by at most one point."),
+            ("Agreement: exact", Typed(overall.exact_agreement if overall else None, pct),
+             "Share of rater pairs giving the same score."),
+            ("Gate pass rate", Typed(_share(f.gates_passed, f.gate_decisions), pct),
+             f"Passed gate decisions ÷ gate decisions ({f.gates_passed} of {f.gate_decisions})."),
+            ("Reviews meeting the standard", Typed(_share(f.meets_standard, len(f.reviews)), pct),
+             f"Reviews with every scored core competency at {MEETS_STANDARD_SCORE} or above and no failed gate "
+             f"({f.meets_standard} of {len(f.reviews)})."),
+            ("Raters calibrated", f"{sum(status)} of {len(status)}" if status else "n/a",
+             "Raters meeting the calibration rule against the master (see Method); n/a without a master score set."),
+            ("Audit trail", f"{'intact' if intact else 'BROKEN'}, {events} events",
+             "Whether the tamper-evident audit trail verified at export time."),
+            ("Audit fingerprint", fingerprint, "Hash of the newest audit-trail event at export time: it identifies "
+             "the exact state of the data this workbook was made from."),
+        ]
+        sheet.write(rows, preamble=[("Coaching audit results", "cs_title"), (f.scope_text, "cs_note")])
+
+    def _calibration_status(self) -> dict[str, bool | None]:
+        f = self.facts
+        if f.master is None:
+            return {}
+        gates = {c.id: c.is_gate for c in f.competencies.values()}
+        return {rater: calibrated(f.ratings, rater, gates, self.options.rule)
+                for rater in sorted(f.reviews_per_rater) if rater != f.master}
+
+    # ------------------------------------------------------------ Scores
+    def scores(self, session: Session, where: Any, counter: _Counter) -> None:
+        columns = [Column("Review", Kind.INT), Column("Session date", Kind.DATE), Column("Coach"),
+                   Column("Level"), Column("Coachee"), Column("Recording"), Column("Rater"), Column("Round"),
+                   Column("Competency", max_width=36), Column("Type"), Column("Core"), Column("Score", Kind.INT),
+                   Column("Gate decision"), Column("Not observed"), Column("Submitted (UTC)", Kind.DATETIME)]
+        if not self.aggregates_only:
+            columns.append(Column("Rationale", Kind.WRAP, width=60))
+        sheet = self._sheet("Scores", columns)
+        stmt = (
+            select(Review.id, Recording.session_date, Recording.coach_id, Coach.level, Recording.coachee_pseudonym,
+                   Review.recording_id, User.display_name, CalibrationRound.title, ReviewScore.competency_id,
+                   ReviewScore.score, ReviewScore.gate_passed, ReviewScore.not_observed, Review.submitted_at,
+                   ReviewScore.rationale)
+            .join(ReviewScore, ReviewScore.review_id == Review.id).join(User, User.id == Review.rater_id)
+            .join(Recording, Recording.id == Review.recording_id).join(Coach, Coach.id == Recording.coach_id)
+            .outerjoin(CalibrationRound, CalibrationRound.id == Review.round_id)
+            .where(where).order_by(Review.id, ReviewScore.id).execution_options(yield_per=STREAM_BATCH))
+
+        def rows() -> Iterator[Sequence[object]]:
+            for (review_id, session_date, coach_id, level, coachee, recording_id, rater, round_title, competency_id,
+                 score, gate, not_observed, submitted, rationale) in session.execute(stmt):
+                info = self.facts.competencies.get(competency_id)
+                row: list[object] = [
+                    review_id, session_date, self.names.coach(coach_id), level, coachee,
+                    self.facts.codes.get(recording_id, f"#{recording_id}"), rater, round_title or "",
+                    info.title if info else competency_id, "gate" if info and info.is_gate else "scale",
+                    "" if info is None else "core" if info.core else "discretionary", score,
+                    "" if gate is None else "pass" if gate else "not yet met", "yes" if not_observed else "",
+                    submitted]
+                if not self.aggregates_only:
+                    row.append(rationale)
+                yield row
+
+        sheet.write(counter.tick(rows()))
+        score_column = 11
+        sheet.sheet.conditional_formatting.add(sheet.column_range(score_column), ColorScaleRule(
+            start_type="num", start_value=1, start_color="E67C73", mid_type="num", mid_value=3,
+            mid_color="FFD666", end_type="num", end_value=5, end_color="57BB8A"))
+        gate_range = sheet.column_range(12)
+        sheet.sheet.conditional_formatting.add(gate_range, FormulaRule(
+            formula=[f'{gate_range.split(":")[0]}="not yet met"'], fill=_fill(RED)))
+
+    # ------------------------------------------------------------ Agreement
+    def agreement_sheet(self) -> None:
+        f = self.facts
+        columns = [Column("Competency", max_width=36), Column("Type"), Column("Core"), Column("Recordings", Kind.INT),
+                   Column("Raters", Kind.INT), Column("Scores given", Kind.INT), Column("Mean score", Kind.DECIMAL),
+                   Column("Gate pass rate", Kind.PERCENT), Column("ICC(2,1)", Kind.STAT),
+                   Column("ICC(2,1) 95% CI low", Kind.STAT), Column("ICC(2,1) 95% CI high", Kind.STAT),
+                   Column("ICC band (Koo & Li)"), Column("ICC(2,k)", Kind.STAT), Column("ICC(3,1)", Kind.STAT),
+                   Column("Alpha ordinal", Kind.STAT), Column("Alpha band (Krippendorff)"),
+                   Column("Alpha interval", Kind.STAT), Column("Alpha nominal", Kind.STAT),
+                   Column("Weighted kappa (mean of pairs)", Kind.STAT), Column("Fleiss kappa", Kind.STAT),
+                   Column("Exact agreement", Kind.PERCENT), Column("Within ±1", Kind.PERCENT),
+                   Column("Notes", Kind.WRAP, width=60)]
+        sheet = self._sheet("Agreement", columns)
+        ordered = sorted(f.competencies.values(), key=lambda c: c.order)
+
+        def row(title: str, kind: str, core: str, result: Agreement | None, scores: list[float],
+                gate_rate: float | None) -> list[object]:
+            bands = result.bands() if result else {}
+            ci = result.icc2_1_ci if result else None
+            return [title, kind, core, result.n_units if result else 0, result.n_raters if result else 0, len(scores),
+                    statistics.fmean(scores) if scores else None, gate_rate,
+                    result.icc2_1 if result else None, ci[0] if ci else None, ci[1] if ci else None,
+                    bands["icc2_1"].label if "icc2_1" in bands else "",
+                    result.icc2_k if result else None, result.icc3_1 if result else None,
+                    result.alpha_ordinal if result else None,
+                    bands["alpha_ordinal"].label if "alpha_ordinal" in bands else "",
+                    result.alpha_interval if result else None, result.alpha_nominal if result else None,
+                    result.kappa_quadratic_mean if result else None, result.fleiss_kappa if result else None,
+                    result.exact_agreement if result else None, result.adjacent_agreement if result else None,
+                    " ".join(result.warnings) if result else "Not scored by two or more raters on the same recording."]
+
+        all_scores = [s for values in f.per_competency.values() for s in values]
+        lines = [row("All competencies (pooled)", "", "", f.agreement.get(OVERALL), all_scores,
+                     _share(f.gates_passed, f.gate_decisions))]
+        for competency in ordered:
+            passed, total = f.gates_per_competency.get(competency.id, [0, 0])
+            lines.append(row(competency.title, "gate" if competency.is_gate else "scale",
+                             "core" if competency.core else "discretionary", f.agreement.get(competency.id),
+                             f.per_competency.get(competency.id, []),
+                             _share(passed, total) if competency.is_gate else None))
+        sheet.write(lines)
+        ws = sheet.sheet
+        for column in (8, 12, 13):
+            _bands(ws, sheet.column_range(column), ((0.5, RED), (0.75, AMBER), (0.9, GREEN)), DARK_GREEN)
+        _bands(ws, sheet.column_range(14), ((0.667, RED), (0.8, AMBER)), GREEN)
+        within = sheet.column_range(21)
+        ws.conditional_formatting.add(within, FormulaRule(
+            formula=[f"AND(ISNUMBER({within.split(':')[0]}),{within.split(':')[0]}<{self.options.rule.within_one_share})"],
+            fill=_fill(RED), font=Font(color="9C0006")))
+        sheet.bar_chart("Agreement per competency", 0, [8, 21], "B" + str(sheet.last_row + 3),
+                        y_title="ICC(2,1) / share within ±1", y_range=(0, 1), skip_first=True)
+
+    # ------------------------------------------------------------ Raters
+    def raters(self, series: dict[str, list[float]]) -> None:
+        f = self.facts
+        columns = [Column("Rater"), Column("Reviews in scope", Kind.INT), Column("Mean score given", Kind.DECIMAL),
+                   Column("Bias vs master", Kind.SIGNED), Column("Bias vs panel mean", Kind.SIGNED),
+                   Column("Calibrated"), Column("Rounds with a master (all time)", Kind.INT),
+                   Column("Latest round bias", Kind.SIGNED), Column("Smoothed bias (EWMA)", Kind.SIGNED),
+                   Column("Drift flag"), Column("Why flagged", Kind.WRAP, width=44)]
+        sheet = self._sheet("Raters", columns)
+        bias = f.agreement[OVERALL].bias if OVERALL in f.agreement else {}
+        status = self._calibration_status()
+        lines = []
+        for rater in sorted(f.reviews_per_rater):
+            given = f.per_rater.get(rater, [])
+            history = series.get(rater, [])
+            trend = rater_drift(rater, history, BIAS_THRESHOLD) if history else None
+            calibrated_text = "master" if rater == f.master else {True: "yes", False: "no", None: "n/a"}[
+                status.get(rater)]
+            lines.append([rater, f.reviews_per_rater[rater], statistics.fmean(given) if given else None,
+                          bias.get(rater, {}).get("vs_master"), bias.get(rater, {}).get("vs_panel"), calibrated_text,
+                          len(history), history[-1] if history else None, trend.ewma[-1] if trend else None,
+                          "yes" if trend and trend.flagged else "no" if trend else "n/a",
+                          trend.reason if trend else ""])
+        sheet.write(lines)
+        ws = sheet.sheet
+        for column in (3, 4, 7, 8):
+            ws.conditional_formatting.add(sheet.column_range(column), CellIsRule(
+                operator="notBetween", formula=[str(-BIAS_THRESHOLD), str(BIAS_THRESHOLD)], fill=_fill(AMBER)))
+        for column, bad in ((5, "no"), (9, "yes")):
+            cells = sheet.column_range(column)
+            ws.conditional_formatting.add(cells, FormulaRule(formula=[f'{cells.split(":")[0]}="{bad}"'],
+                                                             fill=_fill(RED), font=Font(color="9C0006")))
+        sheet.bar_chart("Bias per rater", 0, [3, 4], "B" + str(sheet.last_row + 3),
+                        y_title="points (+ lenient, − severe)")
+
+    # ------------------------------------------------------------ Evidence
+    def evidence(self, session: Session, where: Any, counter: _Counter) -> None:
+        if self.aggregates_only:
+            self._evidence_counts(session, where)
+            return
+        columns = [Column("Review", Kind.INT), Column("Coach"), Column("Recording"), Column("Rater"),
+                   Column("Competency", max_width=36), Column("Start", Kind.DURATION), Column("End", Kind.DURATION),
+                   Column("Quote", Kind.WRAP, width=70), Column("Tag"), Column("Note", Kind.WRAP, width=40)]
+        sheet = self._sheet("Evidence", columns)
+        stmt = (
+            select(Review.id, Recording.coach_id, Review.recording_id, User.display_name, EvidenceItem.competency_id,
+                   EvidenceItem.start_s, EvidenceItem.end_s, EvidenceItem.quote, EvidenceItem.tag, EvidenceItem.note)
+            .join(EvidenceItem, EvidenceItem.review_id == Review.id).join(User, User.id == Review.rater_id)
+            .join(Recording, Recording.id == Review.recording_id).where(where)
+            .order_by(Review.id, EvidenceItem.competency_id, EvidenceItem.start_s)
+            .execution_options(yield_per=STREAM_BATCH))
+
+        def rows() -> Iterator[Sequence[object]]:
+            for review_id, coach_id, recording_id, rater, competency_id, start, end, quote, tag, note in \
+                    session.execute(stmt):
+                info = self.facts.competencies.get(competency_id)
+                yield [review_id, self.names.coach(coach_id), self.facts.codes.get(recording_id, f"#{recording_id}"),
+                       rater, info.title if info else competency_id, start, end, quote, tag, note]
+
+        sheet.write(counter.tick(rows()))
+
+    def _evidence_counts(self, session: Session, where: Any) -> None:
+        sheet = self._sheet("Evidence", [Column("Competency", max_width=36), Column("Tag"),
+                                         Column("Evidence items", Kind.INT), Column("Reviews citing", Kind.INT)],
+                            first_row=3)
+        rows = session.execute(
+            select(EvidenceItem.competency_id, EvidenceItem.tag, func.count(),
+                   func.count(func.distinct(EvidenceItem.review_id)))
+            .join(Review, Review.id == EvidenceItem.review_id).where(where)
+            .group_by(EvidenceItem.competency_id, EvidenceItem.tag)).all()
+        order = {c.id: c.order for c in self.facts.competencies.values()}
+        titles = {c.id: c.title for c in self.facts.competencies.values()}
+        sheet.write([[titles.get(c, c), tag or "(no tag)", n, reviews]
+                     for c, tag, n, reviews in sorted(rows, key=lambda r: (order.get(r[0], 99), r[1]))],
+                    preamble=[("Evidence (counts only)", "cs_title"),
+                              ("Aggregates-only export: quotes, notes and time ranges are left out.", "cs_note")])
+
+    # ------------------------------------------------------------ Method
+    def method(self) -> None:
+        rule = self.options.rule
+        sheet = self._sheet("Method", [Column("Term", width=34), Column("Definition", Kind.WRAP, width=100)])
+        sheet.write([
+            ("Review", "One rater scoring one recorded session against one rubric version. Only submitted reviews "
+             "count; an amended review counts once, in its latest version."),
+            ("Score", "1–5 on a behaviourally anchored scale (5 highest). 'Not observed' means no score."),
+            ("Gate", "A pass/fail competency. 'Not yet met' is a fail. For statistics a pass counts 1, a fail 0."),
+            ("Core / discretionary", "Core competencies are non-negotiable; discretionary ones are scored when the "
+             "session calls for them."),
+            ("Reviews meeting the standard", f"Every scored core competency at {MEETS_STANDARD_SCORE} or above and "
+             "no failed gate."),
+            ("Coverage", f"Coaches reviewed ÷ active coaches; the quarterly audit needs at least "
+             f"{COVERAGE_TARGET:.0%}."),
+            ("Unit of agreement", "One recording × one competency, scored by two or more raters. Recordings with a "
+             "single rater do not enter the agreement figures."),
+            ("ICC(2,1)", "Intraclass correlation, two-way random effects, absolute agreement, single rater (Shrout & "
+             "Fleiss 1979; McGraw & Wong 1996), with its 95 % confidence interval. Uses units scored by every rater."),
+            ("ICC(2,k)", "As ICC(2,1) for the mean of the k raters: how reliable the panel's average is."),
+            ("ICC(3,1)", "Two-way mixed effects, consistency: agreement on ranking, ignoring a rater's constant "
+             "leniency or severity."),
+            ("ICC bands", "Koo & Li 2016: below 0.50 poor, 0.50–0.75 moderate, 0.75–0.90 good, above 0.90 "
+             "excellent. Colours on the Agreement sheet follow these bands."),
+            ("Krippendorff's alpha", "Chance-corrected agreement that tolerates missing scores; ordinal (main), "
+             "interval and nominal levels. 0.800 customary, 0.667 lowest tentative bound (Krippendorff 2004)."),
+            ("Weighted kappa", "Cohen's kappa with quadratic weights for every pair of raters, averaged."),
+            ("Fleiss' kappa", "Multi-rater kappa treating scores as categories (Fleiss 1971); bands from Landis & "
+             "Koch 1977."),
+            ("Exact / within ±1", "Share of rater pairs on the same unit giving the same score / scores at most one "
+             "point apart."),
+            ("Bias vs master", "A rater's mean score minus the master's on the same units: positive lenient, "
+             "negative severe."),
+            ("Bias vs panel mean", "A rater's mean score minus the mean of the other raters on the same units."),
+            ("Calibration rule", f"A rater is calibrated when at least {rule.within_one_share:.0%} of scale scores "
+             "are within ±1 of the master" + (" and every gate decision matches the master's." if
+                                                rule.same_gate_decisions else ".")),
+            ("Rater drift", f"Bias against the master per revealed round, all rounds to date. Flagged when |bias| "
+             f"exceeds {BIAS_THRESHOLD} in two consecutive rounds, or when its exponentially weighted moving average "
+             f"does."),
+            ("Small numbers", "With fewer than 5 units the agreement figures are unstable; the Notes column says so."),
+            ("Blinding", "Reviews of a calibration round that is still blind are never exported."),
+            ("Privacy", "HR viewers receive aggregates only: no rationale, quotes or notes. Coachees always appear "
+             "by pseudonym; coaches by name or pseudonym as chosen at export. Transcript redaction is not available "
+             "yet: quotes appear as the rater stored them."),
+            ("Times", "Dates and times in UTC; evidence times are positions in the recording (h:mm:ss)."),
+            ("Text safety", "Text that a spreadsheet could take for a formula is stored as quoted text; characters a "
+             "workbook cannot hold are removed; text over 32,767 characters is cut with a marker."),
+        ])
