@@ -32,6 +32,7 @@ class SettingKey(StrEnum):
     CALIBRATION_RULE = "calibration_rule"
     PSEUDONYM_KEY = "pseudonym_key"
     EXPORT = "export"
+    ROSTER_MAPPING = "roster_mapping"
 
 
 DEFAULTS: dict[SettingKey, JsonValue] = {
@@ -44,6 +45,7 @@ DEFAULTS: dict[SettingKey, JsonValue] = {
     SettingKey.CALIBRATION_RULE: {"within_one_share": 0.8, "same_gate_decisions": True},
     SettingKey.PSEUDONYM_KEY: None,
     SettingKey.EXPORT: None,
+    SettingKey.ROSTER_MAPPING: None,
 }
 
 

@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse as defused_iterparse
 
 from supervisor_app.core.agreement import Rating
 from supervisor_app.errors import ValidationError
@@ -15,6 +20,7 @@ REQUIRED = ("unit", "rater", "score")
 TRUE = {"true", "1", "yes", "y", "x", "master"}
 FALSE = {"false", "0", "no", "n", ""}
 MAX_BYTES = 50_000_000
+MAX_UNPACKED_BYTES = 500_000_000
 
 
 @dataclass(frozen=True)
@@ -39,19 +45,34 @@ def _rows_from_csv(path: Path) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text), dialect))
 
 
-def _rows_from_xlsx(path: Path) -> list[list[str]]:
-    import zipfile
+def _check_xlsx_parts(path: Path) -> None:
+    """Every XML part through defusedxml (no DTDs, so no entity bombs or external entities) before openpyxl reads
+    the file: with lxml installed openpyxl parses some parts with lxml, not defusedxml. Also refuses zip bombs."""
+    with zipfile.ZipFile(path) as archive:
+        members = archive.infolist()
+        if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
+            raise ValidationError(f"{path.name} unpacks to more than {MAX_UNPACKED_BYTES // 1_000_000} MB; "
+                                  "it is not an ordinary spreadsheet.")
+        for member in members:
+            if member.filename.endswith((".xml", ".rels")):
+                with archive.open(member) as part:
+                    for _event, _element in defused_iterparse(part, forbid_dtd=True):
+                        pass
 
-    import openpyxl  # reads through defusedxml when it is installed, as it is here
+
+def _rows_from_xlsx(path: Path) -> list[list[str]]:
+    import openpyxl
 
     try:
+        _check_xlsx_parts(path)
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
         try:
             sheet = workbook.worksheets[0]
             return [["" if cell is None else str(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
         finally:
             workbook.close()
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError) as exc:  # defusedxml raises ValueErrors
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError, ParseError,
+            DefusedXmlException) as exc:
         raise ValidationError(f"{path.name} is not a readable Excel workbook ({exc}).") from exc
 
 

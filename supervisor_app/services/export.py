@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from supervisor_app import __version__
 from supervisor_app.core.agreement import OVERALL, Agreement, CalibrationRule, Rating, by_competency, calibrated
+from supervisor_app.core.coaches import CoachLevel
 from supervisor_app.core.drift import BIAS_THRESHOLD, rater_drift
 from supervisor_app.core.reviews import numeric_value
 from supervisor_app.core.roles import Permission
@@ -165,6 +166,23 @@ class _Names:
         return f"Coach {digest[:8].upper()}"
 
 
+@dataclass(frozen=True)
+class ExportableRound:
+    id: int
+    title: str
+    status: str
+
+
+def exportable_rounds(db: Database, actor: Actor) -> list[ExportableRound]:
+    """Revealed and closed rounds, newest first (a blind round is never exported)."""
+    if not actor.can(Permission.READ_ALL_REVIEWS):
+        require(actor, Permission.EXPORT_AGGREGATES)
+    with db.transaction() as session:
+        rows = session.scalars(select(CalibrationRound).where(CalibrationRound.status != "open")
+                               .order_by(CalibrationRound.id.desc()))
+        return [ExportableRound(r.id, r.title, r.status) for r in rows]
+
+
 def _scope_filter(session: Session, scope: ExportScope) -> tuple[Any, str, CalibrationRound | None]:
     """The WHERE clause selecting the scope's submitted reviews, a description, and the round if any."""
     not_blind = or_(Review.round_id.is_(None), Review.round_id.in_(
@@ -274,6 +292,13 @@ def _score_facts(session: Session, where: Any, facts: _Facts) -> None:
     for review in facts.reviews.values():
         facts.reviews_per_rater[review.rater] = facts.reviews_per_rater.get(review.rater, 0) + 1
     facts.agreement = by_competency(facts.ratings) if facts.ratings else {}
+
+
+def _level_label(level: str) -> str:
+    try:
+        return CoachLevel(level).label
+    except ValueError:
+        return level
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -387,7 +412,7 @@ class _Sheets:
     # ------------------------------------------------------------ Summary
     def summary(self, actor: Actor, now: dt.datetime, fingerprint: str, events: int, intact: bool) -> None:
         f = self.facts
-        sheet = self._sheet("Summary", [Column("Item", width=34), Column("Value", width=44),
+        sheet = self._sheet("Summary", [Column("Item", width=34), Column("Value", width=44, left=True),
                                         Column("What it means", Kind.WRAP, width=80)], first_row=3)
         overall = f.agreement.get(OVERALL)
         pct, dec = Kind.PERCENT, Kind.STAT
@@ -481,7 +506,7 @@ class _Sheets:
                  score, gate, not_observed, submitted, rationale) in session.execute(stmt):
                 info = self.facts.competencies.get(competency_id)
                 row: list[object] = [
-                    review_id, session_date, self.names.coach(coach_id), level, coachee,
+                    review_id, session_date, self.names.coach(coach_id), _level_label(level), coachee,
                     self.facts.codes.get(recording_id, f"#{recording_id}"), rater, round_title or "",
                     info.title if info else competency_id, "gate" if info and info.is_gate else "scale",
                     "" if info is None else "core" if info.core else "discretionary", score,
@@ -503,7 +528,7 @@ class _Sheets:
     # ------------------------------------------------------------ Agreement
     def agreement_sheet(self) -> None:
         f = self.facts
-        columns = [Column("Competency", max_width=36), Column("Type"), Column("Core"), Column("Recordings", Kind.INT),
+        columns = [Column("Competency", max_width=36), Column("Type"), Column("Core"), Column("Units", Kind.INT),
                    Column("Raters", Kind.INT), Column("Scores given", Kind.INT), Column("Mean score", Kind.DECIMAL),
                    Column("Gate pass rate", Kind.PERCENT), Column("ICC(2,1)", Kind.STAT),
                    Column("ICC(2,1) 95% CI low", Kind.STAT), Column("ICC(2,1) 95% CI high", Kind.STAT),
@@ -550,8 +575,8 @@ class _Sheets:
         ws.conditional_formatting.add(within, FormulaRule(
             formula=[f"AND(ISNUMBER({within.split(':')[0]}),{within.split(':')[0]}<{self.options.rule.within_one_share})"],
             fill=_fill(RED), font=Font(color="9C0006")))
-        sheet.bar_chart("Agreement per competency", 0, [8, 21], "B" + str(sheet.last_row + 3),
-                        y_title="ICC(2,1) / share within ±1", y_range=(0, 1), skip_first=True)
+        sheet.bar_chart("Agreement per competency", 0, [20, 21], "B" + str(sheet.last_row + 3),
+                        y_title="share of rater pairs", y_range=(0, 1), skip_first=True, number_format="0%")
 
     # ------------------------------------------------------------ Raters
     def raters(self, series: dict[str, list[float]]) -> None:
@@ -645,8 +670,9 @@ class _Sheets:
              "no failed gate."),
             ("Coverage", f"Coaches reviewed ÷ active coaches; the quarterly audit needs at least "
              f"{COVERAGE_TARGET:.0%}."),
-            ("Unit of agreement", "One recording × one competency, scored by two or more raters. Recordings with a "
-             "single rater do not enter the agreement figures."),
+            ("Unit of agreement", "One recording × one competency, scored by two or more raters (the Units column; "
+             "the pooled row counts every recording × competency). Recordings with a single rater do not enter the "
+             "agreement figures."),
             ("ICC(2,1)", "Intraclass correlation, two-way random effects, absolute agreement, single rater (Shrout & "
              "Fleiss 1979; McGraw & Wong 1996), with its 95 % confidence interval. Uses units scored by every rater."),
             ("ICC(2,k)", "As ICC(2,1) for the mean of the k raters: how reliable the panel's average is."),

@@ -57,22 +57,16 @@ class RosterPreview:
 
 
 def _mapping(header: list[str], given: dict[str, str] | None) -> dict[str, str]:
-    mapping: dict[str, str] = {}
     lowered = {h.strip().lower(): h.strip() for h in header if h.strip()}
-    for name in FIELDS:
-        if given and name in given:
-            wanted = given[name].strip().lower()
-            if wanted not in lowered:
-                raise ValidationError(f"The file has no column {given[name]!r} (for {name}); columns: "
-                                      f"{', '.join(lowered.values())}.")
-            mapping[name] = lowered[wanted]
-            continue
-        found = next((lowered[s] for s in SYNONYMS[name] if s in lowered), None)
-        if found is not None:
-            mapping[name] = found
+    for name, column in (given or {}).items():
+        if column.strip() and column.strip().lower() not in lowered:
+            raise ValidationError(f"The file has no column {column!r} (for {name}); columns: "
+                                  f"{', '.join(lowered.values())}.")
+    mapping = {name: column for name, column in guess_mapping(header, given).items() if column}
     missing = [name for name in REQUIRED if name not in mapping]
     if missing:
-        raise ValidationError(f"No column found for {', '.join(missing)}; map them (e.g. --map name='Full name'). "
+        raise ValidationError(f"No column found for {', '.join(missing)}; choose the file's column for each (on the "
+                              "command line: --map name='Full name'). "
                               f"Columns in the file: {', '.join(lowered.values())}.")
     return mapping
 
@@ -86,11 +80,33 @@ def _active(text: str) -> bool | None:
     return None
 
 
+EXPECTED = "employee id, name, level (and optionally business unit, supervisor, certified on, active)"
+
+
+def columns(path: Path) -> list[str]:
+    """The file's column names (its first row), for mapping them to roster fields."""
+    return [h.strip() for h in read_table(path, EXPECTED)[0]]
+
+
+def guess_mapping(header: list[str], remembered: dict[str, str] | None = None) -> dict[str, str]:
+    """Field -> column: the remembered choice where the file has that column, else a guess from common names."""
+    present = {h.strip().lower(): h.strip() for h in header if h.strip()}
+    mapping = {}
+    for name in FIELDS:
+        wanted = (remembered or {}).get(name)
+        if wanted is not None and (not wanted or wanted.lower() in present):
+            mapping[name] = present.get(wanted.lower(), "")
+            continue
+        found = next((present[s] for s in SYNONYMS[name] if s in present), None)
+        if found is not None:
+            mapping[name] = found
+    return mapping
+
+
 def preview(db: Database, actor: Actor, path: Path, mapping: dict[str, str] | None = None) -> RosterPreview:
     """Read and check every row against the roster; nothing is stored."""
     require(actor, Permission.MANAGE_COACHES)
-    table = read_table(path, "employee id, name, level (and optionally business unit, supervisor, certified on, "
-                             "active)")
+    table = read_table(path, EXPECTED)
     header = table[0]
     chosen = _mapping(header, mapping)
     index = {name: [h.strip() for h in header].index(column) for name, column in chosen.items()}

@@ -14,6 +14,8 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 PROGRESS_INTERVAL_S = 0.1
+ProgressCallback = Callable[[float], None]
+CancelCheck = Callable[[], bool]
 
 
 class _Signals(QObject):
@@ -23,7 +25,7 @@ class _Signals(QObject):
 
 
 class Task(QRunnable):
-    def __init__(self, function: Callable[[Callable[[float], None], Callable[[], bool]], Any]) -> None:
+    def __init__(self, function: Callable[[ProgressCallback, CancelCheck], Any]) -> None:
         super().__init__()
         self.signals = _Signals()
         self._function = function

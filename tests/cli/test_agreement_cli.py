@@ -93,21 +93,34 @@ def test_hostile_or_wrong_files(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "no file" in capsys.readouterr().err
 
 
-def test_xml_bomb_in_a_workbook_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+BOMB_DTD = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;">'
+            '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;">]>')
+HOSTILE_PARTS = {
+    "xl/worksheets/sheet1.xml": BOMB_DTD + '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
+                                'main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol3;</t></is></c>'
+                                '</row></sheetData></worksheet>',
+    "xl/workbook.xml": '<?xml version="1.0"?><!DOCTYPE w [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+                       '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">&xxe;</workbook>',
+    "[Content_Types].xml": BOMB_DTD + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                                      '&lol3;</Types>',
+}
+
+
+@pytest.mark.parametrize("part", sorted(HOSTILE_PARTS))
+def test_xml_bombs_and_external_entities_in_any_part_are_refused(tmp_path: Path, part: str,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
     import zipfile
 
     workbook = openpyxl.Workbook()
     workbook.active.append(["unit", "rater", "score"])
     plain = tmp_path / "plain.xlsx"
     workbook.save(plain)
-    bomb = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;">'
-            '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;">]><worksheet xmlns="http://schemas.openxmlformats.org/'
-            'spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol3;</t></is></c>'
-            '</row></sheetData></worksheet>')
     hostile = tmp_path / "hostile.xlsx"
     with zipfile.ZipFile(plain) as source, zipfile.ZipFile(hostile, "w") as target:
         for item in source.infolist():
-            data = bomb.encode() if item.filename == "xl/worksheets/sheet1.xml" else source.read(item.filename)
+            data = HOSTILE_PARTS[part].encode() if item.filename == part else source.read(item.filename)
             target.writestr(item, data)
     assert main(["agreement", str(hostile)]) == 1
-    assert "not a readable Excel workbook" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "not a readable Excel workbook" in err
+    assert "root:" not in err

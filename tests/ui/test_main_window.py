@@ -2,17 +2,17 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from supervisor_app.paths import AppPaths
 from supervisor_app.store import migrate
 from supervisor_app.store.db import Database
+from supervisor_app.ui.audits.audits_page import AuditsPage
 from supervisor_app.ui.shell.about_dialog import AboutDialog
 from supervisor_app.ui.shell.app_context import AppContext
 from supervisor_app.ui.shell.login_dialog import LoginDialog
 from supervisor_app.ui.shell.main_window import MainWindow
-from supervisor_app.ui.shell.placeholder_page import PlaceholderPage
 from tests.ui.conftest import make_context, screenshot
 
 
@@ -51,9 +51,7 @@ def test_navigation_by_click_and_shortcut(qtbot: QtBot, window: MainWindow) -> N
     assert window.current_area() == "calibration"
     qtbot.keyClick(window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
     assert window.current_area() == "audits"
-    page = window.stack.currentWidget()
-    assert isinstance(page, PlaceholderPage)
-    assert "not available in this version" in " ".join(label.text() for label in page.findChildren(QLabel))
+    assert isinstance(window.stack.currentWidget(), AuditsPage)
     qtbot.keyClick(window, Qt.Key.Key_7, Qt.KeyboardModifier.ControlModifier)
     assert window.current_area() == "admin"
 
@@ -86,7 +84,7 @@ def test_switch_user_rebuilds_for_the_new_role(qtbot: QtBot, window: MainWindow)
     qtbot.keyClicks(dialog.password_edit, "demo-rater")
     with qtbot.waitSignal(window.user_switched, timeout=5000):
         qtbot.keyClick(dialog.password_edit, Qt.Key.Key_Return)
-    assert nav_titles(window) == ["Reviews", "Calibration", "Audits", "Rubrics"]
+    assert nav_titles(window) == ["Reviews", "Calibration", "Rubrics"]  # raters export nothing
     assert "Aisha Okafor · Rater" in window.user_label.text()
     assert not window.import_rubric_action.isEnabled()
 

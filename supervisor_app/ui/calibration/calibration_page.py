@@ -24,7 +24,9 @@ from supervisor_app.core.roles import Permission
 from supervisor_app.errors import SupervisorError, ValidationError
 from supervisor_app.services import calibration, drift
 from supervisor_app.services.calibration import Comparison, RoundSummary
+from supervisor_app.services.export import ExportScope
 from supervisor_app.settings import calibration_rule
+from supervisor_app.ui.audits.audits_page import ExportDialog
 from supervisor_app.ui.calibration.new_round_dialog import NewRoundDialog
 from supervisor_app.ui.calibration.timeline_view import TimelineView
 from supervisor_app.ui.shell.app_context import AppContext
@@ -67,9 +69,11 @@ class CalibrationPage(QWidget):
         self.reveal_button = QPushButton("Reveal…")
         self.consensus_button = QPushButton("Record consensus…")
         self.close_button = QPushButton("Close round")
+        self.export_button = QPushButton("Export to Excel…")
+        self.export_button.setToolTip("The audit workbook for this round (after the reveal)")
         actions = QHBoxLayout()
         actions.addWidget(self.progress_label, 1)
-        for button in (self.reveal_button, self.consensus_button, self.close_button):
+        for button in (self.reveal_button, self.consensus_button, self.close_button, self.export_button):
             actions.addWidget(button)
         self.matrix = QTableWidget(0, 0)
         self.matrix.setObjectName("comparisonMatrix")
@@ -126,6 +130,7 @@ class CalibrationPage(QWidget):
         self.reveal_button.clicked.connect(self.reveal)
         self.consensus_button.clicked.connect(self.record_consensus)
         self.close_button.clicked.connect(self.close_round)
+        self.export_button.clicked.connect(self.export_round)
         self.matrix.currentCellChanged.connect(lambda row, *_: self.show_timeline(row))
         self.note_edit.returnPressed.connect(self.add_note)
         self.refresh()
@@ -144,7 +149,7 @@ class CalibrationPage(QWidget):
 
     def show_round(self) -> None:
         summary = self.selected()
-        for button in (self.reveal_button, self.consensus_button, self.close_button):
+        for button in (self.reveal_button, self.consensus_button, self.close_button, self.export_button):
             button.setEnabled(False)
         self.matrix.clear()
         self.matrix.setRowCount(0)
@@ -166,6 +171,7 @@ class CalibrationPage(QWidget):
             return
         self.consensus_button.setEnabled(summary.is_lead and summary.status == "revealed")
         self.close_button.setEnabled(summary.is_lead and summary.status == "revealed")
+        self.export_button.setEnabled(actor.can(Permission.READ_ALL_REVIEWS))
         self.comparison = calibration.comparison(db, actor, summary.id, self.rule())
         self._fill_matrix(self.comparison)
         self.note_edit.setEnabled(True)
@@ -264,6 +270,16 @@ class CalibrationPage(QWidget):
             return
         self.notes_list.addItem(f"{self._context.actor.display_name}: {prefix}{text}")
         self.note_edit.clear()
+
+    def export_round(self) -> None:
+        summary = self.selected()
+        if summary is None or summary.status == "open":
+            return
+        dialog = ExportDialog(self._context, ExportScope(round_id=summary.id),
+                              f"Calibration round: {summary.title} ({summary.status})", self)
+        dialog.finished.connect(dialog.deleteLater)
+        self.active_dialog = dialog
+        dialog.open()
 
     def open_new_round(self) -> None:
         dialog = NewRoundDialog(self._context, self)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QCheckBox, QDialog, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from supervisor_app.core.coaches import RecertificationStatus
 from supervisor_app.core.roles import Permission
@@ -13,10 +15,11 @@ from supervisor_app.services import coaches
 from supervisor_app.services.coaches import CoachRow, CoachSaved
 from supervisor_app.settings import SettingKey
 from supervisor_app.ui.coaches.coach_dialog import CoachDialog
+from supervisor_app.ui.coaches.roster_dialog import RosterImportDialog
 from supervisor_app.ui.shell.app_context import AppContext
 from supervisor_app.ui.widgets.filtered_table import FilteredTable
 from supervisor_app.ui.widgets.labels import page_layout
-from supervisor_app.ui.widgets.messages import confirm, show_error
+from supervisor_app.ui.widgets.messages import confirm, show_error, show_info
 from supervisor_app.ui.widgets.row_table_model import Column, RowTableModel
 from supervisor_app.ui.widgets.shortcuts import add_shortcuts
 
@@ -44,7 +47,7 @@ class CoachesPage(QWidget):
         super().__init__(parent)
         self._context = context
         self.can_manage = context.actor.can(Permission.MANAGE_COACHES)
-        self.active_dialog: CoachDialog | None = None
+        self.active_dialog: QDialog | None = None
 
         title = QLabel("Coaches")
         title.setObjectName("pageTitle")
@@ -62,7 +65,9 @@ class CoachesPage(QWidget):
         self.edit_button = QPushButton("Edit…")
         self.edit_button.setToolTip("Edit the selected coach (Enter)")
         self.toggle_button = QPushButton("Deactivate")
-        for button in (self.add_button, self.edit_button, self.toggle_button):
+        self.roster_button = QPushButton("Import roster…")
+        self.roster_button.setToolTip("Add and update coaches from an HRIS export (.xlsx or .csv)")
+        for button in (self.add_button, self.edit_button, self.toggle_button, self.roster_button):
             button.setVisible(self.can_manage)
 
         toolbar = QHBoxLayout()
@@ -71,6 +76,7 @@ class CoachesPage(QWidget):
         toolbar.addSpacing(12)
         toolbar.addWidget(self.edit_button)
         toolbar.addWidget(self.toggle_button)
+        toolbar.addWidget(self.roster_button)
         toolbar.addWidget(self.add_button)
 
         self.warning_label = QLabel()
@@ -97,6 +103,7 @@ class CoachesPage(QWidget):
         self.add_button.clicked.connect(self.open_new_dialog)
         self.edit_button.clicked.connect(self.open_edit_dialog)
         self.toggle_button.clicked.connect(self.on_toggle_button_clicked)
+        self.roster_button.clicked.connect(lambda: self.import_roster())
         self.table.doubleClicked.connect(self.open_edit_dialog)
         self.table.selectionModel().selectionChanged.connect(self.on_table_selection_changed)
         self._add_shortcuts()
@@ -165,6 +172,30 @@ class CoachesPage(QWidget):
         window = self.window()
         if hasattr(window, "show_status"):
             window.show_status(f"Saved {saved.coach.name}.")
+
+    def import_roster(self, path: Path | None = None) -> None:
+        if path is None:
+            folder = self._context.settings.get(SettingKey.LAST_IMPORT_FOLDER)
+            start = folder if isinstance(folder, str) else str(Path.home())
+            name, _ = QFileDialog.getOpenFileName(self, "Import roster", start,
+                                                  "HRIS export (*.xlsx *.csv);;All files (*)")
+            if not name:
+                return
+            path = Path(name)
+        try:
+            dialog = RosterImportDialog(self._context, path, self)
+        except SupervisorError as exc:
+            show_error(self, "Roster not read", str(exc))
+            return
+        dialog.imported.connect(self.on_roster_imported)
+        dialog.finished.connect(dialog.deleteLater)
+        self.active_dialog = dialog
+        dialog.open()
+
+    def on_roster_imported(self, counts: dict[str, int]) -> None:
+        self.refresh()
+        show_info(self, "Roster imported", f"{counts['created']} coaches added, {counts['updated']} updated, "
+                                           f"{counts['unchanged']} unchanged, {counts['skipped']} rows skipped.")
 
     def on_toggle_button_clicked(self) -> None:
         row = self.selected_row()

@@ -4,17 +4,31 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
+from supervisor_app.core.roles import Permission
 from supervisor_app.errors import SupervisorError
 from supervisor_app.services import reviews
+from supervisor_app.services.export import ExportScope
 from supervisor_app.services.reviews import ReviewSummary
+from supervisor_app.ui.audits.audits_page import ExportDialog
 from supervisor_app.ui.review.review_workspace import ReviewWorkspace
 from supervisor_app.ui.shell.app_context import AppContext
 from supervisor_app.ui.widgets.filtered_table import FilteredTable
 from supervisor_app.ui.widgets.labels import page_layout
 from supervisor_app.ui.widgets.messages import show_error
 from supervisor_app.ui.widgets.row_table_model import Column, RowTableModel
+from supervisor_app.ui.widgets.shortcuts import add_shortcuts
 
 FILTERS = ("My drafts", "My submitted reviews", "Feedback due", "Overdue feedback", "All")
 
@@ -40,10 +54,16 @@ class ReviewsPage(QWidget):
         self.filter_combo.addItems(FILTERS)
         self.open_button = QPushButton("Open")
         self.open_button.setObjectName("primaryButton")
+        self.export_button = QPushButton("Export to Excel…")
+        self.export_button.setToolTip("The audit workbook for the selected submitted reviews (Ctrl+E)")
+        self.export_button.setVisible(context.actor.can(Permission.READ_ALL_REVIEWS))
+        self.export_button.setEnabled(False)
+        self.active_dialog: ExportDialog | None = None
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Show"))
         bar.addWidget(self.filter_combo)
         bar.addStretch(1)
+        bar.addWidget(self.export_button)
         bar.addWidget(self.open_button)
         now = dt.datetime.now(dt.UTC)
         self.model: RowTableModel[ReviewSummary] = RowTableModel([
@@ -57,6 +77,7 @@ class ReviewsPage(QWidget):
             Column("Feedback sent", lambda r: _when(r.feedback_sent_at)),
         ], row_id=lambda r: r.id)
         self.table = FilteredTable(self.model)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.count_label = QLabel()
         self.count_label.setObjectName("pageFooter")
         layout = page_layout(listing)
@@ -72,7 +93,29 @@ class ReviewsPage(QWidget):
         self.filter_combo.currentIndexChanged.connect(lambda _i: self.refresh())
         self.open_button.clicked.connect(self.open_selected)
         self.table.doubleClicked.connect(lambda _index: self.open_selected())
+        self.table.selectionModel().selectionChanged.connect(lambda *_args: self._update_export_button())
+        self.export_button.clicked.connect(self.export_selected)
+        add_shortcuts(listing, [(QKeySequence("Ctrl+E"), self.export_selected)])
         self.refresh()
+
+    def _exportable(self) -> list[int]:
+        chosen = set(self.table.selected_ids())
+        return [r.id for r in self.model.rows() if r.id in chosen and r.status == "submitted"]
+
+    def _update_export_button(self) -> None:
+        ids = self._exportable()
+        self.export_button.setEnabled(bool(ids))
+        self.export_button.setText(f"Export {len(ids)} to Excel…" if len(ids) > 1 else "Export to Excel…")
+
+    def export_selected(self) -> None:
+        ids = self._exportable()
+        if not ids or not self._context.actor.can(Permission.READ_ALL_REVIEWS):
+            return
+        dialog = ExportDialog(self._context, ExportScope(review_ids=tuple(sorted(ids))),
+                              f"{len(ids)} selected submitted review{'s' if len(ids) != 1 else ''}", self)
+        dialog.finished.connect(dialog.deleteLater)
+        self.active_dialog = dialog
+        dialog.open()
 
     def refresh(self) -> None:
         rows = reviews.list_reviews(self._context.database, self._context.actor)

@@ -23,6 +23,7 @@ from supervisor_app.services import system
 from supervisor_app.services.context import Actor
 from supervisor_app.settings import SettingKey
 from supervisor_app.ui.admin.admin_page import AdminPage
+from supervisor_app.ui.audits.audits_page import AuditsPage
 from supervisor_app.ui.calibration.calibration_page import CalibrationPage
 from supervisor_app.ui.coaches.coaches_page import CoachesPage
 from supervisor_app.ui.library.library_page import LibraryPage
@@ -32,7 +33,6 @@ from supervisor_app.ui.rubrics.rubrics_page import RubricsPage
 from supervisor_app.ui.shell.about_dialog import AboutDialog
 from supervisor_app.ui.shell.app_context import AppContext
 from supervisor_app.ui.shell.login_dialog import LoginDialog
-from supervisor_app.ui.shell.placeholder_page import PlaceholderPage
 from supervisor_app.ui.widgets.messages import show_error, show_info
 
 
@@ -48,7 +48,7 @@ AREAS = (
     Area("library", "Library", "", Permission.VIEW_RECORDINGS),
     Area("reviews", "Reviews", "", Permission.REVIEW),
     Area("calibration", "Calibration", "", Permission.REVIEW),
-    Area("audits", "Audits", "The quarterly audit sample (at least 20 % of active coaches) and its Excel export."),
+    Area("audits", "Audits", "", Permission.EXPORT_AGGREGATES),
     Area("coaches", "Coaches", "", Permission.VIEW_COACHES),
     Area("rubrics", "Rubrics", "", Permission.VIEW_RUBRICS),
     Area("admin", "Admin", "", Permission.MANAGE_USERS),
@@ -69,6 +69,7 @@ SHORTCUT_HELP = [
     ("Enter", "Edit the selected coach (Coaches)"),
     ("Ctrl+F", "Search the list (Coaches)"),
     ("Ctrl+I", "Import a rubric"),
+    ("Ctrl+E", "Export to Excel (Audits; the selected reviews on Reviews)"),
     ("Ctrl+Shift+U", "Switch user"),
     ("F1", "This list"),
     ("Ctrl+Q", "Quit"),
@@ -158,7 +159,7 @@ class MainWindow(QMainWindow):
             return ReviewsPage(self.context)
         if area.key == "calibration":
             return CalibrationPage(self.context)
-        return PlaceholderPage(area.title, area.purpose)
+        return AuditsPage(self.context)
 
     def _build_pages(self) -> None:
         old_reviews = self.pages.get("reviews")

@@ -41,6 +41,9 @@ class FilteredTable(QTableView):
             return None
         return int(indexes[0].data(ROW_ID_ROLE))
 
+    def selected_ids(self) -> list[int]:
+        return [int(index.data(ROW_ID_ROLE)) for index in self.selectionModel().selectedRows()]
+
     def select_id(self, row_id: int) -> None:
         source_row = self.source_model.row_for_id(row_id)
         if source_row is None:
