@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
 import pytest
 from sqlalchemy import text
 
 from supervisor_app.core.coaches import CoachLevel
 from supervisor_app.errors import DatabaseTooNewError
 from supervisor_app.paths import AppPaths
-from supervisor_app.services import audit, coaches, demo, system, transcripts
+from supervisor_app.services import audit, coaches, demo, export, system, transcripts
 from supervisor_app.store import migrate
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import Recording, Transcript, TranscriptSegment
@@ -71,5 +75,24 @@ def test_transcript_search_falls_back_to_ilike_on_postgres(paths: AppPaths, post
                                               end_s=index * 10.0 + 5, text=sentence, words=[]))
         hits = transcripts.search(db, login(db, "maria"), "weekly HANDOVER")
         assert [(h.text, h.start_s) for h in hits] == [("We agreed the Weekly planning handover.", 0.0)]
+    finally:
+        db.dispose()
+
+
+def test_round_export_and_drift_on_postgres(paths: AppPaths, postgres_url: str, tmp_path: Path) -> None:
+    """The full demo (recordings, a revealed round) and the HR workbook over PostgreSQL."""
+    db = system.open_database(paths, postgres_url).database
+    try:
+        demo.load_demo(db, None, paths)
+        admin = login(db, "admin")
+        result = export.export_audit(db, admin, export.ExportScope(round_id=1), tmp_path / "pg.xlsx")
+        assert (result.reviews, result.score_rows, result.evidence_rows) == (12, 120, 120)
+        today = dt.datetime.now(dt.UTC).date()
+        period = export.export_audit(db, login(db, "helen"), export.ExportScope(start=today, end=today),
+                                     tmp_path / "pg-hr.xlsx")
+        assert period.aggregates_only
+        assert period.reviews == 12
+        book = openpyxl.load_workbook(tmp_path / "pg.xlsx")
+        assert book["Agreement"]["A2"].value == "All competencies (pooled)"
     finally:
         db.dispose()
