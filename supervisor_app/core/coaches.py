@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -13,6 +14,24 @@ MIN_COACHES_PER_SUPERVISOR = 8
 RECERTIFICATION_DUE_MONTHS = 12
 RECERTIFICATION_OVERDUE_MONTHS = 18
 NAME_MAX_LENGTH = 200
+UNIT_MAX_LENGTH = 200
+EMPLOYEE_ID_MAX_LENGTH = 64
+
+
+def text_problems(name: str, business_unit: str, employee_id: str) -> list[tuple[str, str]]:
+    """(field, problem) for a coach's text fields: empty name, too long, or control characters (a NUL from a
+    broken export, a bell) that no name contains. Whitespace is expected to be collapsed already."""
+    problems = []
+    if not name:
+        problems.append(("name", "Enter the coach's name."))
+    for field, value, label, limit in (("name", name, "name", NAME_MAX_LENGTH),
+                                       ("business_unit", business_unit, "business unit", UNIT_MAX_LENGTH),
+                                       ("employee_id", employee_id, "employee id", EMPLOYEE_ID_MAX_LENGTH)):
+        if len(value) > limit:
+            problems.append((field, f"The {label} is longer than {limit} characters."))
+        if any(unicodedata.category(char) in ("Cc", "Cs") for char in value):
+            problems.append((field, f"The {label} contains control characters; remove them."))
+    return problems
 
 
 class CoachLevel(StrEnum):

@@ -42,7 +42,11 @@ def _rows_from_csv(path: Path) -> list[list[str]]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return list(csv.reader(io.StringIO(text), dialect))
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        return list(reader)
+    except csv.Error as exc:
+        raise ValidationError(f"{path.name} is not a readable CSV file (line {reader.line_num}: {exc}).") from exc
 
 
 def _check_xlsx_parts(path: Path) -> None:

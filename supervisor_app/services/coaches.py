@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from supervisor_app.core.coaches import (
-    NAME_MAX_LENGTH,
     CoachLevel,
     RecertificationStatus,
     recertification_status,
     supervision_warnings,
+    text_problems,
 )
 from supervisor_app.core.roles import Permission, Role
 from supervisor_app.errors import ConflictError, NotFoundError, SupervisorError, ValidationError
@@ -78,17 +78,11 @@ def _row(coach: Coach, today: dt.date) -> CoachRow:
 
 def _validated(session: Session, data: CoachInput, today: dt.date, coach_id: int | None) -> CoachInput:
     name = " ".join(data.name.split())
-    if not name:
-        raise ValidationError("Enter the coach's name.", field="name")
-    if len(name) > NAME_MAX_LENGTH:
-        raise ValidationError(f"The name is longer than {NAME_MAX_LENGTH} characters.", field="name")
     unit = " ".join(data.business_unit.split())
-    if len(unit) > 200:
-        raise ValidationError("The business unit is longer than 200 characters.", field="business_unit")
     employee_id = (data.employee_id or "").strip() or None
+    for field_name, problem in text_problems(name, unit, employee_id or ""):
+        raise ValidationError(problem, field=field_name)
     if employee_id is not None:
-        if len(employee_id) > 64:
-            raise ValidationError("The employee id is longer than 64 characters.", field="employee_id")
         clash = session.scalar(select(Coach).where(Coach.employee_id == employee_id, Coach.id != (coach_id or -1)))
         if clash is not None:
             raise ConflictError(f"Employee id {employee_id!r} already belongs to {clash.name}.")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from supervisor_app.core.coaches import parse_level
+from supervisor_app.core.coaches import parse_level, text_problems
 from supervisor_app.core.roles import Permission, Role
 from supervisor_app.errors import ValidationError
 from supervisor_app.services import coaches
@@ -134,6 +134,9 @@ def preview(db: Database, actor: Actor, path: Path, mapping: dict[str, str] | No
             seen[row.employee_id] = line
         if not value["name"]:
             row.errors.append("missing name")
+        else:
+            row.errors += [problem for _field, problem in text_problems(
+                " ".join(value["name"].split()), " ".join(value.get("business_unit", "").split()), row.employee_id)]
         try:
             level = parse_level(value["level"])
         except ValueError as exc:

@@ -79,3 +79,22 @@ def test_mapping_and_unusable_files(demo: Cli, tmp_path: Path) -> None:
     code, _, err = demo("import-roster", str(path), user="aisha", password="demo-rater")
     assert code == 1
     assert "may not manage coaches" in err
+
+
+def test_hostile_csv_content(demo: Cli, tmp_path: Path) -> None:
+    before = coaches(demo)
+    nul = roster(tmp_path / "nul.csv", ["E5001,Ann\x00Lee,Senior Coach,Ops,,", "E5002,Bell\x07,Senior Coach,Ops,,",
+                                        "E5003," + "N" * 201 + ",Senior Coach,Ops,,",
+                                        "E5004,=HYPERLINK(\"http://x\"),Senior Coach,Ops,,"])
+    code, _, err = demo("import-roster", str(nul), **SUP)
+    assert code == 1
+    assert "line 2: The name contains control characters; remove them." in err
+    assert "line 3: The name contains control characters" in err
+    assert "line 4: The name is longer than 200 characters." in err
+    assert "line 5" not in err  # formula-like text is only text here; exports store it as text
+    huge = tmp_path / "huge.csv"
+    huge.write_text('Employee ID,Full name,Level\nE5005,"' + "x" * 200_000 + '",Senior Coach\n', encoding="utf-8")
+    code, _, err = demo("import-roster", str(huge), **SUP)
+    assert code == 1
+    assert "huge.csv is not a readable CSV file (line 2: field larger than field limit" in err
+    assert coaches(demo) == before
