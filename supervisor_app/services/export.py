@@ -412,7 +412,7 @@ class _Sheets:
     # ------------------------------------------------------------ Summary
     def summary(self, actor: Actor, now: dt.datetime, fingerprint: str, events: int, intact: bool) -> None:
         f = self.facts
-        sheet = self._sheet("Summary", [Column("Item", width=34), Column("Value", width=44, left=True),
+        sheet = self._sheet("Summary", [Column("Item", width=34), Column("Value", width=66, left=True),
                                         Column("What it means", Kind.WRAP, width=80)], first_row=3)
         overall = f.agreement.get(OVERALL)
         pct, dec = Kind.PERCENT, Kind.STAT

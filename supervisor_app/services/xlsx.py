@@ -103,7 +103,7 @@ def register_styles(workbook: Workbook) -> None:
     for kind in Kind:
         for left in (False, True):
             style = NamedStyle(name=_style_name(kind, left), alignment=Alignment(
-                vertical="top", wrap_text=kind is Kind.WRAP, horizontal="left" if left else None))
+                wrap_text=kind is Kind.WRAP, horizontal="left" if left else None))
             if kind in _FORMATS:
                 style.number_format = _FORMATS[kind]
             workbook.add_named_style(style)
@@ -128,7 +128,8 @@ def _styled(sheet: Any, value: object, name: str, quoted: bool, cache: StyleCach
     return cell
 
 
-def _cell(sheet: Any, value: object, kind: Kind, left: bool = False, cache: StyleCache | None = None) -> Cell | None:
+def _cell(sheet: Any, value: object, kind: Kind, left: bool = False, cache: StyleCache | None = None
+          ) -> Cell | str | int | None:
     cache = {} if cache is None else cache
     if isinstance(value, Typed):
         kind, value = value.kind, value.value
@@ -136,7 +137,11 @@ def _cell(sheet: Any, value: object, kind: Kind, left: bool = False, cache: Styl
         return None
     if isinstance(value, str) or kind in (Kind.TEXT, Kind.WRAP):
         text, quoted = clean_text(str(value))
+        if not (quoted or left or kind is Kind.WRAP):
+            return text  # a plain string needs no style record: openpyxl writes it on its fast path
         return _styled(sheet, text, _style_name(Kind.WRAP if kind is Kind.WRAP else Kind.TEXT, left), quoted, cache)
+    if kind is Kind.INT and isinstance(value, int) and not left:
+        return value
     if kind is Kind.DURATION and isinstance(value, (int, float)):
         value = dt.timedelta(seconds=round(float(value)))
     if kind is Kind.DATETIME and isinstance(value, dt.datetime) and value.tzinfo is not None:
@@ -150,7 +155,7 @@ def _lines(value: object, width: float) -> int:
         value = value.value
     if not isinstance(value, str) or not value:
         return 1
-    chars = max(int(width * 1.1) - 1, 1)
+    chars = max(int(width * 1.25) - 1, 1)  # proportional text fits more than the width in digits
     return sum(max(1, -(-len(part) // chars)) for part in value.split("\n"))
 
 
@@ -195,17 +200,10 @@ class SheetWriter:
         sample = list(itertools.islice(iterator, SAMPLE_ROWS))
         self._layout(sample)  # a streaming sheet writes widths, panes and page properties before the first row
         for text, style in preamble:
-            cell = _cell(self.sheet, text, Kind.TEXT)
-            assert cell is not None
-            cell.style = style
-            self.sheet.append([cell])
-        header_cells = []
-        for column in self.columns:
-            cell = _cell(self.sheet, column.header, Kind.TEXT)
-            assert cell is not None
-            cell.style = "cs_header"
-            header_cells.append(cell)
-        self.sheet.append(header_cells)
+            clean, quoted = clean_text(text)
+            self.sheet.append([_styled(self.sheet, clean, style, quoted, self._styles)])
+        self.sheet.append([_styled(self.sheet, column.header, "cs_header", False, self._styles)
+                           for column in self.columns])
         wrapped = [(i, c.width or c.max_width) for i, c in enumerate(self.columns) if c.kind is Kind.WRAP]
         for row in itertools.chain(sample, iterator):
             number = self.last_row + 1
