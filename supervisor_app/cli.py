@@ -759,7 +759,7 @@ def cmd_export(ctx: Context) -> int:
     print(f"Written {result.path} in {time.monotonic() - started:.1f} s: {result.reviews} reviews, "
           f"{result.score_rows} score rows, {result.evidence_rows} evidence items"
           + (" (aggregates only: no rationale, quotes or notes)" if result.aggregates_only else "")
-          + f". SHA-256 {result.sha256}.")
+          + f". SHA-256 {result.sha256}; audit trail fingerprint {result.fingerprint[:16]}.")
     return 0
 
 
