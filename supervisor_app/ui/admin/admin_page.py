@@ -18,7 +18,7 @@ from supervisor_app.services.audit import AuditEntry
 from supervisor_app.ui.admin.user_dialog import UserDialog
 from supervisor_app.ui.shell.app_context import AppContext
 from supervisor_app.ui.widgets.filtered_table import FilteredTable
-from supervisor_app.ui.widgets.labels import page_layout
+from supervisor_app.ui.widgets.labels import page_layout, page_title
 from supervisor_app.ui.widgets.row_table_model import Column, RowTableModel
 
 
@@ -27,8 +27,7 @@ class AdminPage(QWidget):
         super().__init__(parent)
         self._context = context
         self.active_dialog: UserDialog | None = None
-        title = QLabel("Administration")
-        title.setObjectName("pageTitle")
+        title = page_title("Administration")
 
         self.users_model: RowTableModel[UserRow] = RowTableModel([
             Column("User name", lambda u: u.username),

@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout, QWidget
 
 from supervisor_app.services.export import ExportScope
 from supervisor_app.ui.audits.export_panel import ExportPanel
 from supervisor_app.ui.shell.app_context import AppContext
-from supervisor_app.ui.widgets.labels import page_layout
+from supervisor_app.ui.widgets.labels import page_layout, page_subtitle, page_title
 from supervisor_app.ui.widgets.shortcuts import add_shortcuts
 
 
 class AuditsPage(QWidget):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        title = QLabel("Audits")
-        title.setObjectName("pageTitle")
-        subtitle = QLabel("Export audit results for HR as an Excel workbook: summary and coverage, scores, agreement "
-                          "per competency, raters, evidence and the method behind every figure.")
-        subtitle.setObjectName("pageSubtitle")
-        subtitle.setWordWrap(True)
+        title = page_title("Audits")
+        subtitle = page_subtitle(
+            "Export audit results for HR as an Excel workbook: summary and coverage, scores, agreement "
+            "per competency, raters, evidence and the method behind every figure.")
         self.panel = ExportPanel(context)
         layout = page_layout(self)
         layout.addWidget(title)

@@ -32,7 +32,7 @@ from supervisor_app.ui.calibration.timeline_view import TimelineView
 from supervisor_app.ui.shell.app_context import AppContext
 from supervisor_app.ui.widgets.bar_chart import BarChart
 from supervisor_app.ui.widgets.filtered_table import FilteredTable
-from supervisor_app.ui.widgets.labels import page_layout
+from supervisor_app.ui.widgets.labels import page_layout, page_subtitle, page_title
 from supervisor_app.ui.widgets.messages import show_error
 from supervisor_app.ui.widgets.row_table_model import Column, RowTableModel
 
@@ -45,12 +45,10 @@ class CalibrationPage(QWidget):
         self._context = context
         self.active_dialog: QWidget | None = None
         self.comparison: Comparison | None = None
-        title = QLabel("Calibration")
-        title.setObjectName("pageTitle")
-        subtitle = QLabel("A panel scores the same recordings blind; after the reveal, compare, agree a consensus "
-                          "per competency and close the round. Score your part in Reviews.")
-        subtitle.setObjectName("pageSubtitle")
-        subtitle.setWordWrap(True)
+        title = page_title("Calibration")
+        subtitle = page_subtitle(
+            "A panel scores the same recordings blind; after the reveal, compare, agree a consensus "
+            "per competency and close the round. Score your part in Reviews.")
         self.new_button = QPushButton("New round…")
         self.new_button.setObjectName("primaryButton")
         self.new_button.setVisible(context.actor.can(Permission.RUN_CALIBRATION))

@@ -18,7 +18,7 @@ from supervisor_app.ui.coaches.coach_dialog import CoachDialog
 from supervisor_app.ui.coaches.roster_dialog import RosterImportDialog
 from supervisor_app.ui.shell.app_context import AppContext
 from supervisor_app.ui.widgets.filtered_table import FilteredTable
-from supervisor_app.ui.widgets.labels import page_layout
+from supervisor_app.ui.widgets.labels import page_layout, page_subtitle, page_title
 from supervisor_app.ui.widgets.messages import confirm, show_error, show_info
 from supervisor_app.ui.widgets.row_table_model import Column, RowTableModel
 from supervisor_app.ui.widgets.shortcuts import add_shortcuts
@@ -49,10 +49,9 @@ class CoachesPage(QWidget):
         self.can_manage = context.actor.can(Permission.MANAGE_COACHES)
         self.active_dialog: QDialog | None = None
 
-        title = QLabel("Coaches")
-        title.setObjectName("pageTitle")
-        subtitle = QLabel("Internal coaches in the program, their supervisors and recertification status.")
-        subtitle.setObjectName("pageSubtitle")
+        title = page_title("Coaches")
+        subtitle = page_subtitle(
+            "Internal coaches in the program, their supervisors and recertification status.")
 
         self.search_edit = QLineEdit()
         self.search_edit.setPlaceholderText("Search name, unit, supervisor…  (Ctrl+F)")

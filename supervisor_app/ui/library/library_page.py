@@ -38,7 +38,7 @@ from supervisor_app.ui.library.transcript_panel import TranscriptPanel
 from supervisor_app.ui.library.transcription_controller import TranscriptionController
 from supervisor_app.ui.library.transcription_settings_dialog import TranscriptionSettingsDialog, load_settings
 from supervisor_app.ui.shell.app_context import AppContext
-from supervisor_app.ui.widgets.labels import page_layout
+from supervisor_app.ui.widgets.labels import page_layout, page_subtitle, page_title
 from supervisor_app.ui.widgets.messages import confirm, show_error
 from supervisor_app.ui.widgets.shortcuts import add_shortcuts
 
@@ -59,11 +59,10 @@ class LibraryPage(QWidget):
         self._transcript_progress: dict[int, tuple[str, float]] = {}
         self.setAcceptDrops(self.can_manage)
 
-        title = QLabel("Library")
-        title.setObjectName("pageTitle")
-        subtitle = QLabel("Recorded coaching sessions and their offline transcripts."
-                          + ("  Drop audio or video files here to import them." if self.can_manage else ""))
-        subtitle.setObjectName("pageSubtitle")
+        title = page_title("Library")
+        subtitle = page_subtitle(
+            "Recorded coaching sessions and their offline transcripts."
+            + ("  Drop audio or video files here to import them." if self.can_manage else ""))
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText("Filter by coach, coachee or file…  (Ctrl+F)")
         self.filter_edit.setClearButtonEnabled(True)

@@ -25,7 +25,7 @@ from supervisor_app.ui.audits.audits_page import ExportDialog
 from supervisor_app.ui.review.review_workspace import ReviewWorkspace
 from supervisor_app.ui.shell.app_context import AppContext
 from supervisor_app.ui.widgets.filtered_table import FilteredTable
-from supervisor_app.ui.widgets.labels import page_layout
+from supervisor_app.ui.widgets.labels import page_layout, page_subtitle, page_title
 from supervisor_app.ui.widgets.messages import show_error
 from supervisor_app.ui.widgets.row_table_model import Column, RowTableModel
 from supervisor_app.ui.widgets.shortcuts import add_shortcuts
@@ -44,12 +44,10 @@ class ReviewsPage(QWidget):
         self.workspace: ReviewWorkspace | None = None
         self.stack = QStackedWidget()
         listing = QWidget()
-        title = QLabel("Reviews")
-        title.setObjectName("pageTitle")
-        subtitle = QLabel("Score recordings against the rubric; written feedback is due 48 hours after submitting. "
-                          "Start a review from the Library (Review… or Ctrl+R).")
-        subtitle.setObjectName("pageSubtitle")
-        subtitle.setWordWrap(True)
+        title = page_title("Reviews")
+        subtitle = page_subtitle(
+            "Score recordings against the rubric; written feedback is due 48 hours after submitting. "
+            "Start a review from the Library (Review… or Ctrl+R).")
         self.filter_combo = QComboBox()
         self.filter_combo.addItems(FILTERS)
         self.open_button = QPushButton("Open")

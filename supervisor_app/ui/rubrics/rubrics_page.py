@@ -9,7 +9,6 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -25,7 +24,7 @@ from supervisor_app.settings import SettingKey
 from supervisor_app.ui.rubrics.issues_dialog import IssuesDialog
 from supervisor_app.ui.rubrics.rubric_html import rubric_to_html
 from supervisor_app.ui.shell.app_context import AppContext
-from supervisor_app.ui.widgets.labels import page_layout
+from supervisor_app.ui.widgets.labels import page_layout, page_subtitle, page_title
 from supervisor_app.ui.widgets.messages import show_error, show_info
 
 
@@ -37,13 +36,11 @@ class RubricsPage(QWidget):
         self.active_dialog: IssuesDialog | None = None
         self.setAcceptDrops(self.can_import)
 
-        title = QLabel("Rubrics")
-        title.setObjectName("pageTitle")
-        subtitle = QLabel("Competency rubrics. Each imported version is kept unchanged; reviews name the exact "
-                          "version they were scored against." + ("  Drop a .json file here to import it."
-                                                                 if self.can_import else ""))
-        subtitle.setObjectName("pageSubtitle")
-        subtitle.setWordWrap(True)
+        title = page_title("Rubrics")
+        subtitle = page_subtitle(
+            "Competency rubrics. Each imported version is kept unchanged; reviews name the exact "
+            "version they were scored against." + ("  Drop a .json file here to import it."
+            if self.can_import else ""))
         self.import_button = QPushButton("Import rubric…")
         self.import_button.setObjectName("primaryButton")
         self.import_button.setToolTip("Import a rubric JSON file as a new version (Ctrl+I)")

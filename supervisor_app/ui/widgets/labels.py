@@ -19,6 +19,20 @@ class ErrorLabel(QLabel):
         self.show()
 
 
+def page_title(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("pageTitle")
+    return label
+
+
+def page_subtitle(text: str) -> QLabel:
+    """The line under a page's title that says what the page is for."""
+    label = QLabel(text)
+    label.setObjectName("pageSubtitle")
+    label.setWordWrap(True)
+    return label
+
+
 def page_layout(page: QWidget) -> QVBoxLayout:
     """The vertical layout of a main-window page: its margins and spacing."""
     layout = QVBoxLayout(page)
