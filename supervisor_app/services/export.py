@@ -316,7 +316,7 @@ def export_audit(db: Database, actor: Actor, scope: ExportScope, target: Path,
     if not actor.can(Permission.READ_ALL_REVIEWS):
         require(actor, Permission.EXPORT_AGGREGATES)
     aggregates_only = options.aggregates_only or not actor.can(Permission.READ_ALL_REVIEWS)
-    with db.transaction() as session:
+    with db.snapshot() as session:
         facts, where = _gather(session, scope)
         fingerprint, events = audit.head(session)
         intact = not audit.broken_events(session)

@@ -88,6 +88,18 @@ class Database:
         with self.sessions.begin() as session:
             yield session
 
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Session]:
+        """A transaction in which every query sees the same state of the data (a report built from many queries
+        must add up while others keep writing). PostgreSQL needs REPEATABLE READ for that; Python's sqlite3 runs
+        plain SELECTs outside any transaction, so on SQLite the transaction is begun explicitly."""
+        with self.sessions.begin() as session:
+            if self.is_sqlite:
+                session.connection().exec_driver_sql("BEGIN")
+            else:
+                session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+            yield session
+
     def check_connection(self) -> None:
         try:
             with self.engine.connect() as connection:

@@ -3,13 +3,14 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from supervisor_app.errors import ConfigurationError, DatabaseCorruptError
 from supervisor_app.paths import AppPaths
 from supervisor_app.services import system
 from supervisor_app.store.backup import create_backup, list_backups, restore_into, verify
 from supervisor_app.store.db import BUSY_TIMEOUT_MS, Database
+from supervisor_app.store.models import Coach
 
 
 def test_pragmas_are_set_on_every_connection(db: Database) -> None:
@@ -79,3 +80,20 @@ def test_verify_refuses_a_damaged_backup(tmp_path: AppPaths) -> None:
     bogus.write_bytes(b"SQLite format 3\x00" + b"\x00" * 80)
     with pytest.raises(DatabaseCorruptError):
         verify(bogus)
+
+
+def snapshot_holds_still(db: Database) -> None:
+    """Writes committed by another connection during a snapshot are not seen by it, and are seen afterwards."""
+    with db.transaction() as session:
+        before = session.scalar(select(func.count()).select_from(Coach))
+    with db.snapshot() as snapshot:
+        assert snapshot.scalar(select(func.count()).select_from(Coach)) == before
+        with db.transaction() as writer:
+            writer.add(Coach(name="Written meanwhile", level="senior_coach"))
+        assert snapshot.scalar(select(func.count()).select_from(Coach)) == before
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Coach)) == before + 1
+
+
+def test_a_snapshot_sees_one_state_on_sqlite(db: Database) -> None:
+    snapshot_holds_still(db)

@@ -17,6 +17,7 @@ from supervisor_app.store import migrate
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import Recording, Transcript, TranscriptSegment
 from tests.conftest import login
+from tests.store.test_db import snapshot_holds_still
 
 
 def test_migrations_match_the_models_on_postgres(paths: AppPaths, postgres_url: str) -> None:
@@ -94,5 +95,13 @@ def test_round_export_and_drift_on_postgres(paths: AppPaths, postgres_url: str, 
         assert period.reviews == 12
         book = openpyxl.load_workbook(tmp_path / "pg.xlsx")
         assert book["Agreement"]["A2"].value == "All competencies (pooled)"
+    finally:
+        db.dispose()
+
+
+def test_a_snapshot_sees_one_state_on_postgres(paths: AppPaths, postgres_url: str) -> None:
+    db = system.open_database(paths, postgres_url).database
+    try:
+        snapshot_holds_still(db)
     finally:
         db.dispose()
