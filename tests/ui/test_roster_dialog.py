@@ -6,6 +6,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 
@@ -124,3 +126,19 @@ def test_hostile_or_broken_files_get_a_clear_message(qtbot: QtBot, admin_context
     assert page.active_dialog is None
     assert errors
     assert "not a readable Excel workbook" in errors[0]
+
+
+def test_dropping_an_hris_export_opens_the_roster_import(qtbot: QtBot, admin_context: AppContext,
+                                                         tmp_path: Path) -> None:
+    path = workbook(tmp_path / "dropped.xlsx", [["E9201", "Rhea Das", "Senior Coach", "Ops", ""]])
+    page = CoachesPage(admin_context)
+    qtbot.addWidget(page)
+    assert page.acceptDrops()
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    page.dropEvent(QDropEvent(QPointF(100, 100), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                              Qt.KeyboardModifier.NoModifier))
+    dialog = page.active_dialog
+    assert isinstance(dialog, RosterImportDialog)
+    assert dialog.windowTitle() == "Import roster — dropped.xlsx"
+    dialog.reject()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QCheckBox, QDialog, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from supervisor_app.core.coaches import RecertificationStatus
@@ -42,16 +42,21 @@ def _columns() -> list[Column[CoachRow]]:
     ]
 
 
+ROSTER_SUFFIXES = (".xlsx", ".csv")
+
+
 class CoachesPage(QWidget):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._context = context
         self.can_manage = context.actor.can(Permission.MANAGE_COACHES)
+        self.setAcceptDrops(self.can_manage)
         self.active_dialog: QDialog | None = None
 
         title = page_title("Coaches")
         subtitle = page_subtitle(
-            "Internal coaches in the program, their supervisors and recertification status.")
+            "Internal coaches in the program, their supervisors and recertification status."
+            + ("  Drop an HRIS export (.xlsx or .csv) here to import the roster." if self.can_manage else ""))
 
         self.search_edit = QLineEdit()
         self.search_edit.setPlaceholderText("Search name, unit, supervisor…  (Ctrl+F)")
@@ -190,6 +195,15 @@ class CoachesPage(QWidget):
         dialog.finished.connect(dialog.deleteLater)
         self.active_dialog = dialog
         dialog.open()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        urls = event.mimeData().urls()
+        if self.can_manage and len(urls) == 1 and urls[0].toLocalFile().lower().endswith(ROSTER_SUFFIXES):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        self.import_roster(Path(event.mimeData().urls()[0].toLocalFile()))
+        event.acceptProposedAction()
 
     def on_roster_imported(self, counts: dict[str, int]) -> None:
         self.refresh()
