@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import zipfile
 from dataclasses import dataclass
@@ -49,6 +50,18 @@ def _rows_from_csv(path: Path) -> list[list[str]]:
         raise ValidationError(f"{path.name} is not a readable CSV file (line {reader.line_num}: {exc}).") from exc
 
 
+def _cell_text(value: object) -> str:
+    """A cell as the text a person typed: 1001 not 1001.0 (Excel stores every number as a float), dates as
+    YYYY-MM-DD."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return value.date().isoformat()
+    return str(value)
+
+
 def _check_xlsx_parts(path: Path) -> None:
     """Every XML part through defusedxml (no DTDs, so no entity bombs or external entities) before openpyxl reads
     the file: with lxml installed openpyxl parses some parts with lxml, not defusedxml. Also refuses zip bombs."""
@@ -72,7 +85,7 @@ def _rows_from_xlsx(path: Path) -> list[list[str]]:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
         try:
             sheet = workbook.worksheets[0]
-            return [["" if cell is None else str(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
+            return [[_cell_text(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
         finally:
             workbook.close()
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError, ParseError,

@@ -98,3 +98,21 @@ def test_hostile_csv_content(demo: Cli, tmp_path: Path) -> None:
     assert code == 1
     assert "huge.csv is not a readable CSV file (line 2: field larger than field limit" in err
     assert coaches(demo) == before
+
+
+def test_xlsx_numbers_and_dates_read_as_typed(demo: Cli, tmp_path: Path) -> None:
+    """Excel keeps 1001 as the float 1001.0 and dates as datetimes; the roster sees '1001' and '2024-03-14'."""
+    import datetime as dt
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["Employee ID", "Full name", "Level", "Certification date"])
+    book.active.append([1001.0, "Numeric Id", "Senior Coach", dt.datetime(2024, 3, 14)])
+    path = tmp_path / "numbers.xlsx"
+    book.save(path)
+    code, out, err = demo("import-roster", str(path), **SUP)
+    assert (code, err) == (0, "")
+    assert "1 created" in out
+    row = coaches(demo)["1001"]
+    assert (row["name"], row["certified_on"]) == ("Numeric Id", "2024-03-14")
