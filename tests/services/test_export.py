@@ -319,3 +319,48 @@ def test_streaming_and_normal_mode_write_the_same_cells(round_db: Database, tmp_
         if name == "Summary":  # export time and the audit-trail head move between the two exports
             first, second = first[:4] + first[7:-2], second[:4] + second[7:-2]
         assert first == second, name
+
+
+def test_a_round_without_master_and_with_unscored_competencies(round_db: Database, tmp_path: Path) -> None:
+    """Another panel shape: two raters, no master, most competencies 'not observed', one gate failed."""
+    admin, aisha, tom = login(round_db, "admin"), login(round_db, "aisha"), login(round_db, "tom")
+    round_id = calibration.create_round(round_db, admin, "Small panel", [1, 2], [aisha.user_id, tom.user_id], 1,
+                                        dt.datetime.now(dt.UTC) + dt.timedelta(days=3))
+    for rater, listening in ((aisha, 4), (tom, 2)):
+        for summary in [r for r in reviews.list_reviews(round_db, rater) if r.status == "draft"]:
+            detail = reviews.get_review(round_db, rater, summary.id)
+            scores, evidence = {}, []
+            for competency in detail.rubric.competencies:
+                if competency.id == "active_listening":
+                    scores[competency.id] = CompetencyScore(competency.id, score=listening)
+                    evidence.append(Evidence(competency.id, 1.0, 3.0, "mm-hm", "reflected"))
+                elif competency.is_gate:
+                    scores[competency.id] = CompetencyScore(competency.id, gate_passed=rater is aisha)
+                    evidence.append(Evidence(competency.id, 4.0, 6.0, "next week then", "growth area"))
+                else:
+                    scores[competency.id] = CompetencyScore(competency.id, not_observed=True)
+            reviews.save_draft(round_db, rater, detail.id, ReviewContent(scores, tuple(evidence)))
+            reviews.submit(round_db, rater, detail.id)
+    calibration.reveal(round_db, admin, round_id)
+    target = tmp_path / "small.xlsx"
+    result = export_audit(round_db, admin, ExportScope(round_id=round_id), target)
+    assert result.reviews == 4
+    book = openpyxl.load_workbook(target)
+    summary = summary_values(book)
+    assert summary["Raters calibrated"] == "n/a"
+    assert summary["Gate pass rate"] == pytest.approx(0.5)
+    assert summary["Reviews meeting the standard"] == pytest.approx(0.5)  # Tom: a core score of 2, gates failed
+    raters = {row[0]: row for row in book["Raters"].iter_rows(min_row=2, values_only=True)}
+    header = [c.value for c in book["Raters"][1]]
+    assert set(raters) == {"Aisha Okafor", "Tom Berg"}
+    assert raters["Aisha Okafor"][header.index("Calibrated")] == "n/a"
+    assert raters["Aisha Okafor"][header.index("Bias vs master")] is None
+    assert raters["Aisha Okafor"][header.index("Bias vs panel mean")] > 0 > raters["Tom Berg"][
+        header.index("Bias vs panel mean")]
+    agreement = {row[0]: row for row in book["Agreement"].iter_rows(min_row=2, values_only=True)}
+    ag_header = [c.value for c in book["Agreement"][1]]
+    unscored = agreement["Evokes awareness"]
+    assert unscored[ag_header.index("Scores given")] == 0
+    assert unscored[ag_header.index("Notes")] == "Not scored by two or more raters on the same recording."
+    assert agreement["Listens actively"][ag_header.index("Exact agreement")] == 0
+    assert "Only 2 unit(s)" in agreement["Listens actively"][ag_header.index("Notes")]
