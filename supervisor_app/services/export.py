@@ -39,6 +39,7 @@ from supervisor_app.services.context import Actor, require
 from supervisor_app.services.xlsx import Column, Kind, SheetWriter, Typed, discard, new_workbook
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import (
+    AuditEvent,
     CalibrationRound,
     Coach,
     EvidenceItem,
@@ -51,6 +52,7 @@ from supervisor_app.store.models import (
     utc_now,
 )
 
+EXPORT_ACTION = "export.workbook"
 COVERAGE_TARGET = 0.20  # quarterly audit: at least 20 % of active coaches
 MEETS_STANDARD_SCORE = 3
 STREAM_BATCH = 2000
@@ -181,6 +183,30 @@ def exportable_rounds(db: Database, actor: Actor) -> list[ExportableRound]:
         rows = session.scalars(select(CalibrationRound).where(CalibrationRound.status != "open")
                                .order_by(CalibrationRound.id.desc()))
         return [ExportableRound(r.id, r.title, r.status) for r in rows]
+
+
+@dataclass(frozen=True)
+class PastExport:
+    at: dt.datetime
+    by: str
+    file_name: str
+    scope: str
+    aggregates_only: bool
+    sha256: str
+
+
+def recent_exports(db: Database, actor: Actor, limit: int = 20) -> list[PastExport]:
+    """Workbooks exported before, newest first, from the audit trail: your own (administrators: everyone's)."""
+    if not actor.can(Permission.READ_ALL_REVIEWS):
+        require(actor, Permission.EXPORT_AGGREGATES)
+    query = select(AuditEvent).where(AuditEvent.action == EXPORT_ACTION)
+    if not actor.can(Permission.VIEW_AUDIT_LOG):
+        query = query.where(AuditEvent.actor_id == actor.user_id)
+    with db.transaction() as session:
+        events = session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit)).all()
+        return [PastExport(e.at, e.actor_name, e.entity_id, str(e.details.get("scope", "")),
+                           bool(e.details.get("aggregates_only")), str(e.details.get("sha256", "")))
+                for e in events]
 
 
 def _scope_filter(session: Session, scope: ExportScope) -> tuple[Any, str, CalibrationRound | None]:
@@ -344,7 +370,7 @@ def export_audit(db: Database, actor: Actor, scope: ExportScope, target: Path,
             workbook.save(tmp)
             digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
     with db.transaction() as session:
-        audit.record(session, actor, "export.workbook", "export", target.name,
+        audit.record(session, actor, EXPORT_ACTION, "export", target.name,
                      {"scope": facts.scope_text, "reviews": len(facts.reviews), "score_rows": facts.score_rows,
                       "aggregates_only": aggregates_only, "pseudonyms": options.pseudonyms, "sha256": digest})
     return ExportResult(target, len(facts.reviews), facts.score_rows,

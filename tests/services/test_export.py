@@ -18,7 +18,13 @@ from supervisor_app.core.reviews import CompetencyScore, Evidence, ReviewContent
 from supervisor_app.errors import NotFoundError, PermissionDeniedError, ValidationError
 from supervisor_app.services import audit, calibration, reviews
 from supervisor_app.services.context import Actor
-from supervisor_app.services.export import ExportCancelledError, ExportOptions, ExportScope, export_audit
+from supervisor_app.services.export import (
+    ExportCancelledError,
+    ExportOptions,
+    ExportScope,
+    export_audit,
+    recent_exports,
+)
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import Coach, EvidenceItem, Recording
 from tests.conftest import login
@@ -364,3 +370,16 @@ def test_a_round_without_master_and_with_unscored_competencies(round_db: Databas
     assert unscored[ag_header.index("Notes")] == "Not scored by two or more raters on the same recording."
     assert agreement["Listens actively"][ag_header.index("Exact agreement")] == 0
     assert "Only 2 unit(s)" in agreement["Listens actively"][ag_header.index("Notes")]
+
+
+def test_earlier_exports_are_listed_from_the_audit_trail(round_db: Database, tmp_path: Path) -> None:
+    maria, helen, admin = login(round_db, "maria"), login(round_db, "helen"), login(round_db, "admin")
+    mine = export_audit(round_db, maria, ExportScope(round_id=1), tmp_path / "maria.xlsx")
+    export_audit(round_db, helen, ExportScope(round_id=1), tmp_path / "helen.xlsx")
+    [own] = recent_exports(round_db, maria)
+    assert (own.file_name, own.by, own.sha256, own.aggregates_only) == ("maria.xlsx", "maria", mine.sha256, False)
+    assert own.scope.startswith("Calibration round 1")
+    assert [e.file_name for e in recent_exports(round_db, helen)] == ["helen.xlsx"]
+    assert [e.file_name for e in recent_exports(round_db, admin)] == ["helen.xlsx", "maria.xlsx"]
+    with pytest.raises(PermissionDeniedError):
+        recent_exports(round_db, login(round_db, "tom"))

@@ -63,6 +63,9 @@ def test_export_a_round_from_the_audits_page(qtbot: QtBot, round_db: Database, p
     summary = {r[0]: r[1] for r in book["Summary"].iter_rows(min_row=4, values_only=True)}
     assert summary["Coach identity"] == "pseudonyms"
     assert context.settings.get(SettingKey.EXPORT) == {"folder": str(target.parent), "pseudonyms": True}
+    [past] = page.history_model.rows()  # the list of earlier exports, from the audit trail
+    assert (past.file_name, past.by, past.aggregates_only) == ("q4-audit.xlsx", "admin", False)
+    assert past.sha256 == panel.last_result.sha256
     screenshot(page, "audits-export-done")
 
 
@@ -97,6 +100,7 @@ def test_hr_viewer_exports_aggregates_only(qtbot: QtBot, round_db: Database, pat
     assert panel.last_result.aggregates_only
     assert "aggregates only" in panel.status_label.text()
     assert "Rationale" not in [c.value for c in openpyxl.load_workbook(tmp_path / "hr.xlsx")["Scores"][1]]
+    assert [e.file_name for e in page.history_model.rows()] == ["hr.xlsx"]  # her own exports only
 
 
 def test_cancel_leaves_no_file(qtbot: QtBot, round_db: Database, paths: AppPaths, tmp_path: Path,
