@@ -36,7 +36,7 @@ from supervisor_app.errors import NotFoundError, PermissionDeniedError, Supervis
 from supervisor_app.files import atomic_target
 from supervisor_app.services import audit, drift, rubrics
 from supervisor_app.services.context import Actor, require
-from supervisor_app.services.xlsx import Column, Kind, SheetWriter, Typed, discard, new_workbook
+from supervisor_app.services.xlsx import Column, Kind, SheetWriter, Typed, clean_text, discard, new_workbook
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import (
     AuditEvent,
@@ -393,18 +393,19 @@ class _Counter:
 
 def _properties(workbook: Any, facts: _Facts, actor: Actor, now: dt.datetime, fingerprint: str,
                 aggregates_only: bool, names: _Names) -> None:
+    scope = clean_text(facts.scope_text)[0][:250]  # user text (a round title) in XML: no control characters
     props = workbook.properties
     props.title = "Coaching audit results"
-    props.subject = facts.scope_text[:250]
+    props.subject = scope
     props.creator = f"Coaching Supervisor {__version__}"
-    props.lastModifiedBy = actor.display_name[:250]
+    props.lastModifiedBy = clean_text(actor.display_name)[0][:250]
     props.created = props.modified = now.replace(tzinfo=None)
     props.keywords = "coaching; audit; calibration; agreement"
     props.description = ("Aggregates only" if aggregates_only else "Full results") + (
         "; coaches as pseudonyms" if names.pseudonyms else "; coaches by name")
     props.category = "Audit"
     for name, value in (("Audit trail fingerprint", fingerprint), ("App version", __version__),
-                        ("Scope", facts.scope_text[:250]), ("Content", "aggregates only" if aggregates_only
+                        ("Scope", scope), ("Content", "aggregates only" if aggregates_only
                                                            else "full")):
         workbook.custom_doc_props.append(StringProperty(name=name, value=value))
 

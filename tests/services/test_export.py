@@ -26,7 +26,7 @@ from supervisor_app.services.export import (
     recent_exports,
 )
 from supervisor_app.store.db import Database
-from supervisor_app.store.models import Coach, EvidenceItem, Recording
+from supervisor_app.store.models import CalibrationRound, Coach, EvidenceItem, Recording, User
 from tests.conftest import login
 
 SHEETS = ["Summary", "Scores", "Agreement", "Raters", "Evidence", "Method"]
@@ -80,6 +80,9 @@ def hostile_review(db: Database, rater: Actor) -> int:
         recording = session.get(Recording, 1)
         assert recording is not None
         recording.coach.name = HOSTILE["coach"]
+        rater = session.get(User, rater.user_id)
+        assert rater is not None
+        rater.display_name = "=Evil\x07 Rater"
     return detail.id
 
 
@@ -193,6 +196,8 @@ def test_formula_like_text_stays_text(round_db: Database, tmp_path: Path) -> Non
         assert cell.data_type == "s"
         assert cell.quotePrefix
     assert "bell and control chars" in by_value
+    rater = scores.cell(2, header.index("Rater") + 1)
+    assert (rater.value, rater.data_type, rater.quotePrefix) == ("=Evil Rater", "s", True)
     evidence = book["Evidence"]
     ev_header = [c.value for c in evidence[1]]
     row = list(evidence[2])
@@ -202,6 +207,29 @@ def test_formula_like_text_stays_text(round_db: Database, tmp_path: Path) -> Non
         assert cell.data_type == "s"
         assert cell.quotePrefix
     assert row[ev_header.index("Start")].value == dt.timedelta(seconds=12)
+
+
+def test_hostile_round_title_and_names_reach_every_part_safely(round_db: Database, tmp_path: Path) -> None:
+    """A round title and a rater name with formula text and a control character: cells, document properties,
+    footer and the CLI-visible scope all stay valid and inert."""
+    with round_db.transaction() as session:
+        calibration_round = session.get(CalibrationRound, 1)
+        assert calibration_round is not None
+        calibration_round.title = "=HYPERLINK(\"http://x\")\x07 & panel"
+        session.get(User, login(round_db, "tom").user_id).display_name = "@Tom\x00"  # type: ignore[union-attr]
+    target = tmp_path / "titles.xlsx"
+    export_audit(round_db, login(round_db, "admin"), ExportScope(round_id=1), target)
+    assert all("<f>" not in xml for xml in sheet_xml(target).values())
+    book = openpyxl.load_workbook(target)
+    assert book.properties.subject == 'Calibration round 1: =HYPERLINK("http://x") & panel (revealed)'
+    scores = book["Scores"]
+    header = [c.value for c in scores[1]]
+    rounds = {c.value: c for c in (row[header.index("Round")] for row in scores.iter_rows(min_row=2))}
+    title_cell = rounds['=HYPERLINK("http://x") & panel']
+    assert title_cell.data_type == "s"
+    assert title_cell.quotePrefix
+    raters = {row[header.index("Rater")].value: row[header.index("Rater")] for row in scores.iter_rows(min_row=2)}
+    assert raters["@Tom"].quotePrefix
 
 
 def test_hr_viewer_gets_aggregates_only(round_db: Database, tmp_path: Path) -> None:
