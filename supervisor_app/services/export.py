@@ -366,9 +366,14 @@ def export_audit(db: Database, actor: Actor, scope: ExportScope, target: Path,
             discard(workbook)
             raise
         _properties(workbook, facts, actor, now, fingerprint, aggregates_only, names)
-        with atomic_target(target) as tmp:
-            workbook.save(tmp)
-            digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
+        try:
+            with atomic_target(target) as tmp:
+                workbook.save(tmp)
+                digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
+        except OSError as exc:
+            discard(workbook)
+            raise ValidationError(f"Cannot write {target}: {exc.strerror or exc}. Choose another folder or file "
+                                  "name; nothing was written.") from exc
     with db.transaction() as session:
         audit.record(session, actor, EXPORT_ACTION, "export", target.name,
                      {"scope": facts.scope_text, "reviews": len(facts.reviews), "score_rows": facts.score_rows,

@@ -79,3 +79,13 @@ def test_bad_requests(demo: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert got == code
     assert message in err
     assert not any(tmp_path.glob("x.*"))
+
+
+def test_an_unwritable_target_is_a_clear_refusal(demo: Cli, tmp_path: Path) -> None:
+    blocker = tmp_path / "reports"
+    blocker.write_text("a file where a folder should be", encoding="utf-8")
+    code, _, err = demo("export", "--round", "1", "--out", str(blocker / "q4.xlsx"), **ADMIN)
+    assert code == 1
+    assert f"Cannot write {blocker / 'q4.xlsx'}" in err
+    assert "nothing was written" in err
+    assert blocker.read_text(encoding="utf-8") == "a file where a folder should be"
