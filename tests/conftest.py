@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -19,6 +20,10 @@ from supervisor_app.services import accounts, demo, system
 from supervisor_app.services.context import Actor
 from supervisor_app.store.db import Database
 from tests.postgres_server import create_database, postgres_server
+
+# CI explores the same examples on every run (a red CI must mean a change broke something); local runs explore anew.
+hypothesis_settings.register_profile("ci", derandomize=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
