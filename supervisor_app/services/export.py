@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import secrets
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +31,7 @@ from supervisor_app.core.coaches import CoachLevel
 from supervisor_app.core.drift import BIAS_THRESHOLD, rater_drift
 from supervisor_app.core.reviews import numeric_value
 from supervisor_app.core.roles import Permission
-from supervisor_app.core.rubric import Category, Rubric
+from supervisor_app.core.rubric import Category
 from supervisor_app.errors import NotFoundError, PermissionDeniedError, SupervisorError, ValidationError
 from supervisor_app.files import atomic_target
 from supervisor_app.services import audit, drift, rubrics
@@ -104,13 +104,10 @@ class ExportResult:
 
 @dataclass(frozen=True)
 class _Review:
-    id: int
     recording_id: int
     rater: str
     rubric_version_id: int
-    round_title: str
     coach_id: int
-    level: str
 
 
 @dataclass(frozen=True)
@@ -130,26 +127,47 @@ class _Facts:
     competencies: dict[str, _Competency]
     codes: dict[int, str]
     master: str | None
-    round_status: str
-    agreement: dict[str, Agreement]
-    ratings: list[Rating]
-    gate_decisions: int = 0
-    gates_passed: int = 0
+    agreement: dict[str, Agreement] = field(default_factory=dict)
+    ratings: list[Rating] = field(default_factory=list)
     meets_standard: int = 0
     score_rows: int = 0
     evidence_rows: int = 0
     per_competency: dict[str, list[float]] = field(default_factory=dict)
     gates_per_competency: dict[str, list[int]] = field(default_factory=dict)  # [passed, decided]
     per_rater: dict[str, list[float]] = field(default_factory=dict)
-    reviews_per_rater: dict[str, int] = field(default_factory=dict)
     first_session: dt.date | None = None
     last_session: dt.date | None = None
     first_submitted: dt.datetime | None = None
     last_submitted: dt.datetime | None = None
     active_coaches: int = 0
-    coaches_reviewed: int = 0
-    recordings: int = 0
-    multi_rated: int = 0
+
+    @property
+    def reviews_per_rater(self) -> Counter[str]:
+        return Counter(review.rater for review in self.reviews.values())
+
+    @property
+    def gates_passed(self) -> int:
+        return sum(passed for passed, _decided in self.gates_per_competency.values())
+
+    @property
+    def gate_decisions(self) -> int:
+        return sum(decided for _passed, decided in self.gates_per_competency.values())
+
+    @property
+    def coaches_reviewed(self) -> int:
+        return len({review.coach_id for review in self.reviews.values()})
+
+    @property
+    def recordings(self) -> int:
+        return len({review.recording_id for review in self.reviews.values()})
+
+    @property
+    def multi_rated(self) -> set[int]:
+        """Recordings scored by two or more raters: only these feed the agreement statistics."""
+        raters: dict[int, set[str]] = defaultdict(set)
+        for review in self.reviews.values():
+            raters[review.recording_id].add(review.rater)
+        return {recording for recording, names in raters.items() if len(names) >= 2}
 
 
 class _Names:
@@ -177,8 +195,7 @@ class ExportableRound:
 
 def exportable_rounds(db: Database, actor: Actor) -> list[ExportableRound]:
     """Revealed and closed rounds, newest first (a blind round is never exported)."""
-    if not actor.can(Permission.READ_ALL_REVIEWS):
-        require(actor, Permission.EXPORT_AGGREGATES)
+    require(actor, Permission.EXPORT_AGGREGATES)
     with db.transaction() as session:
         rows = session.scalars(select(CalibrationRound).where(CalibrationRound.status != "open")
                                .order_by(CalibrationRound.id.desc()))
@@ -197,8 +214,7 @@ class PastExport:
 
 def recent_exports(db: Database, actor: Actor, limit: int = 20) -> list[PastExport]:
     """Workbooks exported before, newest first, from the audit trail: your own (administrators: everyone's)."""
-    if not actor.can(Permission.READ_ALL_REVIEWS):
-        require(actor, Permission.EXPORT_AGGREGATES)
+    require(actor, Permission.EXPORT_AGGREGATES)
     query = select(AuditEvent).where(AuditEvent.action == EXPORT_ACTION)
     if not actor.can(Permission.VIEW_AUDIT_LOG):
         query = query.where(AuditEvent.actor_id == actor.user_id)
@@ -238,30 +254,27 @@ def _scope_filter(session: Session, scope: ExportScope) -> tuple[Any, str, Calib
             f"Reviews submitted {scope.start:%Y-%m-%d} to {scope.end:%Y-%m-%d} (UTC)", None)
 
 
-def _competencies(session: Session, version_ids: set[int]) -> tuple[dict[str, _Competency], dict[int, Rubric]]:
-    parsed = {row.id: rubrics.parse_rubric_document(row.document)
-              for row in session.scalars(select(RubricVersion).where(RubricVersion.id.in_(version_ids))
-                                         .order_by(RubricVersion.id))}
+def _competencies(session: Session, version_ids: set[int]) -> dict[str, _Competency]:
     found: dict[str, _Competency] = {}
-    for rubric in parsed.values():  # newest version last: its titles win
-        for order, competency in enumerate(rubric.competencies):
+    for row in session.scalars(select(RubricVersion).where(RubricVersion.id.in_(version_ids))
+                               .order_by(RubricVersion.id)):  # newest version last: its titles win
+        for order, competency in enumerate(rubrics.parse_rubric_document(row.document).competencies):
             found[competency.id] = _Competency(competency.id, competency.title, competency.is_gate,
                                                competency.category is Category.CORE, order)
-    return found, parsed
+    return found
 
 
 def _gather(session: Session, scope: ExportScope) -> tuple[_Facts, Any]:
     where, scope_text, calibration = _scope_filter(session, scope)
     rows = session.execute(
-        select(Review.id, Review.recording_id, User.display_name, Review.rubric_version_id, CalibrationRound.title,
-               Recording.coach_id, Coach.level, Recording.session_date, Review.submitted_at)
+        select(Review.id, Review.recording_id, User.display_name, Review.rubric_version_id, Recording.coach_id,
+               Recording.session_date, Review.submitted_at)
         .join(User, User.id == Review.rater_id).join(Recording, Recording.id == Review.recording_id)
-        .join(Coach, Coach.id == Recording.coach_id)
-        .outerjoin(CalibrationRound, CalibrationRound.id == Review.round_id).where(where)).all()
+        .where(where)).all()
     if not rows:
         raise ValidationError(f"Nothing to export: no submitted reviews in {scope_text[0].lower()}{scope_text[1:]}.")
-    reviews = {r[0]: _Review(r[0], r[1], r[2], r[3], r[4] or "", r[5], r[6]) for r in rows}
-    competencies, _ = _competencies(session, {r.rubric_version_id for r in reviews.values()})
+    reviews = {r[0]: _Review(r[1], r[2], r[3], r[4]) for r in rows}
+    competencies = _competencies(session, {r.rubric_version_id for r in reviews.values()})
     codes: dict[int, str] = {}
     if calibration is not None:
         codes = dict(session.execute(select(RoundRecording.recording_id, RoundRecording.code)
@@ -269,15 +282,12 @@ def _gather(session: Session, scope: ExportScope) -> tuple[_Facts, Any]:
     master = None
     if calibration is not None and calibration.master_id is not None:
         master = session.scalar(select(User.display_name).where(User.id == calibration.master_id))
-    facts = _Facts(scope_text, reviews, competencies, codes, master, calibration.status if calibration else "", {},
-                   [])
-    sessions = [r[7] for r in rows if r[7] is not None]
+    facts = _Facts(scope_text, reviews, competencies, codes, master)
+    sessions = [r[5] for r in rows if r[5] is not None]
     facts.first_session, facts.last_session = (min(sessions), max(sessions)) if sessions else (None, None)
-    submitted = [r[8] for r in rows if r[8] is not None]
+    submitted = [r[6] for r in rows if r[6] is not None]
     facts.first_submitted, facts.last_submitted = min(submitted), max(submitted)
     facts.active_coaches = session.scalar(select(func.count()).select_from(Coach).where(Coach.active.is_(True))) or 0
-    facts.coaches_reviewed = len({r.coach_id for r in reviews.values()})
-    facts.recordings = len({r.recording_id for r in reviews.values()})
     _score_facts(session, where, facts)
     facts.evidence_rows = session.scalar(select(func.count()).select_from(EvidenceItem).join(
         Review, Review.id == EvidenceItem.review_id).where(where)) or 0
@@ -285,11 +295,7 @@ def _gather(session: Session, scope: ExportScope) -> tuple[_Facts, Any]:
 
 
 def _score_facts(session: Session, where: Any, facts: _Facts) -> None:
-    raters_per_recording: dict[int, set[str]] = defaultdict(set)
-    for review in facts.reviews.values():
-        raters_per_recording[review.recording_id].add(review.rater)
-    multi = {recording for recording, raters in raters_per_recording.items() if len(raters) >= 2}
-    facts.multi_rated = len(multi)
+    multi = facts.multi_rated
     review_ok: dict[int, bool] = {}
     stmt = (select(ReviewScore.review_id, ReviewScore.competency_id, ReviewScore.score, ReviewScore.gate_passed,
                    ReviewScore.not_observed).join(Review, Review.id == ReviewScore.review_id).where(where)
@@ -300,8 +306,6 @@ def _score_facts(session: Session, where: Any, facts: _Facts) -> None:
         info = facts.competencies.get(competency_id)
         ok = review_ok.setdefault(review_id, True)
         if gate is not None:
-            facts.gate_decisions += 1
-            facts.gates_passed += int(gate)
             counts = facts.gates_per_competency.setdefault(competency_id, [0, 0])
             counts[0], counts[1] = counts[0] + int(gate), counts[1] + 1
             ok = ok and gate
@@ -315,16 +319,7 @@ def _score_facts(session: Session, where: Any, facts: _Facts) -> None:
             unit = facts.codes.get(review.recording_id, f"#{review.recording_id}")
             facts.ratings.append(Rating(unit, review.rater, value, competency_id, master=review.rater == facts.master))
     facts.meets_standard = sum(review_ok.values())
-    for review in facts.reviews.values():
-        facts.reviews_per_rater[review.rater] = facts.reviews_per_rater.get(review.rater, 0) + 1
     facts.agreement = by_competency(facts.ratings) if facts.ratings else {}
-
-
-def _level_label(level: str) -> str:
-    try:
-        return CoachLevel(level).label
-    except ValueError:
-        return level
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -339,8 +334,7 @@ def export_audit(db: Database, actor: Actor, scope: ExportScope, target: Path,
     scope.check()
     if target.suffix.lower() != ".xlsx":
         raise ValidationError(f"{target.name}: the workbook must be saved with the .xlsx extension.")
-    if not actor.can(Permission.READ_ALL_REVIEWS):
-        require(actor, Permission.EXPORT_AGGREGATES)
+    require(actor, Permission.EXPORT_AGGREGATES)  # full content needs READ_ALL_REVIEWS as well:
     aggregates_only = options.aggregates_only or not actor.can(Permission.READ_ALL_REVIEWS)
     with db.snapshot() as session:
         facts, where = _gather(session, scope)
@@ -469,7 +463,7 @@ class _Sheets:
             ("Submitted to", Typed(f.last_submitted, Kind.DATETIME), "Last review submission in scope (UTC)."),
             ("Reviews", Typed(len(f.reviews), Kind.INT), "Submitted reviews in scope (one rater, one recording)."),
             ("Recordings", Typed(f.recordings, Kind.INT), "Distinct recorded sessions reviewed."),
-            ("Recordings scored by 2+ raters", Typed(f.multi_rated, Kind.INT),
+            ("Recordings scored by 2+ raters", Typed(len(f.multi_rated), Kind.INT),
              "Only these feed the agreement statistics."),
             ("Coaches reviewed", Typed(f.coaches_reviewed, Kind.INT), "Distinct coaches whose sessions were reviewed."),
             ("Active coaches", Typed(f.active_coaches, Kind.INT), "Active coaches in the roster at export time."),
@@ -538,7 +532,7 @@ class _Sheets:
                  score, gate, not_observed, submitted, rationale) in session.execute(stmt):
                 info = self.facts.competencies.get(competency_id)
                 row: list[object] = [
-                    review_id, session_date, self.names.coach(coach_id), _level_label(level), coachee,
+                    review_id, session_date, self.names.coach(coach_id), CoachLevel(level).label, coachee,
                     self.facts.codes.get(recording_id, f"#{recording_id}"), rater, round_title or "",
                     info.title if info else competency_id, "gate" if info and info.is_gate else "scale",
                     "" if info is None else "core" if info.core else "discretionary", score,
@@ -622,13 +616,14 @@ class _Sheets:
         bias = f.agreement[OVERALL].bias if OVERALL in f.agreement else {}
         status = self._calibration_status()
         lines = []
-        for rater in sorted(f.reviews_per_rater):
+        reviews_per_rater = f.reviews_per_rater
+        for rater in sorted(reviews_per_rater):
             given = f.per_rater.get(rater, [])
             history = series.get(rater, [])
             trend = rater_drift(rater, history, BIAS_THRESHOLD) if history else None
             calibrated_text = "master" if rater == f.master else {True: "yes", False: "no", None: "n/a"}[
                 status.get(rater)]
-            lines.append([rater, f.reviews_per_rater[rater], statistics.fmean(given) if given else None,
+            lines.append([rater, reviews_per_rater[rater], statistics.fmean(given) if given else None,
                           bias.get(rater, {}).get("vs_master"), bias.get(rater, {}).get("vs_panel"), calibrated_text,
                           len(history), history[-1] if history else None, trend.ewma[-1] if trend else None,
                           "yes" if trend and trend.flagged else "no" if trend else "n/a",
