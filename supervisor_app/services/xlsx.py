@@ -128,9 +128,7 @@ def _styled(sheet: Any, value: object, name: str, quoted: bool, cache: StyleCach
     return cell
 
 
-def _cell(sheet: Any, value: object, kind: Kind, left: bool = False, cache: StyleCache | None = None
-          ) -> Cell | str | int | None:
-    cache = {} if cache is None else cache
+def _cell(sheet: Any, value: object, kind: Kind, left: bool, cache: StyleCache) -> Cell | str | int | None:
     if isinstance(value, Typed):
         kind, value = value.kind, value.value
     if value is None:

@@ -53,8 +53,6 @@ class ExportPanel(QWidget):
         self._fixed_scope = fixed_scope
         self._task: workers.Task | None = None
         self.last_result: ExportResult | None = None
-        remembered = context.settings.get(SettingKey.EXPORT)
-        self._remembered = remembered if isinstance(remembered, dict) else {}
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -96,7 +94,7 @@ class ExportPanel(QWidget):
         options_box = QGroupBox("Options")
         options_layout = QVBoxLayout(options_box)
         self.pseudonyms_check = QCheckBox("Coaches as pseudonyms (the same coach keeps the same pseudonym)")
-        self.pseudonyms_check.setChecked(bool(self._remembered.get("pseudonyms", False)))
+        self.pseudonyms_check.setChecked(bool(self._remembered().get("pseudonyms", False)))
         self.aggregates_check = QCheckBox("Aggregates only: no rationale, quotes or evidence notes")
         if not context.actor.can(Permission.READ_ALL_REVIEWS):
             self.aggregates_check.setChecked(True)
@@ -152,6 +150,11 @@ class ExportPanel(QWidget):
             return f"audit-{scope.start:%Y%m%d}-{scope.end:%Y%m%d}.xlsx"
         return f"audit-reviews-{stamp}.xlsx"
 
+    def _remembered(self) -> dict[str, object]:
+        """The last export's folder and pseudonym choice, from the settings."""
+        stored = self._context.settings.get(SettingKey.EXPORT)
+        return stored if isinstance(stored, dict) else {}
+
     @property
     def running(self) -> bool:
         return self._task is not None
@@ -168,7 +171,7 @@ class ExportPanel(QWidget):
         except ValidationError as exc:
             self.error_label.show_message(str(exc))
             return
-        folder = self._remembered.get("folder")
+        folder = self._remembered().get("folder")
         start = Path(folder) if isinstance(folder, str) and Path(folder).is_dir() else Path.home()
         name, _ = QFileDialog.getSaveFileName(self, "Save the audit workbook", str(start / self._default_name(scope)),
                                               "Excel workbook (*.xlsx)")
@@ -183,7 +186,6 @@ class ExportPanel(QWidget):
                                 aggregates_only=self.aggregates_check.isChecked(),
                                 pseudonym_key=pseudonym_key(settings), rule=calibration_rule(settings))
         settings.set(SettingKey.EXPORT, {"folder": str(target.parent), "pseudonyms": options.pseudonyms})
-        self._remembered = {"folder": str(target.parent), "pseudonyms": options.pseudonyms}
         db, actor = self._context.database, self._context.actor
 
         def run(on_progress: workers.ProgressCallback, cancelled: workers.CancelCheck) -> ExportResult:
