@@ -56,8 +56,13 @@ class RosterPreview:
         return sum(1 for r in self.rows if not r.errors and r.action == action)
 
 
+def _by_lower_case(header: list[str]) -> dict[str, str]:
+    """The file's column names, keyed by their trimmed lower-case form (matching is case-blind)."""
+    return {h.strip().lower(): h.strip() for h in header if h.strip()}
+
+
 def _mapping(header: list[str], given: dict[str, str] | None) -> dict[str, str]:
-    lowered = {h.strip().lower(): h.strip() for h in header if h.strip()}
+    lowered = _by_lower_case(header)
     for name, column in (given or {}).items():
         if column.strip() and column.strip().lower() not in lowered:
             raise ValidationError(f"The file has no column {column!r} (for {name}); columns: "
@@ -90,12 +95,12 @@ def columns(path: Path) -> list[str]:
 
 def guess_mapping(header: list[str], remembered: dict[str, str] | None = None) -> dict[str, str]:
     """Field -> column: the remembered choice where the file has that column, else a guess from common names."""
-    present = {h.strip().lower(): h.strip() for h in header if h.strip()}
+    present = _by_lower_case(header)
     mapping = {}
     for name in FIELDS:
         wanted = (remembered or {}).get(name)
-        if wanted is not None and (not wanted or wanted.lower() in present):
-            mapping[name] = present.get(wanted.lower(), "")
+        if wanted is not None and (not wanted.strip() or wanted.strip().lower() in present):
+            mapping[name] = present.get(wanted.strip().lower(), "")
             continue
         found = next((present[s] for s in SYNONYMS[name] if s in present), None)
         if found is not None:
