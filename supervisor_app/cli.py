@@ -723,7 +723,7 @@ def cmd_import_roster(ctx: Context) -> int:
         if field_name not in roster.FIELDS or not column:
             raise ValidationError(f"--map takes FIELD=Column with FIELD one of {', '.join(roster.FIELDS)}.")
         mapping[field_name] = column
-    plan = roster.preview(ctx.database(), actor, Path(ctx.args.file), mapping or None)
+    plan = roster.preview(ctx.database(), actor, roster.read_file(Path(ctx.args.file)), mapping or None)
     for row in plan.invalid:
         print(f"line {row.line}: " + "; ".join(row.errors), file=sys.stderr)
     summary = (f"{plan.count('create')} to create, {plan.count('update')} to update, "

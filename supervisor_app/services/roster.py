@@ -88,9 +88,10 @@ def _active(text: str) -> bool | None:
 EXPECTED = "employee id, name, level (and optionally business unit, supervisor, certified on, active)"
 
 
-def columns(path: Path) -> list[str]:
-    """The file's column names (its first row), for mapping them to roster fields."""
-    return [h.strip() for h in read_table(path, EXPECTED)[0]]
+def read_file(path: Path) -> list[list[str]]:
+    """The export's cells as text, header row first (CSV, or the first sheet of an XLSX); a clear error otherwise.
+    Read once, then previewed under as many mappings as the user tries."""
+    return read_table(path, EXPECTED)
 
 
 def guess_mapping(header: list[str], remembered: dict[str, str] | None = None) -> dict[str, str]:
@@ -108,10 +109,10 @@ def guess_mapping(header: list[str], remembered: dict[str, str] | None = None) -
     return mapping
 
 
-def preview(db: Database, actor: Actor, path: Path, mapping: dict[str, str] | None = None) -> RosterPreview:
-    """Read and check every row against the roster; nothing is stored."""
+def preview(db: Database, actor: Actor, table: list[list[str]], mapping: dict[str, str] | None = None
+            ) -> RosterPreview:
+    """Check every row of a file read by `read_file` against the roster; nothing is stored."""
     require(actor, Permission.MANAGE_COACHES)
-    table = read_table(path, EXPECTED)
     header = table[0]
     chosen = _mapping(header, mapping)
     index = {name: [h.strip() for h in header].index(column) for name, column in chosen.items()}

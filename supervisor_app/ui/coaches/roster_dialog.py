@@ -45,11 +45,11 @@ class RosterImportDialog(QDialog):
     def __init__(self, context: AppContext, path: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._context = context
-        self._path = path
+        self._table = roster.read_file(path)  # a clear error for an unreadable file; the caller shows it
         self.plan: RosterPreview | None = None
         self.setWindowTitle(f"Import roster — {path.name}")
         self.resize(900, 620)
-        header = roster.columns(path)  # raises a clear error for an unreadable file; the caller shows it
+        header = [h.strip() for h in self._table[0]]
         stored = context.settings.get(SettingKey.ROSTER_MAPPING)
         remembered = {k: v for k, v in stored.items() if isinstance(v, str)} if isinstance(stored, dict) else None
         guessed = roster.guess_mapping(header, remembered)
@@ -109,7 +109,7 @@ class RosterImportDialog(QDialog):
         self.plan = None
         self.table.setRowCount(0)
         try:
-            self.plan = roster.preview(self._context.database, self._context.actor, self._path, self.mapping())
+            self.plan = roster.preview(self._context.database, self._context.actor, self._table, self.mapping())
         except SupervisorError as exc:
             self.summary_label.clear()
             self.error_label.show_message(str(exc))
