@@ -67,9 +67,13 @@ class Issue:
 class DocumentInvalidError(ValidationError):
     """A file we read (rubric JSON, …) is not valid; `issues` lists every problem found."""
 
+    SHOWN = 50  # a report a person reads; the rest are counted
+
     def __init__(self, what: str, issues: list[Issue]) -> None:
         self.what = what
         self.issues = issues
         count = len(issues)
-        super().__init__(f"{what} is not valid ({count} problem{'s' if count != 1 else ''}):\n"
-                         + "\n".join(f"  {issue}" for issue in issues))
+        shown = [f"  {issue}" for issue in issues[:self.SHOWN]]
+        if count > self.SHOWN:
+            shown.append(f"  … and {count - self.SHOWN:,} more")
+        super().__init__(f"{what} is not valid ({count:,} problem{'s' if count != 1 else ''}):\n" + "\n".join(shown))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -22,6 +21,10 @@ from statsmodels.stats.inter_rater import cohens_kappa, fleiss_kappa
 
 Matrix = npt.NDArray[np.float64]
 MIN_UNITS = 5
+# Cohen's kappa is a two-rater figure; over a large panel it is averaged over pairs, whose number grows with
+# the square of the panel (6,000 raters: 18 million pairs), so beyond this many a seeded sample is used.
+MAX_KAPPA_PAIRS = 2_000
+KAPPA_SAMPLE_SEED = 20_240_601
 OVERALL = "overall"
 
 
@@ -179,33 +182,54 @@ def _fleiss(matrix: Matrix, categories: Sequence[float]) -> float:
 
 
 def _pairwise_agreement(matrix: Matrix) -> tuple[float | None, float | None]:
+    """Shares of rater pairs (over every unit) that agree exactly and within ±1: counted per unit from the sorted
+    scores, so the cost grows with raters × log(raters), not with the square of the panel."""
     exact = adjacent = total = 0
-    for i, j in itertools.combinations(range(matrix.shape[1]), 2):
-        both = ~np.isnan(matrix[:, i]) & ~np.isnan(matrix[:, j])
-        difference = np.abs(matrix[both, i] - matrix[both, j])
-        exact += int((difference == 0).sum())
-        adjacent += int((difference <= 1).sum())
-        total += int(both.sum())
+    for row in matrix:
+        scores = np.sort(row[~np.isnan(row)])
+        n = len(scores)
+        if n < 2:
+            continue
+        total += n * (n - 1) // 2
+        _, counts = np.unique(scores, return_counts=True)
+        exact += int((counts * (counts - 1) // 2).sum())
+        reach = np.searchsorted(scores, scores + 1, side="right")
+        adjacent += int((reach - np.arange(n) - 1).sum())
     return (exact / total, adjacent / total) if total else (None, None)
 
 
 def _bias(matrix: Matrix, raters: Sequence[str], master: str | None) -> dict[str, dict[str, float | None]]:
     result: dict[str, dict[str, float | None]] = {}
     master_column = raters.index(master) if master in raters else None
+    scored = ~np.isnan(matrix)
+    filled = np.where(scored, matrix, 0.0)
+    row_sum, row_count = filled.sum(axis=1), scored.sum(axis=1)
     for j, rater in enumerate(raters):
-        others = np.delete(matrix, j, axis=1)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # a unit only this rater scored has no panel mean
-            panel_mean = np.nanmean(others, axis=1) if others.shape[1] else np.full(len(matrix), np.nan)
-        rated = ~np.isnan(matrix[:, j]) & ~np.isnan(panel_mean)
-        versus_panel = float(np.mean(matrix[rated, j] - panel_mean[rated])) if rated.any() else None
+        others = row_count - scored[:, j]
+        rated = scored[:, j] & (others > 0)
+        panel_mean = (row_sum[rated] - filled[rated, j]) / others[rated]
+        versus_panel = float(np.mean(matrix[rated, j] - panel_mean)) if rated.any() else None
         versus_master = None
         if master_column is not None and j != master_column:
-            both = ~np.isnan(matrix[:, j]) & ~np.isnan(matrix[:, master_column])
+            both = scored[:, j] & scored[:, master_column]
             if both.any():
                 versus_master = float(np.mean(matrix[both, j] - matrix[both, master_column]))
         result[rater] = {"vs_master": versus_master, "vs_panel": versus_panel}
     return result
+
+
+def kappa_pairs(n_raters: int) -> list[tuple[int, int]]:
+    """The rater pairs Cohen's kappa is averaged over: all of them up to MAX_KAPPA_PAIRS, beyond that a sample
+    drawn with a fixed seed (so a file gives the same figure every time)."""
+    total = n_raters * (n_raters - 1) // 2
+    if total <= MAX_KAPPA_PAIRS:
+        return list(itertools.combinations(range(n_raters), 2))
+    rng = np.random.default_rng(KAPPA_SAMPLE_SEED)
+    chosen: set[tuple[int, int]] = set()
+    while len(chosen) < MAX_KAPPA_PAIRS:
+        i, j = sorted(rng.choice(n_raters, size=2, replace=False).tolist())
+        chosen.add((i, j))
+    return sorted(chosen)
 
 
 def _finite(value: float | None) -> float | None:
@@ -255,7 +279,12 @@ def _from_matrix(matrix: Matrix, raters: list[str], masters: set[str],
             setattr(result, f"alpha_{level}", _finite(value))
         if len(complete) >= 2:
             pairs = {}
-            for i, j in itertools.combinations(range(len(raters)), 2):
+            chosen = kappa_pairs(len(raters))
+            total_pairs = len(raters) * (len(raters) - 1) // 2
+            if len(chosen) < total_pairs:
+                result.warnings.append(f"Cohen's kappa is the mean over {len(chosen):,} of the {total_pairs:,} rater "
+                                       f"pairs, drawn at random with the fixed seed {KAPPA_SAMPLE_SEED}.")
+            for i, j in chosen:
                 kappa = quadratic_kappa(complete[:, i].tolist(), complete[:, j].tolist(), values)
                 if math.isfinite(kappa):
                     pairs[f"{raters[i]}|{raters[j]}"] = kappa
@@ -295,6 +324,16 @@ def _raters_of(matrix: Matrix, raters: list[str]) -> list[str]:
 def _scored_by(matrix: Matrix) -> Matrix:
     """Drop the columns of raters who scored nothing here."""
     return matrix[:, ~np.isnan(matrix).all(axis=0)]
+
+
+def calibration_status(ratings: Sequence[Rating], gates: Mapping[str, bool], rule: CalibrationRule,
+                       raters: Iterable[str]) -> dict[str, bool | None]:
+    """`calibrated` for many raters, reading the ratings once."""
+    by_rater: dict[str, list[Rating]] = {}
+    masters = [r for r in ratings if r.master]
+    for rating in ratings:
+        by_rater.setdefault(rating.rater, []).append(rating)
+    return {rater: calibrated([*by_rater.get(rater, []), *masters], rater, gates, rule) for rater in raters}
 
 
 def calibrated(ratings: Sequence[Rating], rater: str, gates: Mapping[str, bool], rule: CalibrationRule

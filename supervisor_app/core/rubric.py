@@ -6,15 +6,12 @@ schema cannot express (unique ids, stage references), and reports every problem 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, cast
 
-from jsonschema import Draft202012Validator
-from jsonschema import ValidationError as SchemaError
-
+from supervisor_app.core.documents import decode_json, schema_issues
 from supervisor_app.errors import DocumentInvalidError, Issue
 
 SCALE_LEVELS = (1, 2, 3, 4, 5)
@@ -90,42 +87,6 @@ class Rubric:
         return next((stage.title for stage in self.stages if stage.id == stage_id), "")
 
 
-def _describe(error: SchemaError) -> str:
-    """A schema error in words a rubric author understands."""
-    validator = error.validator
-    value = error.validator_value
-    if validator == "required":
-        missing = error.message.split("'")[1] if "'" in error.message else error.message
-        return f"missing required field {missing!r}"
-    if validator == "additionalProperties":
-        return f"unknown field(s): {error.message.split('(')[-1].rstrip(')')}"
-    if validator == "type":
-        return f"must be of type {value}, not {type(error.instance).__name__}"
-    if validator in ("enum", "const"):
-        allowed = value if isinstance(value, list) else [value]
-        return f"must be one of {', '.join(repr(item) for item in allowed)}, not {error.instance!r}"
-    if validator == "minItems":
-        return f"needs at least {value} item(s)"
-    if validator == "maxItems":
-        return f"allows at most {value} item(s)"
-    if validator in ("minLength", "pattern") and isinstance(error.instance, str) and not error.instance.strip():
-        return "must not be empty"
-    if validator == "pattern":
-        hint = error.schema.get("x-hint", f"expected the form {value}") if isinstance(error.schema, dict) else value
-        return f"{error.instance!r} is not allowed here: {hint}"
-    if validator == "maxLength":
-        return f"is longer than {value} characters"
-    if validator in ("minimum", "maximum", "exclusiveMinimum"):
-        return f"{error.instance!r} is out of range ({validator} {value})"
-    return error.message
-
-
-def _schema_issues(document: object, schema: Mapping[str, Any]) -> list[Issue]:
-    validator = Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(document), key=lambda e: (list(map(str, e.absolute_path)), e.message))
-    return [Issue(error.json_path, _describe(error)) for error in errors]
-
-
 def _semantic_issues(document: Mapping[str, Any]) -> list[Issue]:
     issues: list[Issue] = []
     stages = document["coaching_model"]["stages"]
@@ -184,7 +145,7 @@ def _build(document: Mapping[str, Any]) -> Rubric:
 
 def parse_rubric(document: object, schema: Mapping[str, Any], *, source: str = "The rubric") -> Rubric:
     """Validate a decoded rubric document; raise DocumentInvalidError listing every problem."""
-    issues = _schema_issues(document, schema)
+    issues = schema_issues(document, schema)
     if not issues:
         issues = _semantic_issues(cast(Mapping[str, Any], document))
     if issues:
@@ -193,20 +154,5 @@ def parse_rubric(document: object, schema: Mapping[str, Any], *, source: str = "
 
 
 def decode_rubric_bytes(data: bytes, *, source: str = "The rubric file") -> object:
-    """Decode the bytes of a rubric file as JSON; the error says what is wrong and where."""
-    if not data.strip():
-        raise DocumentInvalidError(source, [Issue("$", "the file is empty; a rubric is a JSON object")])
-    if len(data) > MAX_RUBRIC_BYTES:
-        raise DocumentInvalidError(source, [Issue("$", f"the file is {len(data):,} bytes; a rubric is at most "
-                                                       f"{MAX_RUBRIC_BYTES:,} bytes")])
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DocumentInvalidError(source, [Issue("$", f"not UTF-8 text (bad byte at offset {exc.start}); "
-                                                       "save the rubric as UTF-8 JSON")]) from exc
-    try:
-        return cast(object, json.loads(text))
-    except json.JSONDecodeError as exc:
-        raise DocumentInvalidError(source, [Issue("$", f"not valid JSON: {exc.msg} at line {exc.lineno}, "
-                                                       f"column {exc.colno}")]) from exc
-
+    """Decode the bytes of a rubric file as strict JSON; the error says what is wrong and where."""
+    return decode_json(data, source, MAX_RUBRIC_BYTES)

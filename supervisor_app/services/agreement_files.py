@@ -6,9 +6,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
+import os
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
@@ -16,12 +19,18 @@ from defusedxml.ElementTree import iterparse as defused_iterparse
 
 from supervisor_app.core.agreement import Rating
 from supervisor_app.errors import ValidationError
+from supervisor_app.files import open_regular, read_bounded
 
 REQUIRED = ("unit", "rater", "score")
 TRUE = {"true", "1", "yes", "y", "x", "master"}
 FALSE = {"false", "0", "no", "n", ""}
 MAX_BYTES = 50_000_000
-MAX_UNPACKED_BYTES = 500_000_000
+# What the parts of a workbook may unpack to, counted as they are read (a zip's declared sizes can lie): a
+# 5,000-coach roster or a 100,000-row rating sheet is a few tens of MB of XML.
+MAX_UNPACKED_BYTES = 200_000_000
+MAX_ROWS = 200_000
+MAX_COLUMNS = 100
+_BINARY_PARTS = (".bin", ".png", ".jpeg", ".jpg", ".gif", ".emf", ".wmf", ".tif", ".tiff", ".bmp")
 
 
 @dataclass(frozen=True)
@@ -33,8 +42,12 @@ class RowProblem:
         return f"line {self.line}: {self.message}"
 
 
+def _too_many_rows(name: str) -> ValidationError:
+    return ValidationError(f"{name} has more than {MAX_ROWS:,} rows; split it into smaller files.")
+
+
 def _rows_from_csv(path: Path) -> list[list[str]]:
-    data = path.read_bytes()
+    data = read_bounded(path, MAX_BYTES, "a .csv file")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -44,10 +57,15 @@ def _rows_from_csv(path: Path) -> list[list[str]]:
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text), dialect)
+    rows: list[list[str]] = []
     try:
-        return list(reader)
+        for row in reader:
+            if len(rows) >= MAX_ROWS:
+                raise _too_many_rows(path.name)
+            rows.append(row[:MAX_COLUMNS])
     except csv.Error as exc:
         raise ValidationError(f"{path.name} is not a readable CSV file (line {reader.line_num}: {exc}).") from exc
+    return rows
 
 
 def _cell_text(value: object) -> str:
@@ -63,42 +81,76 @@ def _cell_text(value: object) -> str:
 
 
 def _check_xlsx_parts(path: Path) -> None:
-    """Every XML part through defusedxml (no DTDs, so no entity bombs or external entities) before openpyxl reads
-    the file: with lxml installed openpyxl parses some parts with lxml, not defusedxml. Also refuses zip bombs."""
+    """Every part through defusedxml (no DTDs, so no entity bombs or external entities) before openpyxl reads the
+    file — openpyxl parses parts with lxml when it is installed, and finds sheets through the package's
+    relationships whatever their names. Streams each part, keeping no tree, and counts the bytes it really
+    unpacks, so a zip bomb is refused after MAX_UNPACKED_BYTES, whatever its headers declare."""
+    budget = MAX_UNPACKED_BYTES
     with zipfile.ZipFile(path) as archive:
-        members = archive.infolist()
-        if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
-            raise ValidationError(f"{path.name} unpacks to more than {MAX_UNPACKED_BYTES // 1_000_000} MB; "
-                                  "it is not an ordinary spreadsheet.")
-        for member in members:
-            if member.filename.endswith((".xml", ".rels")):
-                with archive.open(member) as part:
-                    for _event, _element in defused_iterparse(part, forbid_dtd=True):
-                        pass
+        for member in archive.infolist():
+            if member.is_dir() or member.filename.lower().endswith(_BINARY_PARTS):
+                continue
+            with archive.open(member) as raw:
+                counted = _Counted(raw, budget, path.name)
+                for _event, element in defused_iterparse(counted, events=("end",), forbid_dtd=True):
+                    element.clear()
+                budget -= counted.read_bytes
+
+
+class _Counted(io.RawIOBase):
+    """A part's stream that refuses to unpack more than its share of the budget."""
+
+    def __init__(self, raw: IO[bytes], budget: int, name: str) -> None:
+        self._raw, self._budget, self._name = raw, budget, name
+        self.read_bytes = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._raw.read(min(size, 1 << 20) if size and size > 0 else 1 << 20)
+        self.read_bytes += len(chunk)
+        if self.read_bytes > self._budget:
+            raise ValidationError(f"{self._name} unpacks to more than {MAX_UNPACKED_BYTES // 1_000_000} MB; it is "
+                                  "not an ordinary spreadsheet (a spreadsheet made to exhaust memory looks like "
+                                  "this).")
+        return chunk
 
 
 def _rows_from_xlsx(path: Path) -> list[list[str]]:
     import openpyxl
+    from lxml.etree import LxmlError
 
+    if path.stat().st_size > MAX_BYTES:
+        raise ValidationError(f"{path.name} is larger than {MAX_BYTES // 1_000_000} MB.")
     try:
         _check_xlsx_parts(path)
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
         try:
             sheet = workbook.worksheets[0]
-            return [[_cell_text(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
+            # the sheet's declared size (<dimension ref="A1:XFD1048576"/>) is not trusted: rows are read as they
+            # come, and their number and width are capped
+            sheet.reset_dimensions()
+            rows: list[list[str]] = []
+            for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
+                if len(rows) >= MAX_ROWS:
+                    raise _too_many_rows(path.name)
+                cells = [_cell_text(cell) for cell in row]
+                while cells and not cells[-1]:
+                    cells.pop()
+                rows.append(cells)
+            return rows
         finally:
             workbook.close()
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError, ParseError,
-            DefusedXmlException) as exc:
-        raise ValidationError(f"{path.name} is not a readable Excel workbook ({exc}).") from exc
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, ValueError, TypeError, OSError, IndexError,
+            ParseError, DefusedXmlException, LxmlError, EOFError, NotImplementedError) as exc:
+        raise ValidationError(f"{path.name} is not a readable Excel workbook ({type(exc).__name__}: "
+                              f"{str(exc)[:200]}).") from exc
 
 
 def read_table(path: Path, expected: str) -> list[list[str]]:
     """The cells of a CSV or the first sheet of an XLSX file, as text; `expected` describes the columns."""
-    if not path.is_file():
-        raise ValidationError(f"There is no file at {path}.")
-    if path.stat().st_size > MAX_BYTES:
-        raise ValidationError(f"{path.name} is larger than {MAX_BYTES // 1_000_000} MB.")
+    os.close(open_regular(path, "a .csv or .xlsx file"))
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         rows = _rows_from_xlsx(path)
@@ -130,9 +182,11 @@ def read_ratings(path: Path) -> tuple[list[Rating], list[RowProblem]]:
             problems.append(RowProblem(line, "unit and rater must not be empty"))
             continue
         try:
-            score = float(cells["score"].replace(",", "."))
+            score = float(cells["score"].replace(",", ".")) if len(cells["score"]) <= 40 else math.nan
         except ValueError:
-            problems.append(RowProblem(line, f"score {cells['score']!r} is not a number"))
+            score = math.nan
+        if not math.isfinite(score):
+            problems.append(RowProblem(line, f"score {cells['score'][:40]!r} is not a number"))
             continue
         master_text = cells.get("master", "").lower()
         if master_text not in TRUE | FALSE:

@@ -69,6 +69,7 @@ class Comparison:
     reference: str  # "master" or "panel median"
     gates: frozenset[str] = frozenset()
     calibrated: dict[str, bool | None] = field(default_factory=dict)  # rater -> meets the calibration rule
+    titles: dict[str, str] = field(default_factory=dict)  # competency id -> its title in the round's rubric
 
 
 @dataclass(frozen=True)
@@ -274,7 +275,8 @@ def comparison(db: Database, actor: Actor, round_id: int, rule: CalibrationRule 
     status = {names[r]: calibrated(ratings, names[r], gates, rule) for r in names if r != calibration.master_id}
     return Comparison(round_id, round_codes, cells, by_competency(ratings) if ratings else {},
                       "master" if calibration.master_id else "panel median",
-                      frozenset(c for c, is_gate in gates.items() if is_gate), status)
+                      frozenset(c for c, is_gate in gates.items() if is_gate), status,
+                      {c.id: c.title for c in rubric.competencies})
 
 
 @dataclass(frozen=True)

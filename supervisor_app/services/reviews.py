@@ -7,14 +7,16 @@ never changes: an amendment is a new version with a reason, and the old one is k
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from supervisor_app.core.documents import decode_json, schema_issues
 from supervisor_app.core.reviews import (
     FEEDBACK_DUE_AFTER,
     CompetencyScore,
@@ -23,13 +25,22 @@ from supervisor_app.core.reviews import (
     check_evidence,
     check_score,
     feedback_text,
+    quote_for_range,
     submission_problems,
 )
 from supervisor_app.core.roles import Permission
 from supervisor_app.core.rubric import Rubric
-from supervisor_app.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from supervisor_app.files import atomic_write_text
-from supervisor_app.services import audit, rubrics
+from supervisor_app.errors import (
+    ConflictError,
+    DocumentInvalidError,
+    Issue,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from supervisor_app.files import atomic_write_text, read_bounded
+from supervisor_app.paths import bundled_path
+from supervisor_app.services import audit, rubrics, transcripts
 from supervisor_app.services.context import Actor, require
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import (
@@ -303,3 +314,49 @@ def export_review(db: Database, actor: Actor, review_id: int, target: Path | Non
     if target is not None:
         atomic_write_text(target, json.dumps(payload, indent=2, default=str, ensure_ascii=False) + "\n")
     return payload
+
+
+DRAFT_DOCUMENT_MAX_BYTES = 2_000_000
+
+
+@functools.cache
+def draft_schema() -> dict[str, Any]:
+    return cast(dict[str, Any], json.loads(bundled_path("schemas", "review-draft.schema.json").read_text("utf-8")))
+
+
+def content_from_document(document: object, source: str) -> tuple[ReviewContent, str | None]:
+    """A draft written as JSON (the keys `review export` writes) as content and feedback; every problem by path."""
+    issues = schema_issues(document, draft_schema())
+    if issues:
+        raise DocumentInvalidError(source, issues)
+    values = cast(dict[str, Any], document)
+    scores: dict[str, CompetencyScore] = {}
+    for index, item in enumerate(values.get("scores", [])):
+        if item["competency_id"] in scores:
+            raise DocumentInvalidError(source, [Issue(f"$.scores[{index}].competency_id",
+                                                      f"{item['competency_id']!r} is scored twice")])
+        scores[item["competency_id"]] = CompetencyScore(
+            item["competency_id"], item.get("score"), item.get("gate_passed"), bool(item.get("not_observed", False)),
+            item.get("rationale", ""))
+    evidence = tuple(Evidence(e["competency_id"], float(e["start_s"]), float(e["end_s"]), e.get("quote", ""),
+                              e.get("tag", ""), e.get("note", "")) for e in values.get("evidence", []))
+    return ReviewContent(scores, evidence), values.get("feedback")
+
+
+def save_draft_file(db: Database, actor: Actor, review_id: int, path: Path) -> ReviewDetail:
+    """Save a draft written as a JSON file (the headless twin of the workspace's autosave). Evidence without a
+    quote gets the words said in its time range, as pinning a moment in the workspace does."""
+    source = f"Review draft {path.name}"
+    document = decode_json(read_bounded(path, DRAFT_DOCUMENT_MAX_BYTES, "a review draft .json file"), source,
+                           DRAFT_DOCUMENT_MAX_BYTES)
+    content, feedback = content_from_document(document, source)
+    if any(not item.quote for item in content.evidence):
+        recording_id = get_review(db, actor, review_id).summary.recording_id
+        try:
+            segments = transcripts.get_transcript(db, actor, recording_id).segments
+        except NotFoundError:
+            segments = ()
+        content = ReviewContent(content.scores, tuple(
+            item if item.quote else replace(item, quote=quote_for_range(segments, item.start_s, item.end_s))
+            for item in content.evidence))
+    return save_draft(db, actor, review_id, content, feedback)

@@ -14,8 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from supervisor_app.core.roles import Permission
-from supervisor_app.core.rubric import Rubric, decode_rubric_bytes, parse_rubric
-from supervisor_app.errors import ConflictError, NotFoundError, ValidationError
+from supervisor_app.core.rubric import MAX_RUBRIC_BYTES, Rubric, decode_rubric_bytes, parse_rubric
+from supervisor_app.errors import ConflictError, NotFoundError
+from supervisor_app.files import read_bounded
 from supervisor_app.paths import bundled_path
 from supervisor_app.services import audit
 from supervisor_app.services.context import Actor, require
@@ -31,14 +32,7 @@ def rubric_schema() -> dict[str, Any]:
 
 
 def _read(path: Path) -> bytes:
-    if not path.exists():
-        raise ValidationError(f"There is no file at {path}.", field="path")
-    if path.is_dir():
-        raise ValidationError(f"{path} is a folder; choose a rubric .json file.", field="path")
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise ValidationError(f"Cannot read {path}: {exc.strerror}.", field="path") from exc
+    return read_bounded(path, MAX_RUBRIC_BYTES, "a rubric .json file")
 
 
 def parse_rubric_document(document: object, source: str = "The rubric") -> Rubric:

@@ -18,6 +18,7 @@ from supervisor_app.services import audit
 from supervisor_app.services.context import Actor, require
 from supervisor_app.store import backup, migrate
 from supervisor_app.store.db import Database
+from supervisor_app.store.models import User
 
 
 @dataclass(frozen=True)
@@ -76,11 +77,15 @@ def backup_now(database: Database, paths: AppPaths, actor: Actor) -> Path:
     return target
 
 
-def restore_backup(database: Database, paths: AppPaths, backup_file: Path) -> Path:
+def restore_backup(database: Database, paths: AppPaths, backup_file: Path, actor: Actor | None) -> Path:
     """Replace the database with a backup; the current state is backed up first. Returns that safety copy.
 
-    The caller holds the instance lock, so no window is using the database.
+    An administrator restores; `actor` may be None only where there is nobody to sign in as (a database with no
+    users yet, or one too damaged to open — the caller decides that). The restore is recorded in the restored
+    database's audit trail. The caller holds the instance lock, so no window is using the database.
     """
+    if actor is not None:
+        require(actor, Permission.MANAGE_USERS)
     sqlite_file = _require_sqlite(database)
     if not backup_file.is_file():
         raise DatabaseError(f"There is no backup file at {backup_file}.")
@@ -93,6 +98,16 @@ def restore_backup(database: Database, paths: AppPaths, backup_file: Path) -> Pa
     safety = backup.create_backup(sqlite_file, paths.backups_dir, "before-restore")
     database.dispose()
     backup.restore_into(backup_file, sqlite_file)
+    restored = Database(f"sqlite:///{sqlite_file}")
+    try:
+        with restored.transaction() as session:
+            user = session.get(User, actor.user_id) if actor is not None else None
+            known = user is not None and actor is not None and user.username == actor.username
+            audit.record(session, actor if known else None, "database.restore", "database", sqlite_file.name,
+                         {"backup": backup_file.name, "safety_copy": safety.name,
+                          "by": actor.username if actor else "nobody signed in (no usable users)"})
+    finally:
+        restored.dispose()
     return safety
 
 

@@ -122,11 +122,18 @@ def test_db_commands(demo_cli: Cli) -> None:
     code, out, _ = demo_cli("db", "backup", user="admin", password="demo-admin")
     assert code == 0
     backup = out.split("Backup written: ")[1].strip()
-    code, out, _ = demo_cli("db", "restore", backup)
+    code, _, err = demo_cli("db", "restore", backup)
+    assert code == 1
+    assert "--user" in err
+    code, _, err = demo_cli("db", "restore", backup, user="maria", password="demo-supervisor")
+    assert (code, "may not manage users" in err) == (1, True)
+    code, out, _ = demo_cli("db", "restore", backup, user="admin", password="demo-admin")
     assert code == 0
     assert "previous state was saved" in out
     code, out, _ = demo_cli("audit", "verify", user="admin", password="demo-admin")
     assert (code, out.strip()) == (0, "The audit trail is intact.")
+    code, out, _ = demo_cli("audit", "list", "--limit", "3", user="admin", password="demo-admin")
+    assert "database.restore" in out
 
 
 def test_newer_database_is_refused(demo_cli: Cli) -> None:

@@ -54,7 +54,7 @@ def test_manual_backup_and_restore(paths: AppPaths, demo_db: Database) -> None:
         system.backup_now(demo_db, paths, login(demo_db, "maria"))
     with demo_db.engine.begin() as connection:
         connection.exec_driver_sql("DELETE FROM coaches WHERE employee_id = 'E1001'")
-    safety = system.restore_backup(demo_db, paths, backup)
+    safety = system.restore_backup(demo_db, paths, backup, admin)
     assert safety.exists()
     restored = Database(paths.default_database_url())
     try:

@@ -1,0 +1,164 @@
+"""Offline transcription and the transcripts it makes."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from supervisor_app.cli.args import add, bounded_int, group, record_id
+from supervisor_app.cli.context import Context
+from supervisor_app.cli.output import print_json, print_table, say, visible
+from supervisor_app.core.transcripts import ExportFormat, clock, render
+from supervisor_app.errors import ValidationError
+from supervisor_app.media.model import ensure_bundled_model
+from supervisor_app.media.transcribe import COMPUTE_TYPES, TranscriptionSettings
+from supervisor_app.services import library, transcription, transcripts
+from supervisor_app.settings import SettingKey, Settings
+
+
+def _settings_from_args(ctx: Context) -> TranscriptionSettings:
+    a = ctx.args
+    stored = Settings(ctx.paths.settings_file).get(SettingKey.TRANSCRIPTION)
+    base = TranscriptionSettings.from_dict(stored) if isinstance(stored, dict) else TranscriptionSettings()
+    overrides: dict[str, Any] = {}
+    for name in ("model", "language", "compute_type", "threads", "beam_size"):
+        if getattr(a, name) is not None:
+            overrides[name] = getattr(a, name)
+    if a.no_vad:
+        overrides["vad_filter"] = False
+    if a.no_word_timestamps:
+        overrides["word_timestamps"] = False
+    return dataclasses.replace(base, **overrides).validated()
+
+
+def _progress_line(job: transcription.JobRow) -> str:
+    eta = job.eta_seconds(dt.datetime.now(dt.UTC))
+    eta_text = f", about {clock(eta)} left" if eta is not None else ""
+    return visible(f"job {job.id} {job.recording_name}: {job.status} {job.fraction:4.0%} "
+                   f"({clock(job.progress_s)} of {clock(job.duration_s)}{eta_text})")
+
+
+def cmd_transcribe(ctx: Context) -> int:
+    actor = ctx.actor()
+    db = ctx.database()
+    settings = _settings_from_args(ctx)
+    if settings.model == "bundled":
+        ensure_bundled_model(ctx.paths.models_dir)
+    transcription.recover_interrupted(db)
+    ids = library.recording_ids(db, actor) if ctx.args.all else ctx.args.recordings
+    if not ids:
+        raise ValidationError("Name the recordings to transcribe (ids), or pass --all.")
+    if ctx.args.all:
+        ids = [r.id for r in library.recording_rows(db, actor, ids)
+               if r.transcript_status in ("not transcribed", "failed", "interrupted")]
+    jobs = transcription.enqueue(db, actor, ids, settings, replace=ctx.args.replace)
+    pending = set(jobs) | {j.id for j in transcription.list_jobs(db, actor, active_only=True)
+                           if j.recording_id in ids}
+    runner = transcription.TranscriptionRunner(db, ctx.paths, ctx.url)
+    interactive = sys.stderr.isatty()
+    last_shown: dict[int, str] = {}
+    failed = 0
+    try:
+        while pending:
+            runner.poll()
+            for job_id in sorted(pending):
+                job = transcription.get_job(db, actor, job_id)
+                line = _progress_line(job)
+                if job.status in ("done", "failed", "cancelled"):
+                    pending.discard(job_id)
+                    failed += job.status != "done"
+                    start = "\r" if interactive else ""
+                    print(f"{start}" + visible(f"job {job.id} {job.recording_name}: {job.status}. {job.message}")
+                          .ljust(100), file=sys.stderr)
+                elif interactive:
+                    print(f"\r{line}".ljust(100), end="", file=sys.stderr, flush=True)
+                elif last_shown.get(job_id) != f"{job.status}{int(job.fraction * 10)}":
+                    last_shown[job_id] = f"{job.status}{int(job.fraction * 10)}"
+                    print(line, file=sys.stderr)
+            time.sleep(0.25)
+    except KeyboardInterrupt:
+        for job_id in pending:
+            transcription.cancel(db, actor, job_id)
+        runner.poll()
+        runner.shutdown()
+        raise
+    return 1 if failed else 0
+
+
+def cmd_transcript_show(ctx: Context) -> int:
+    view = transcripts.get_transcript(ctx.database(), ctx.actor(), ctx.args.recording)
+    print(visible(render(view.segments, ExportFormat.TXT, view.metadata())), end="")
+    return 0
+
+
+def cmd_transcript_export(ctx: Context) -> int:
+    target = Path(ctx.args.out) if ctx.args.out else None
+    content = transcripts.export(ctx.database(), ctx.actor(), ctx.args.recording, ExportFormat(ctx.args.format),
+                                 target)
+    if target is None:
+        print(visible(content), end="")
+    else:
+        say(f"Written {target}.")
+    return 0
+
+
+def cmd_transcript_search(ctx: Context) -> int:
+    hits = transcripts.search(ctx.database(), ctx.actor(), ctx.args.query)
+    if ctx.args.json:
+        print_json([dataclasses.asdict(h) for h in hits])
+    else:
+        print_table(["recording", "at", "speaker", "text", "coach", "file"],
+                    [(h.recording_id, clock(h.start_s), h.speaker, h.text, h.coach_name, h.recording_name)
+                     for h in hits])
+    return 0
+
+
+def cmd_transcript_history(ctx: Context) -> int:
+    entries = transcripts.edit_history(ctx.database(), ctx.actor(), ctx.args.recording)
+    print_table(["when", "who", "segment", "field", "was", "now"],
+                [(e.at, e.user, e.segment_index, e.field, e.old_value, e.new_value) for e in entries])
+    return 0
+
+
+def cmd_transcript_speaker(ctx: Context) -> int:
+    changed = transcripts.rename_speaker(ctx.database(), ctx.actor(), ctx.args.recording, ctx.args.old,
+                                         ctx.args.new)
+    print(f"{changed} segment{'s' if changed != 1 else ''} relabelled.")
+    return 0
+
+
+def register(sub: Any) -> None:
+    transcribe = add(sub, "transcribe", cmd_transcribe, "transcribe recordings offline (faster-whisper)")
+    transcribe.add_argument("recordings", nargs="*", type=record_id, metavar="RECORDING")
+    transcribe.add_argument("--all", action="store_true", help="every recording without a transcript")
+    transcribe.add_argument("--replace", action="store_true", help="replace existing transcripts")
+    transcribe.add_argument("--model", help="'bundled' (default), a CTranslate2 model folder, or a model name")
+    transcribe.add_argument("--language", help="language code such as en (default: detect)")
+    transcribe.add_argument("--compute-type", choices=COMPUTE_TYPES,
+                            help="how the model computes: int8 (default) is fastest on a laptop's CPU")
+    transcribe.add_argument("--threads", type=bounded_int(0, 64), help="CPU threads (0: all cores)")
+    transcribe.add_argument("--beam-size", type=bounded_int(1, 10),
+                            help="how many candidate transcriptions the model weighs (1–10; default 5)")
+    transcribe.add_argument("--no-vad", action="store_true", help="do not skip silence (VAD filter off)")
+    transcribe.add_argument("--no-word-timestamps", action="store_true")
+
+    transcript = group(sub, "transcript", "transcripts")
+    show_transcript = add(transcript, "show", cmd_transcript_show, "print a transcript with timestamps")
+    show_transcript.add_argument("recording", type=record_id)
+    export = add(transcript, "export", cmd_transcript_export, "export a transcript as SRT, WebVTT, text or JSON")
+    export.add_argument("recording", type=record_id)
+    export.add_argument("--format", choices=[f.value for f in ExportFormat], required=True)
+    export.add_argument("--out", help="file to write (default: print)")
+    search = add(transcript, "search", cmd_transcript_search, "search every transcript")
+    search.add_argument("query")
+    search.add_argument("--json", action="store_true")
+    history = add(transcript, "history", cmd_transcript_history, "every correction made to a transcript")
+    history.add_argument("recording", type=record_id)
+    speaker = add(transcript, "speaker", cmd_transcript_speaker, "rename a speaker throughout a transcript")
+    speaker.add_argument("recording", type=record_id)
+    speaker.add_argument("old")
+    speaker.add_argument("new")
