@@ -49,6 +49,11 @@ class AppPaths:
         return self.data_dir / "settings.json"
 
     @property
+    def store_lock_file(self) -> Path:
+        """Held by imports while they write into the recordings folder (see services.library)."""
+        return self.data_dir / "recordings.lock"
+
+    @property
     def lock_file(self) -> Path:
         return self.data_dir / "instance.lock"
 

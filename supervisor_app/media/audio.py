@@ -49,27 +49,30 @@ def check_suffix(path: Path) -> None:
         raise MediaError(f"{path.name}: unsupported file type {path.suffix or '(none)'!r}. Import one of: {kinds}.")
 
 
-def _open(path: Path) -> av.container.InputContainer:
+def _open(path: Path, name: str | None = None) -> av.container.InputContainer:
+    name = name or path.name
     if not path.is_file():
         raise MediaError(f"{path}: there is no such file.")
     if path.stat().st_size == 0:
-        raise MediaError(f"{path.name}: the file is empty (0 bytes). Copy the recording again from its source.")
+        raise MediaError(f"{name}: the file is empty (0 bytes). Copy the recording again from its source.")
     try:
         return av.open(str(path), mode="r")
     except av.error.FFmpegError as exc:
-        raise MediaError(f"{path.name}: not a readable audio or video file ({exc.strerror or exc}): it may be "
+        raise MediaError(f"{name}: not a readable audio or video file ({exc.strerror or exc}): it may be "
                          "damaged or incomplete, or a different kind of file renamed.") from exc
 
 
 def probe(path: Path, on_progress: Callable[[float], None] | None = None,
-          is_cancelled: Callable[[], bool] | None = None) -> Probe:
-    """Read the container's facts and decode the whole audio stream once, to find damage."""
-    check_suffix(path)
-    container = _open(path)
+          is_cancelled: Callable[[], bool] | None = None, *, name: str | None = None) -> Probe:
+    """Read the container's facts and decode the whole audio stream once, to find damage and the true length.
+    `name` is the file's name for messages (the path may be a private copy)."""
+    name = name or path.name
+    check_suffix(Path(name))
+    container = _open(path, name)
     with container:
         if not container.streams.audio:
             kind = "a video with no audio stream" if container.streams.video else "a file with no audio stream"
-            raise MediaError(f"{path.name}: {kind}. Export the recording again with its sound.")
+            raise MediaError(f"{name}: {kind}. Export the recording again with its sound.")
         stream = container.streams.audio[0]
         rate = stream.rate or stream.codec_context.sample_rate or 0
         duration = _declared_duration(container, stream)
@@ -80,12 +83,12 @@ def probe(path: Path, on_progress: Callable[[float], None] | None = None,
                 if on_progress and duration:
                     on_progress(min(decoded_samples / rate / duration, 1.0) if rate else 0.0)
                 if is_cancelled and is_cancelled():
-                    raise MediaError(f"{path.name}: import cancelled.")
+                    raise MediaError(f"{name}: import cancelled.")
         except av.error.FFmpegError:
             pass  # a damaged tail: what decoded so far is measured and compared below
         decoded = decoded_samples / rate if rate else 0.0
         if decoded_samples == 0:
-            raise MediaError(f"{path.name}: contains no decodable audio (the file is damaged or incomplete).")
+            raise MediaError(f"{name}: contains no decodable audio (the file is damaged or incomplete).")
         return Probe(
             container=container.format.name, codec=stream.codec_context.name, duration_s=duration or decoded,
             sample_rate=rate, channels=stream.codec_context.channels or 0, decoded_s=decoded,

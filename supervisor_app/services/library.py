@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import logging
 import os
-import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,14 +19,20 @@ from sqlalchemy.orm import Session
 from supervisor_app.core.roles import Permission
 from supervisor_app.core.transcripts import clock
 from supervisor_app.errors import ConflictError, NotFoundError, ValidationError
-from supervisor_app.files import atomic_target
-from supervisor_app.media.audio import Probe, check_suffix, probe
+from supervisor_app.files import open_regular
+from supervisor_app.media.audio import MediaError, Probe, check_suffix, probe
 from supervisor_app.paths import AppPaths
 from supervisor_app.services import audit
 from supervisor_app.services.context import Actor, require
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import Coach, Recording, Review, Transcript, TranscriptionJob, TranscriptSegment
 
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
+
+log = logging.getLogger(__name__)
 PSEUDONYM_MAX = 100
 _CHUNK = 1024 * 1024
 SORT_COLUMNS = ("session_date", "coach", "coachee", "duration", "name", "imported")
@@ -193,58 +200,145 @@ def _validated(session: Session, data: RecordingInput) -> RecordingInput:
     return RecordingInput(coach.id, pseudonym, data.session_date)
 
 
-def _copy_hashed(source: Path, target_dir: Path) -> tuple[str, Path]:
-    """Copy `source` into `target_dir` under a temp name while hashing it; return (sha256, temp path)."""
-    digest = hashlib.sha256()
-    target_dir.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(dir=target_dir, prefix=".incoming-", suffix=".tmp")
+INCOMING_PREFIX = ".incoming-"
+
+
+def display_name(path: Path) -> str:
+    """The file's name as text: bytes that are not UTF-8 (the name came from another system) shown as U+FFFD."""
+    return path.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")[:500]
+
+
+@contextlib.contextmanager
+def _store_in_use(paths: AppPaths, db: Database) -> Iterator[None]:
+    """Held (shared) by every import while it copies and commits. The first import that finds no other one at
+    work takes it exclusively for a moment and removes what a killed import left: private copies, and stored
+    files that no recording row names (a kill between the file's rename and the row's commit)."""
+    if fcntl is None:  # no advisory locks on this system: imports still work, orphans are left alone
+        yield
+        return
+    with open(paths.store_lock_file, "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pass
+        else:
+            _remove_orphans(paths, db)
+        fcntl.flock(handle, fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _remove_orphans(paths: AppPaths, db: Database) -> None:
+    with db.transaction() as session:
+        known = set(session.scalars(select(Recording.stored_name)))
+    root = paths.recordings_dir
+    for entry in root.glob("*/*"):
+        name = entry.relative_to(root).as_posix()
+        if entry.is_file() and name not in known:
+            log.warning("removing %s: a stored file no recording refers to (an import was interrupted)", entry)
+            entry.unlink(missing_ok=True)
+    for entry in root.glob(f"{INCOMING_PREFIX}*"):
+        log.warning("removing %s: left by an interrupted import", entry)
+        entry.unlink(missing_ok=True)
+
+
+def _copy_hashed(source: Path, target_dir: Path, on_progress: Callable[[float], None] | None,
+                 is_cancelled: Callable[[], bool] | None) -> tuple[str, Path]:
+    """Copy `source` into a private file in `target_dir` while hashing it, reading the source exactly once
+    through one handle: what is probed, hashed and stored is the same bytes, whatever happens to the source."""
+    fd = open_regular(source, "a recording")
+    handle, temp_name = tempfile.mkstemp(dir=target_dir, prefix=f"{INCOMING_PREFIX}{os.getpid()}-",
+                                         suffix=source.suffix.lower())
     temp = Path(temp_name)
-    with open(source, "rb") as reader, os.fdopen(handle, "wb") as writer:
-        while chunk := reader.read(_CHUNK):
-            digest.update(chunk)
-            writer.write(chunk)
+    digest = hashlib.sha256()
+    try:
+        with os.fdopen(fd, "rb") as reader, os.fdopen(handle, "wb") as writer:
+            total = os.fstat(reader.fileno()).st_size or 1
+            copied = 0
+            while chunk := reader.read(_CHUNK):
+                digest.update(chunk)
+                writer.write(chunk)
+                copied += len(chunk)
+                if on_progress:
+                    on_progress(min(copied / total, 1.0))
+                if is_cancelled and is_cancelled():
+                    raise MediaError(f"{display_name(source)}: import cancelled.")
+            writer.flush()
+            os.fsync(writer.fileno())
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise MediaError(f"{display_name(source)}: reading it failed part-way ({exc.strerror}); nothing was "
+                         "imported. Copy the recording to this computer and try again.") from exc
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
     return digest.hexdigest(), temp
+
+
+def _fsync_dir(folder: Path) -> None:
+    if hasattr(os, "O_DIRECTORY"):
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+COPY_SHARE = 0.2  # of an import's progress bar: the copy; the rest is the decode that checks the audio
 
 
 def import_recording(db: Database, actor: Actor, paths: AppPaths, source: Path, data: RecordingInput,
                      on_progress: Callable[[float], None] | None = None,
                      is_cancelled: Callable[[], bool] | None = None) -> ImportOutcome:
-    """Probe the file (a bad file changes nothing), then copy it into the store named by its SHA-256."""
+    """Copy the file privately (hashing it), probe that copy (a bad file changes nothing), then store it under its
+    SHA-256 and add its row in one step: a kill at any moment leaves no row without its file, and the next
+    import removes any file without its row."""
     require(actor, Permission.MANAGE_RECORDINGS)
     check_suffix(source)
     with db.transaction() as session:
         clean = _validated(session, data)
-    facts: Probe = probe(source, on_progress, is_cancelled)
     paths.ensure()
-    sha, temp = _copy_hashed(source, paths.recordings_dir)
-    try:
-        with db.transaction() as session:
-            existing = session.scalar(select(Recording.id).where(Recording.sha256 == sha))
-        if existing is not None:
-            return ImportOutcome(get_recording(db, actor, existing), duplicate=True)
-        stored_name = f"{sha[:2]}/{sha}{source.suffix.lower()}"
-        with atomic_target(stored_file(paths, stored_name)) as target:
-            shutil.move(temp, target)
+    name = display_name(source)
+    with _store_in_use(paths, db):
+        sha, temp = _copy_hashed(source, paths.recordings_dir,
+                                 (lambda f: on_progress(f * COPY_SHARE)) if on_progress else None, is_cancelled)
         try:
+            facts: Probe = probe(temp, (lambda f: on_progress(COPY_SHARE + f * (1 - COPY_SHARE)))
+                                 if on_progress else None, is_cancelled, name=name)
             with db.transaction() as session:
-                recording = Recording(
-                    sha256=sha, original_name=source.name[:500], stored_name=stored_name,
-                    size_bytes=stored_file(paths, stored_name).stat().st_size, container=facts.container,
-                    codec=facts.codec, duration_s=facts.duration_s, sample_rate=facts.sample_rate,
-                    channels=facts.channels, has_video=facts.has_video, damage_note=facts.damage_note,
-                    coach_id=clean.coach_id, coachee_pseudonym=clean.coachee_pseudonym,
-                    session_date=clean.session_date, imported_by_id=actor.user_id,
-                )
-                session.add(recording)
-                session.flush()
-                audit.record(session, actor, "recording.import", "recording", recording.id,
-                             {"sha256": sha, "name": source.name, "damaged": bool(facts.damage_note)})
-                new_id = recording.id
-        except Exception:
-            stored_file(paths, stored_name).unlink(missing_ok=True)
-            raise
-    finally:
-        temp.unlink(missing_ok=True)
+                existing = session.scalar(select(Recording.id).where(Recording.sha256 == sha))
+            if existing is not None:
+                return ImportOutcome(get_recording(db, actor, existing), duplicate=True)
+            stored_name = f"{sha[:2]}/{sha}{source.suffix.lower()}"
+            final = stored_file(paths, stored_name)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            placed = False
+            try:
+                with db.transaction() as session:
+                    recording = Recording(
+                        sha256=sha, original_name=name, stored_name=stored_name, size_bytes=temp.stat().st_size,
+                        container=facts.container, codec=facts.codec, duration_s=facts.decoded_s,
+                        sample_rate=facts.sample_rate, channels=facts.channels, has_video=facts.has_video,
+                        damage_note=facts.damage_note, coach_id=clean.coach_id,
+                        coachee_pseudonym=clean.coachee_pseudonym, session_date=clean.session_date,
+                        imported_by_id=actor.user_id,
+                    )
+                    session.add(recording)
+                    session.flush()
+                    audit.record(session, actor, "recording.import", "recording", recording.id,
+                                 {"sha256": sha, "name": name, "damaged": bool(facts.damage_note)})
+                    new_id = recording.id
+                    placed = not final.exists()
+                    os.replace(temp, final)
+                    _fsync_dir(final.parent)
+            except Exception:
+                if placed:
+                    final.unlink(missing_ok=True)
+                raise
+        finally:
+            temp.unlink(missing_ok=True)
     return ImportOutcome(get_recording(db, actor, new_id), duplicate=False)
 
 

@@ -8,17 +8,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.exc import DatabaseError as SQLDatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
-from supervisor_app.errors import ConfigurationError, DatabaseCorruptError, DatabaseError
+from supervisor_app.errors import ConfigurationError, DatabaseCorruptError, DatabaseError, ValidationError
 
 BUSY_TIMEOUT_MS = 10_000
 SQLITE_PRAGMAS = (
-    "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=ON",
     f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
@@ -26,12 +25,69 @@ SQLITE_PRAGMAS = (
 
 
 def _apply_sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    """Connection settings only: nothing here writes to the file. A new, empty database is switched to WAL at once;
+    an existing file keeps its journal mode until it is known to be ours and current (`Database.use_wal`), so
+    refusing another program's file or a newer version's leaves it byte for byte as it was."""
     cursor = dbapi_connection.cursor()
     try:
         for pragma in SQLITE_PRAGMAS:
             cursor.execute(pragma)
+        if cursor.execute("PRAGMA page_count").fetchone()[0] == 0:
+            cursor.execute("PRAGMA journal_mode=WAL")
     finally:
         cursor.close()
+
+
+def _lone_surrogate(text: str) -> int | None:
+    return next((i for i, char in enumerate(text) if "\ud800" <= char <= "\udfff"), None)
+
+
+def _json_texts(value: object) -> Iterator[str]:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+
+
+def _singular(table_name: str) -> str:
+    words = table_name.replace("_", " ")
+    return words[:-2] if words.endswith(("ches", "shes", "sses")) else words.removesuffix("s")
+
+
+def _check_text(session: Session, _context: object, _instances: object) -> None:
+    """Before anything is written: text that neither database can store as typed is refused in words.
+
+    A lone surrogate (half of a UTF-16 pair, e.g. from a mangled paste or `\\ud800` in a JSON file) cannot be
+    encoded as UTF-8, and SQLite does not enforce VARCHAR lengths that PostgreSQL does: both would otherwise
+    surface as a driver traceback, or as a value that a later PostgreSQL migration could not hold.
+    """
+    for instance in (*session.new, *session.dirty):
+        state = inspect(instance)
+        for attribute in state.mapper.column_attrs:
+            column = attribute.columns[0]
+            value = getattr(instance, attribute.key, None)
+            what = f"{column.name.replace('_', ' ')} ({_singular(column.table.name)})"
+            if isinstance(value, str):
+                texts: Iterator[str] = iter((value,))
+                length = getattr(column.type, "length", None)
+                if length is not None and len(value) > length:
+                    raise ValidationError(f"The {what} is {len(value):,} characters long; at most {length:,} are "
+                                          "kept. Shorten it.", field=column.name)
+            elif isinstance(value, dict | list):
+                texts = _json_texts(value)
+            else:
+                continue
+            for found in texts:
+                if (at := _lone_surrogate(found)) is not None:
+                    raise ValidationError(f"The {what} contains \\u{ord(found[at]):04x} at position {at}: half of a "
+                                          "character pair, not text. Remove it or type the text again.",
+                                          field=column.name)
 
 
 def _parse_url(url: str) -> URL:
@@ -65,6 +121,7 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine, "connect", _apply_sqlite_pragmas)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        event.listen(self.sessions, "before_flush", _check_text)
 
     @property
     def is_sqlite(self) -> bool:
@@ -123,6 +180,12 @@ class Database:
             raise DatabaseCorruptError(_corrupt_message(self.describe(), str(exc.orig))) from exc
         if rows != ["ok"]:
             raise DatabaseCorruptError(_corrupt_message(self.describe(), "; ".join(map(str, rows[:5]))))
+
+    def use_wal(self) -> None:
+        """Write-ahead logging for a database known to be ours (readers never wait for the writer)."""
+        if self.is_sqlite:
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -99,6 +99,7 @@ def upgrade(database: Database, backups_dir: Path | None) -> MigrationResult:
     """Bring the schema to head. An existing SQLite database is backed up first."""
     current = check_compatible(database)
     head = head_revision()
+    database.use_wal()
     if current == head:
         return MigrationResult(current, head, None)
     backup = None
