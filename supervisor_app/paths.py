@@ -41,6 +41,11 @@ class AppPaths:
         return self.data_dir / "recordings"
 
     @property
+    def audio_cache_dir(self) -> Path:
+        """Decoded audio (16 kHz mono) and waveform peaks, rebuilt from the recordings whenever missing."""
+        return self.data_dir / "cache" / "audio"
+
+    @property
     def models_dir(self) -> Path:
         return self.data_dir / "models"
 

@@ -171,7 +171,7 @@ def long_dialogue(target: Path, repeats: int) -> float:
     import av
     import numpy as np
 
-    from supervisor_app.media.audio import decode_mono
+    from tests.audio_decode import decode_mono
 
     audio = decode_mono(AUDIO / "dialogue.flac")
     pcm = (np.clip(np.concatenate([audio] * repeats), -1, 1) * 32767).astype(np.int16)

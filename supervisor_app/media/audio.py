@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import av
-import numpy as np
-import numpy.typing as npt
 
 from supervisor_app.errors import SupervisorError
 
@@ -102,24 +100,3 @@ def _declared_duration(container: av.container.InputContainer, stream: av.audio.
     if container.duration is not None:
         return container.duration / av.time_base
     return 0.0
-
-
-def decode_mono(path: Path, rate: int = TRANSCRIPTION_RATE, start_s: float = 0.0) -> npt.NDArray[np.float32]:
-    """The audio as mono float32 at `rate`, from `start_s` on (what Whisper takes)."""
-    container = _open(path)
-    with container:
-        if not container.streams.audio:
-            raise MediaError(f"{path.name}: no audio stream.")
-        stream = container.streams.audio[0]
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
-        chunks: list[npt.NDArray[np.float32]] = []
-        try:
-            for frame in container.decode(stream):
-                for converted in resampler.resample(frame):
-                    chunks.append(converted.to_ndarray().reshape(-1).astype(np.float32, copy=False))
-        except av.error.FFmpegError:
-            pass  # keep what decoded before a damaged tail
-        for converted in resampler.resample(None):
-            chunks.append(converted.to_ndarray().reshape(-1).astype(np.float32, copy=False))
-    audio = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
-    return audio[int(start_s * rate):]

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from supervisor_app.media.transcribe import AudioSource
+
 COACH = "Coach"
 COACHEE = "Coachee"
 Floats = npt.NDArray[np.float64]
@@ -35,7 +37,7 @@ def _band_matrix(rate: int) -> npt.NDArray[np.float64]:
     return matrix
 
 
-def _features(audio: npt.NDArray[np.float32], spans: Sequence[tuple[float, float]], rate: int) -> Floats:
+def _features(audio: AudioSource, spans: Sequence[tuple[float, float]], rate: int) -> Floats:
     bands = _band_matrix(rate)
     window = np.hanning(_FRAME)
     rows: list[npt.NDArray[np.float64]] = []
@@ -73,7 +75,7 @@ def median_log_pitch(clip: Floats, rate: int) -> float:
     return float(np.median(np.log(rate / lags[voiced])))
 
 
-def suggest_speakers(audio: npt.NDArray[np.float32], spans: Sequence[tuple[float, float]],
+def suggest_speakers(audio: AudioSource, spans: Sequence[tuple[float, float]],
                      rate: int = 16_000) -> list[str]:
     """One label per span: COACH for the voice heard first, COACHEE for the other."""
     if len(spans) < 2:

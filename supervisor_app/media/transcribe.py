@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -152,3 +153,83 @@ def transcribe(
     if on_progress:
         on_progress(total)
     return RunInfo(info.language, info.language_probability, total)
+
+
+class AudioSource(Protocol):
+    """16 kHz mono float32 audio read a slice at a time (media.decoded.PcmFile, or an array)."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, index: slice, /) -> npt.NDArray[np.float32]: ...
+
+
+# The engine is fed CHUNK_S of audio at a time, cut at the quietest moment of the chunk's last CUT_SEARCH_S, so
+# memory stays flat whatever the recording's length (a whole 10-hour recording passed 3 GB in one array) and a
+# cut falls between words. Whisper itself works in 30 s windows without context across them
+# (condition_on_previous_text is off), so chunking costs nothing in accuracy away from the cuts.
+CHUNK_S = 300.0
+CUT_SEARCH_S = 20.0
+_CUT_BLOCK = 1_600  # 100 ms
+# Below this level (−50 dBFS RMS) a stretch is silence: the engine is not asked about it, and a segment that
+# comes back over it is dropped whatever the VAD setting (with VAD off, Whisper "hears" "You" in silence).
+SILENCE_RMS = 10 ** (-50 / 20)
+
+
+def _rms(audio: npt.NDArray[np.float32]) -> float:
+    return float(np.sqrt(np.mean(np.square(audio, dtype=np.float64)))) if len(audio) else 0.0
+
+
+def _cut_point(audio: AudioSource, start: int, end: int) -> int:
+    """Where to end a chunk: the quietest 100 ms block in the last CUT_SEARCH_S before `end` (at most the
+    chunk's second half, so every chunk keeps at least half its length)."""
+    search_from = max((start + end) // 2, end - int(CUT_SEARCH_S * TRANSCRIPTION_RATE))
+    tail = audio[search_from:end]
+    blocks = len(tail) // _CUT_BLOCK
+    if blocks < 2:
+        return end
+    energy = np.square(tail[:blocks * _CUT_BLOCK].astype(np.float64)).reshape(blocks, _CUT_BLOCK).mean(axis=1)
+    return search_from + int(np.argmin(energy)) * _CUT_BLOCK + _CUT_BLOCK // 2
+
+
+def transcribe_source(
+    model: Any,
+    audio: AudioSource,
+    settings: TranscriptionSettings,
+    *,
+    offset_s: float = 0.0,
+    on_segment: Callable[[SegmentResult], None],
+    on_progress: Callable[[float], None] | None = None,
+    is_cancelled: Callable[[], bool] | None = None,
+    chunk_s: float = CHUNK_S,
+) -> RunInfo:
+    """Transcribe a whole recording from `offset_s` on, chunk by chunk (see CHUNK_S); the language detected in the
+    first chunk with speech holds for the rest. Silent chunks and segments over silence are skipped."""
+    total = len(audio)
+    position = min(int(offset_s * TRANSCRIPTION_RATE), total)
+    chunk = max(int(chunk_s * TRANSCRIPTION_RATE), TRANSCRIPTION_RATE)
+    language, probability = settings.language or "", 1.0 if settings.language else 0.0
+
+    def keep(segment: SegmentResult) -> None:
+        first = int(segment.start * TRANSCRIPTION_RATE)
+        spoken = audio[first:max(int(segment.end * TRANSCRIPTION_RATE), first + 1)]
+        if _rms(spoken) >= SILENCE_RMS:
+            on_segment(segment)
+
+    while position < total:
+        if is_cancelled and is_cancelled():
+            break
+        end = min(position + chunk, total)
+        if end < total:
+            end = _cut_point(audio, position, end)
+        samples = audio[position:end]
+        start_s = position / TRANSCRIPTION_RATE
+        if _rms(samples) >= SILENCE_RMS:
+            chosen = dataclasses.replace(settings, language=language or None)
+            info = transcribe(model, samples, chosen, offset_s=start_s, on_segment=keep, on_progress=on_progress,
+                              is_cancelled=is_cancelled)
+            if not language:
+                language, probability = info.language, info.language_probability
+        elif on_progress:
+            on_progress(end / TRANSCRIPTION_RATE)
+        position = end
+    return RunInfo(language, probability, total / TRANSCRIPTION_RATE)

@@ -13,12 +13,10 @@ import sys
 import time
 import traceback
 
-import numpy as np
-import numpy.typing as npt
 from sqlalchemy import func, select
 
 from supervisor_app.errors import SupervisorError
-from supervisor_app.media.audio import decode_mono
+from supervisor_app.media.decoded import PcmFile, ensure_cached
 from supervisor_app.media.speakers import suggest_speakers
 from supervisor_app.media.transcribe import (
     SegmentResult,
@@ -26,7 +24,7 @@ from supervisor_app.media.transcribe import (
     engine_version,
     load_model,
     resolve_model,
-    transcribe,
+    transcribe_source,
 )
 from supervisor_app.paths import AppPaths, resolve_paths
 from supervisor_app.services.library import stored_file
@@ -45,7 +43,7 @@ def _set_job(db: Database, job_id: int, **values: object) -> None:
                 setattr(job, key, value)
 
 
-def _prepare(db: Database, job_id: int) -> tuple[TranscriptionSettings, str, float, int]:
+def _prepare(db: Database, job_id: int) -> tuple[TranscriptionSettings, str, str, float, int]:
     """Mark the job running; return its settings, the stored file name, the resume point and next index."""
     with db.transaction() as session:
         job = session.get(TranscriptionJob, job_id)
@@ -65,16 +63,17 @@ def _prepare(db: Database, job_id: int) -> tuple[TranscriptionSettings, str, flo
         job.message = "Loading the model and decoding the audio…"
         job.attempts += 1
         job.resumed_from_s = job.progress_s = resume_at
-        return TranscriptionSettings.from_dict(job.settings), recording.stored_name, resume_at, next_index
+        return (TranscriptionSettings.from_dict(job.settings), recording.stored_name, recording.sha256, resume_at,
+                next_index)
 
 
 def run_job(db: Database, paths: AppPaths, job_id: int) -> int:
-    settings, stored_name, resume_at, next_index = _prepare(db, job_id)
+    settings, stored_name, sha256, resume_at, next_index = _prepare(db, job_id)
     try:
         model_info = resolve_model(settings, paths.models_dir)
         model = load_model(model_info, settings)
-        audio_path = stored_file(paths, stored_name)
-        audio = decode_mono(audio_path)
+        pcm_path, _peaks = ensure_cached(stored_file(paths, stored_name), paths.audio_cache_dir, sha256, 0.0)
+        audio = PcmFile(pcm_path)
         with db.transaction() as session:
             job = session.get(TranscriptionJob, job_id)
             assert job is not None
@@ -114,9 +113,8 @@ def run_job(db: Database, paths: AppPaths, job_id: int) -> int:
                 last_progress = now
                 _set_job(db, job_id, progress_s=position)
 
-        start = int(resume_at * 16_000)
-        info = transcribe(model, audio[start:], settings, offset_s=resume_at, on_segment=on_segment,
-                          on_progress=on_progress)
+        info = transcribe_source(model, audio, settings, offset_s=resume_at, on_segment=on_segment,
+                                 on_progress=on_progress)
         _label_speakers(db, transcript_id, audio)
         with db.transaction() as session:
             transcript = session.get(Transcript, transcript_id)
@@ -140,7 +138,7 @@ def run_job(db: Database, paths: AppPaths, job_id: int) -> int:
         return 1
 
 
-def _label_speakers(db: Database, transcript_id: int, audio: npt.NDArray[np.float32]) -> None:
+def _label_speakers(db: Database, transcript_id: int, audio: PcmFile) -> None:
     """Suggested Coach/Coachee labels for every segment nobody has labelled by hand."""
     with db.transaction() as session:
         segments = list(session.scalars(select(TranscriptSegment).where(TranscriptSegment.transcript_id ==

@@ -17,12 +17,12 @@ import pytest
 from pytestqt.qtbot import QtBot
 from sqlalchemy import insert
 
-from supervisor_app.media.audio import decode_mono
 from supervisor_app.media.decoded import PEAK_BLOCK, compute_peaks, decode_to_cache
 from supervisor_app.paths import AppPaths
 from supervisor_app.services import library, reviews
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import Transcript, TranscriptSegment
+from tests.audio_decode import decode_mono
 from tests.benchmarks.conftest import median, print_table
 from tests.conftest import REPO_ROOT, login, long_dialogue
 

@@ -16,12 +16,12 @@ import pytest
 from PySide6.QtCore import QElapsedTimer, QTimer
 from pytestqt.qtbot import QtBot
 
-from supervisor_app.media.audio import decode_mono
 from supervisor_app.media.model import ensure_bundled_model
 from supervisor_app.media.transcribe import TranscriptionSettings
 from supervisor_app.paths import AppPaths
 from supervisor_app.services import library, transcription, transcripts
 from supervisor_app.store.db import Database
+from tests.audio_decode import decode_mono
 from tests.benchmarks.conftest import median, print_table
 from tests.conftest import AUDIO, login, long_dialogue, run_jobs
 from tests.data.make_audio_fixtures import encode

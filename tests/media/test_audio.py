@@ -3,9 +3,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from supervisor_app.media.audio import MediaError, decode_mono, probe
+from supervisor_app.media.audio import MediaError, probe
+from supervisor_app.media.decoded import PcmFile, compute_peaks, ensure_cached
+from tests.audio_decode import decode_mono
 from tests.conftest import AUDIO
 
 
@@ -58,10 +61,18 @@ def test_truncated_file_is_flagged_as_damaged() -> None:
     assert "truncated" in facts.damage_note
 
 
-def test_decode_mono_resamples_and_offsets() -> None:
+def test_cached_samples_match_a_whole_decode_slice_by_slice(tmp_path: Path) -> None:
     full = decode_mono(AUDIO / "short.ogg")
-    assert full.dtype.name == "float32"
     assert len(full) == pytest.approx(6 * 16_000, abs=400)
-    tail = decode_mono(AUDIO / "short.ogg", start_s=2.0)
+    pcm, peaks = ensure_cached(AUDIO / "short.ogg", tmp_path, "key", 6.0)
+    audio = PcmFile(pcm)
+    assert len(audio) == len(full)
+    assert audio.duration_s == pytest.approx(6.0, abs=0.05)
+    tail = audio[32_000:]
     assert len(full) - len(tail) == 32_000
-    assert float(abs(full).max()) > 0.05
+    assert np.allclose(tail, full[32_000:], atol=2 / 32768)
+    assert np.allclose(audio.between(1.0, 1.5), full[16_000:24_000], atol=2 / 32768)
+    assert float(abs(tail).max()) > 0.05
+    streamed = np.load(peaks)
+    whole = compute_peaks(np.fromfile(pcm, dtype=np.int16))
+    assert np.array_equal(streamed, whole)

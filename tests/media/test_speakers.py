@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from supervisor_app.media.audio import decode_mono
 from supervisor_app.media.speakers import COACH, COACHEE, suggest_speakers
+from tests.audio_decode import decode_mono
 from tests.conftest import AUDIO
 
 # Lines of the dialogue fixture (start, end) as the bundled model finds them; coach and coachee alternate.

@@ -205,7 +205,7 @@ class ReviewWorkspace(QWidget):
         except SupervisorError as exc:
             self._show_banner(str(exc))
             return
-        cache_dir = paths.data_dir / "cache" / "audio"
+        cache_dir = paths.audio_cache_dir
         task = workers.Task(lambda progress, cancelled: decode_to_cache(source.path, cache_dir, source.cache_key,
                                                                         source.duration_s, progress, cancelled))
         task.signals.progressed.connect(lambda f: self.decode_progress.setValue(int(f * 1000)))

@@ -1,0 +1,103 @@
+"""Transcription in bounded chunks: the same words as one pass, cuts between words, silence never transcribed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jiwer
+import numpy as np
+import pytest
+
+from supervisor_app.media.decoded import PcmFile, ensure_cached
+from supervisor_app.media.model import ensure_bundled_model
+from supervisor_app.media.transcribe import (
+    SILENCE_RMS,
+    SegmentResult,
+    TranscriptionSettings,
+    _cut_point,
+    load_model,
+    transcribe,
+    transcribe_source,
+)
+from tests.audio_decode import decode_mono
+
+AUDIO = Path(__file__).resolve().parents[1] / "data" / "audio"
+SETTINGS = TranscriptionSettings(language="en", beam_size=1)
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory) -> object:
+    return load_model(ensure_bundled_model(tmp_path_factory.mktemp("models")), SETTINGS)
+
+
+def _text(segments: list[SegmentResult]) -> str:
+    return " ".join(s.text for s in segments)
+
+
+def test_chunks_give_the_words_of_one_pass(model: object, tmp_path: Path) -> None:
+    whole: list[SegmentResult] = []
+    transcribe(model, decode_mono(AUDIO / "dialogue.flac"), SETTINGS, on_segment=whole.append)
+    pcm, _ = ensure_cached(AUDIO / "dialogue.flac", tmp_path, "dialogue", 0.0)
+    chunked: list[SegmentResult] = []
+    progress: list[float] = []
+    info = transcribe_source(model, PcmFile(pcm), SETTINGS, on_segment=chunked.append, on_progress=progress.append,
+                             chunk_s=12.0)
+    reference = (AUDIO / "dialogue.txt").read_text()
+    assert jiwer.wer(reference.lower(), _text(chunked).lower()) <= jiwer.wer(reference.lower(),
+                                                                           _text(whole).lower()) + 0.10
+    starts = [s.start for s in chunked]
+    assert starts == sorted(starts)
+    assert progress == sorted(progress)
+    assert progress[-1] == pytest.approx(info.duration_s)
+
+
+def test_a_resumed_run_starts_at_its_offset(model: object, tmp_path: Path) -> None:
+    pcm, _ = ensure_cached(AUDIO / "dialogue.flac", tmp_path, "dialogue", 0.0)
+    later: list[SegmentResult] = []
+    transcribe_source(model, PcmFile(pcm), SETTINGS, offset_s=15.0, on_segment=later.append, chunk_s=12.0)
+    assert later
+    assert min(s.start for s in later) >= 15.0
+
+
+def test_the_cut_falls_in_the_quietest_moment() -> None:
+    rng = np.random.default_rng(1)
+    audio = (rng.normal(0, 0.2, 16_000 * 30)).astype(np.float32)
+    audio[16_000 * 22:16_000 * 22 + 3_200] = 0.0  # 200 ms pause at 22 s
+    cut = _cut_point(audio, 0, 16_000 * 25)
+    assert 16_000 * 22 <= cut <= 16_000 * 22 + 3_200
+
+
+@pytest.mark.parametrize("vad", [True, False])
+def test_near_silence_gives_no_words_with_or_without_vad(model: object, tmp_path: Path, vad: bool) -> None:
+    rng = np.random.default_rng(7)
+    hiss = rng.normal(0, SILENCE_RMS / 4, 16_000 * 20).astype(np.float32)
+    found: list[SegmentResult] = []
+    settings = TranscriptionSettings(language="en", beam_size=1, vad_filter=vad)
+    transcribe_source(model, hiss, settings, on_segment=found.append)
+    assert found == []
+
+
+class _InventingModel:
+    """Stands in for Whisper where it invents a word ("You") over a silent stretch, to check our own guard."""
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def transcribe(self, audio: np.ndarray, **_options: object) -> tuple[object, object]:
+        from types import SimpleNamespace
+
+        self.calls.append(len(audio))
+        spoken = SimpleNamespace(start=0.5, end=1.5, text=" Hello there", words=[], avg_logprob=-0.2,
+                                 no_speech_prob=0.01)
+        invented = SimpleNamespace(start=1.6, end=1.9, text=" You", words=[], avg_logprob=-0.3, no_speech_prob=0.2)
+        return iter([spoken, invented]), SimpleNamespace(language="en", language_probability=0.9)
+
+
+def test_words_over_silence_are_dropped_and_silent_chunks_never_reach_the_engine() -> None:
+    audio = np.zeros(16_000 * 8, dtype=np.float32)
+    audio[8_000:24_000] = 0.3 * np.sin(np.arange(16_000) / 5)  # a voice at 0.5–1.5 s, then silence
+    engine = _InventingModel()
+    found: list[SegmentResult] = []
+    transcribe_source(engine, audio, TranscriptionSettings(vad_filter=False), on_segment=found.append, chunk_s=4.0)
+    assert [s.text for s in found] == ["Hello there"]
+    assert len(engine.calls) == 1  # the later chunks are silent and were skipped
