@@ -81,6 +81,8 @@ class ExportScope:
             raise ValidationError("A date range needs both a start and an end date.")
         if self.start and self.end and self.start > self.end:
             raise ValidationError(f"The range starts ({self.start}) after it ends ({self.end}); swap the dates.")
+        if self.end is not None and self.end >= dt.date.max:
+            raise ValidationError(f"{self.end} is the last day of the calendar; give a real end date.")
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,15 @@ from supervisor_app.paths import AppPaths
 from supervisor_app.services import audit
 from supervisor_app.services.context import Actor, require
 from supervisor_app.store.db import Database
-from supervisor_app.store.models import Coach, Recording, Review, Transcript, TranscriptionJob, TranscriptSegment
+from supervisor_app.store.models import (
+    CalibrationRound,
+    Coach,
+    Recording,
+    Review,
+    Transcript,
+    TranscriptionJob,
+    TranscriptSegment,
+)
 
 try:
     import fcntl
@@ -380,6 +388,15 @@ def remove_recording(db: Database, actor: Actor, paths: AppPaths, recording_id: 
                      {"sha256": recording.sha256, "name": recording.original_name}, reason)
         session.delete(recording)
     stored_file(paths, stored_name).unlink(missing_ok=True)
+
+
+def identity_hidden_for(session: Session, actor: Actor, recording_id: int) -> bool:
+    """True while the actor scores this recording in a calibration round that hides who is coaching: everything
+    they read of it (transcript speakers included, on every face: GUI, CLI, exports) must not name the coach."""
+    return session.scalar(
+        select(Review.id).join(CalibrationRound, CalibrationRound.id == Review.round_id)
+        .where(Review.recording_id == recording_id, Review.rater_id == actor.user_id,
+               CalibrationRound.hide_identity.is_(True), CalibrationRound.status != "closed").limit(1)) is not None
 
 
 @dataclass(frozen=True)

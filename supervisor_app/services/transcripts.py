@@ -12,8 +12,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from supervisor_app.core.roles import Permission
-from supervisor_app.core.transcripts import ExportFormat, Segment, fts_query, render
-from supervisor_app.errors import NotFoundError, ValidationError
+from supervisor_app.core.transcripts import ExportFormat, Segment, fts_query, neutral_speakers, render
+from supervisor_app.errors import NotFoundError, PermissionDeniedError, ValidationError
 from supervisor_app.files import atomic_write_text
 from supervisor_app.services import audit, library
 from supervisor_app.services.context import Actor, require
@@ -82,11 +82,14 @@ def get_transcript(db: Database, actor: Actor, recording_id: int) -> TranscriptV
         transcript = session.scalar(select(Transcript).where(Transcript.recording_id == recording_id))
         if transcript is None:
             raise NotFoundError(f"Recording {recording_id} has no transcript yet; transcribe it first.")
-        segments = session.scalars(select(TranscriptSegment).where(TranscriptSegment.transcript_id == transcript.id)
-                                   .order_by(TranscriptSegment.idx))
+        rows = session.scalars(select(TranscriptSegment).where(TranscriptSegment.transcript_id == transcript.id)
+                               .order_by(TranscriptSegment.idx))
+        segments = [_segment(s) for s in rows]
+        if library.identity_hidden_for(session, actor, recording_id):
+            segments = neutral_speakers(segments)
         return TranscriptView(transcript.id, recording_id, transcript.status, transcript.model_name,
                               transcript.model_sha256, transcript.engine_version, transcript.settings,
-                              transcript.language, tuple(_segment(s) for s in segments))
+                              transcript.language, tuple(segments))
 
 
 def segment_count(db: Database, actor: Actor, recording_id: int) -> int:
@@ -153,6 +156,9 @@ def rename_speaker(db: Database, actor: Actor, recording_id: int, old: str, new:
 def edit_history(db: Database, actor: Actor, recording_id: int) -> list[EditEntry]:
     require(actor, Permission.VIEW_RECORDINGS)
     with db.transaction() as session:
+        if library.identity_hidden_for(session, actor, recording_id):
+            raise PermissionDeniedError("You score this recording in a round that hides who is coaching; its "
+                                        "correction history can name people and is shown once the round closes.")
         rows = session.execute(
             select(TranscriptEdit, TranscriptSegment.idx, User.username)
             .join(TranscriptSegment, TranscriptSegment.id == TranscriptEdit.segment_id)

@@ -30,8 +30,9 @@ TRUNCATION_MARKER = " … [truncated: the full text has {count:,} characters]"
 # Characters that make a spreadsheet treat typed text as a formula (OWASP CSV/formula injection), with their
 # full-width and small-form variants; tab, CR and LF because some readers strip them and see what follows.
 FORMULA_TRIGGERS = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe63\ufe6b")
-# Text XML 1.0 cannot carry beyond openpyxl's control-character set: lone surrogates and the two non-characters.
-_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
+# Beyond openpyxl's C0 control-character set: DEL and the C1 controls (which XML 1.0 allows but a terminal or
+# an importer may act on), lone surrogates and the two non-characters (which XML 1.0 cannot carry).
+_NOT_XML = re.compile("[\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 HEADER_FILL = "1F3A5F"
 SAMPLE_ROWS = 200  # rows looked at to fit column widths before a sheet starts streaming
 FILTER_BUTTON = 2  # characters of header width taken by the autofilter button

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from supervisor_app.core.reviews import CompetencyScore, Evidence, ReviewContent, quote_for_range
-from supervisor_app.core.transcripts import Segment, clock, neutral_speakers
+from supervisor_app.core.transcripts import Segment, clock
 from supervisor_app.errors import NotFoundError, SupervisorError
 from supervisor_app.media.decoded import Decoded, decode_to_cache
 from supervisor_app.media.player import PlaybackUnavailableError, Player
@@ -64,8 +64,6 @@ class ReviewWorkspace(QWidget):
                 context.database, context.actor, summary.recording_id).segments)
         except NotFoundError:
             self.segments = []
-        if summary.identity_hidden:  # a blind calibration round: no names through renamed speakers either
-            self.segments = neutral_speakers(self.segments)
 
         title = QLabel(f"{summary.recording_name} — {summary.coach_name}")
         title.setObjectName("pageTitle")
