@@ -69,11 +69,15 @@ class DocumentInvalidError(ValidationError):
 
     SHOWN = 50  # a report a person reads; the rest are counted
 
-    def __init__(self, what: str, issues: list[Issue]) -> None:
+    def __init__(self, what: str, issues: list[Issue], *, more: bool = False) -> None:
+        """`more`: the checker stopped looking after these (a file with thousands of mistakes)."""
         self.what = what
         self.issues = issues
         count = len(issues)
         shown = [f"  {issue}" for issue in issues[:self.SHOWN]]
         if count > self.SHOWN:
             shown.append(f"  … and {count - self.SHOWN:,} more")
-        super().__init__(f"{what} is not valid ({count:,} problem{'s' if count != 1 else ''}):\n" + "\n".join(shown))
+        if more:
+            shown.append("  … and more problems: the check stopped here. Fix these and check again.")
+        amount = f"more than {count:,} problems" if more else f"{count:,} problem{'s' if count != 1 else ''}"
+        super().__init__(f"{what} is not valid ({amount}):\n" + "\n".join(shown))

@@ -154,14 +154,18 @@ def _short(value: object) -> str:
 
 
 def schema_issues(document: object, schema: Mapping[str, Any],
-                  describe: Callable[[SchemaError], str] = describe_schema_error) -> list[Issue]:
-    """The schema's complaints about `document`, at most MAX_ISSUES of them (the rest are counted as one line)."""
+                  describe: Callable[[SchemaError], str] = describe_schema_error) -> tuple[list[Issue], bool]:
+    """The schema's complaints about `document`, at most MAX_ISSUES of them, and whether there are more (the
+    validator is not asked for the rest: 45,000 of them cost gigabytes)."""
     validator = Draft202012Validator(schema)
     errors = list(islice(validator.iter_errors(document), MAX_ISSUES + 1))
     more = len(errors) > MAX_ISSUES
     errors = sorted(errors[:MAX_ISSUES], key=lambda e: (list(map(str, e.absolute_path)), e.message))
-    issues = [Issue(error.json_path, describe(error)) for error in errors]
-    if more:
-        issues.append(Issue("$", f"… and more problems; the first {MAX_ISSUES} are listed. Fix these and check "
-                                 "again"))
-    return issues
+    return [Issue(error.json_path, describe(error)) for error in errors], more
+
+
+def check_against(document: object, schema: Mapping[str, Any], source: str) -> None:
+    """Raise DocumentInvalidError with the schema's complaints, if it has any."""
+    issues, more = schema_issues(document, schema)
+    if issues:
+        raise DocumentInvalidError(source, issues, more=more)

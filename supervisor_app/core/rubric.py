@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, cast
 
-from supervisor_app.core.documents import decode_json, schema_issues
+from supervisor_app.core.documents import check_against, decode_json
 from supervisor_app.errors import DocumentInvalidError, Issue
 
 SCALE_LEVELS = (1, 2, 3, 4, 5)
@@ -145,9 +145,8 @@ def _build(document: Mapping[str, Any]) -> Rubric:
 
 def parse_rubric(document: object, schema: Mapping[str, Any], *, source: str = "The rubric") -> Rubric:
     """Validate a decoded rubric document; raise DocumentInvalidError listing every problem."""
-    issues = schema_issues(document, schema)
-    if not issues:
-        issues = _semantic_issues(cast(Mapping[str, Any], document))
+    check_against(document, schema, source)
+    issues = _semantic_issues(cast(Mapping[str, Any], document))
     if issues:
         raise DocumentInvalidError(source, issues)
     return _build(cast(Mapping[str, Any], document))

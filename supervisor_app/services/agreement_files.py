@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 from xml.etree.ElementTree import ParseError
+from xml.sax import SAXException
+from xml.sax.handler import ContentHandler
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import iterparse as defused_iterparse
+from defusedxml import sax as defused_sax
 
 from supervisor_app.core.agreement import Rating
 from supervisor_app.errors import ValidationError
@@ -27,10 +29,10 @@ FALSE = {"false", "0", "no", "n", ""}
 MAX_BYTES = 50_000_000
 # What the parts of a workbook may unpack to, counted as they are read (a zip's declared sizes can lie): a
 # 5,000-coach roster or a 100,000-row rating sheet is a few tens of MB of XML.
-MAX_UNPACKED_BYTES = 200_000_000
+MAX_UNPACKED_BYTES = 100_000_000
 MAX_ROWS = 200_000
 MAX_COLUMNS = 100
-_BINARY_PARTS = (".bin", ".png", ".jpeg", ".jpg", ".gif", ".emf", ".wmf", ".tif", ".tiff", ".bmp")
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
 
 @dataclass(frozen=True)
@@ -88,33 +90,45 @@ def _check_xlsx_parts(path: Path) -> None:
     budget = MAX_UNPACKED_BYTES
     with zipfile.ZipFile(path) as archive:
         for member in archive.infolist():
-            if member.is_dir() or member.filename.lower().endswith(_BINARY_PARTS):
-                continue
+            if member.is_dir() or not _looks_like_xml(archive, member):
+                continue  # images and other binary parts: openpyxl reads no XML from them
             with archive.open(member) as raw:
                 counted = _Counted(raw, budget, path.name)
-                for _event, element in defused_iterparse(counted, events=("end",), forbid_dtd=True):
-                    element.clear()
+                # SAX hands text over in pieces and keeps nothing: a part that is one 400 MB run of characters
+                # costs no more memory than a small one
+                defused_sax.parse(counted, ContentHandler(), forbid_dtd=True)
                 budget -= counted.read_bytes
 
 
-class _Counted(io.RawIOBase):
-    """A part's stream that refuses to unpack more than its share of the budget."""
+def _looks_like_xml(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bool:
+    """Judged by content, not name: a sheet can be called anything its relationships point at (sheet1.bin)."""
+    with archive.open(member) as raw:
+        start = raw.read(64)
+    if start.startswith(_BOMS[1:]):
+        return True
+    return start.removeprefix(_BOMS[0]).lstrip()[:1] == b"<"
+
+
+class _Counted:
+    """A part's stream that refuses to unpack more than its share of the budget (closed by its owner)."""
 
     def __init__(self, raw: IO[bytes], budget: int, name: str) -> None:
         self._raw, self._budget, self._name = raw, budget, name
         self.read_bytes = 0
 
-    def readable(self) -> bool:
-        return True
-
     def read(self, size: int = -1) -> bytes:
-        chunk = self._raw.read(min(size, 1 << 20) if size and size > 0 else 1 << 20)
+        if size == 0:
+            return b""
+        chunk = self._raw.read(min(size, 1 << 20) if size > 0 else 1 << 20)
         self.read_bytes += len(chunk)
         if self.read_bytes > self._budget:
             raise ValidationError(f"{self._name} unpacks to more than {MAX_UNPACKED_BYTES // 1_000_000} MB; it is "
                                   "not an ordinary spreadsheet (a spreadsheet made to exhaust memory looks like "
                                   "this).")
         return chunk
+
+    def close(self) -> None:
+        """The SAX reader closes its source; the zip member is closed by the `with` that opened it."""
 
 
 def _rows_from_xlsx(path: Path) -> list[list[str]]:
@@ -143,7 +157,7 @@ def _rows_from_xlsx(path: Path) -> list[list[str]]:
         finally:
             workbook.close()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, ValueError, TypeError, OSError, IndexError,
-            ParseError, DefusedXmlException, LxmlError, EOFError, NotImplementedError) as exc:
+            ParseError, SAXException, DefusedXmlException, LxmlError, EOFError, NotImplementedError) as exc:
         raise ValidationError(f"{path.name} is not a readable Excel workbook ({type(exc).__name__}: "
                               f"{str(exc)[:200]}).") from exc
 

@@ -16,7 +16,7 @@ from typing import Any, cast
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from supervisor_app.core.documents import decode_json, schema_issues
+from supervisor_app.core.documents import check_against, decode_json
 from supervisor_app.core.reviews import (
     FEEDBACK_DUE_AFTER,
     CompetencyScore,
@@ -326,9 +326,7 @@ def draft_schema() -> dict[str, Any]:
 
 def content_from_document(document: object, source: str) -> tuple[ReviewContent, str | None]:
     """A draft written as JSON (the keys `review export` writes) as content and feedback; every problem by path."""
-    issues = schema_issues(document, draft_schema())
-    if issues:
-        raise DocumentInvalidError(source, issues)
+    check_against(document, draft_schema(), source)
     values = cast(dict[str, Any], document)
     scores: dict[str, CompetencyScore] = {}
     for index, item in enumerate(values.get("scores", [])):
