@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.conftest import cli  # noqa: F401 - the in-process CLI fixture, for the guard's tests
 from tests.conftest import DEMO_PASSWORDS, REPO_ROOT
 
 HERE = Path(__file__).resolve().parent
