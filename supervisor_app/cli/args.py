@@ -40,6 +40,15 @@ def id_list(what: str) -> Callable[[str], tuple[int, ...]]:
     return parse
 
 
+def index_list(text: str) -> tuple[int, ...]:
+    """Segment numbers such as 0,3,4 (as `transcript show` counts them)."""
+    parse = bounded_int(0, 10_000_000)
+    parts = [part for part in text.replace(" ", "").split(",") if part]
+    if not parts:
+        raise argparse.ArgumentTypeError("give at least one segment number, e.g. 0,3,4")
+    return tuple(dict.fromkeys(parse(part) for part in parts))
+
+
 def bounded_int(low: int, high: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         cleaned = text.strip()

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from supervisor_app.cli.args import add, date, finite_float, id_list, record_id
+from supervisor_app.cli.args import add, bounded_int, date, finite_float, id_list, record_id
 from supervisor_app.cli.context import Context
 from supervisor_app.cli.output import print_json, print_table, say, visible
 from supervisor_app.core import agreement
@@ -113,6 +113,13 @@ def cmd_export(ctx: Context) -> int:
     return 0
 
 
+def cmd_exports(ctx: Context) -> int:
+    rows = export.recent_exports(ctx.database(), ctx.actor(), limit=ctx.args.limit)
+    print_table(["when", "by", "file", "scope", "aggregates only", "SHA-256"],
+                [(r.at, r.by, r.file_name, r.scope, r.aggregates_only, r.sha256[:16]) for r in rows])
+    return 0
+
+
 def register(sub: Any) -> None:
     agreement_parser = add(sub, "agreement", cmd_agreement,
                            "agreement statistics for a rating file (CSV or XLSX: unit, rater, score "
@@ -143,3 +150,5 @@ def register(sub: Any) -> None:
                                help="coaches as stable pseudonyms instead of names")
     export_parser.add_argument("--aggregates-only", action="store_true",
                                help="no rationale, quotes or notes (always so for the HR viewer role)")
+    exports = add(sub, "exports", cmd_exports, "the audit workbooks exported before (yours; admins: everyone's)")
+    exports.add_argument("--limit", type=bounded_int(1, 10_000), default=20)

@@ -9,6 +9,7 @@ from typing import Any
 from supervisor_app.cli.args import add, date, group, id_list, record_id
 from supervisor_app.cli.context import Context
 from supervisor_app.cli.output import print_json, print_table, say
+from supervisor_app.core.transcripts import clock
 from supervisor_app.errors import ValidationError
 from supervisor_app.services import calibration, rubrics
 from supervisor_app.services.context import Actor
@@ -101,11 +102,15 @@ def cmd_round_show(ctx: Context) -> int:
     print_table(["recording", "competency", *raters], rows)
     overall = compared.agreement.get("overall")
     if overall is not None:
-        say(f"Overall: {overall.n_units} units, ICC(2,1) {overall.icc2_1 if overall.icc2_1 is not None else '—'}, "
-            f"alpha (ordinal) {overall.alpha_ordinal if overall.alpha_ordinal is not None else '—'}.")
+        say(f"Overall: {overall.n_units} units, ICC(2,1) {_figure(overall.icc2_1)}, "
+            f"alpha (ordinal) {_figure(overall.alpha_ordinal)}, within ±1 {_figure(overall.adjacent_agreement)}.")
     for rater, status in compared.calibrated.items():
         say(f"  {rater}: {'calibrated' if status else 'not calibrated' if status is not None else 'no master'}")
     return 0
+
+
+def _figure(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
 
 
 def cmd_round_reveal(ctx: Context) -> int:
@@ -128,6 +133,28 @@ def cmd_round_consensus(ctx: Context) -> int:
 def cmd_round_close(ctx: Context) -> int:
     calibration.close_round(ctx.database(), ctx.actor(), ctx.args.round)
     print(f"Round {ctx.args.round} closed.")
+    return 0
+
+
+def cmd_round_note(ctx: Context) -> int:
+    a = ctx.args
+    calibration.add_note(ctx.database(), ctx.actor(), a.round, a.text, a.recording, a.competency or "")
+    print(f"Note added to round {a.round}.")
+    return 0
+
+
+def cmd_round_notes(ctx: Context) -> int:
+    print_table(["by", "note"], calibration.notes(ctx.database(), ctx.actor(), ctx.args.round))
+    return 0
+
+
+def cmd_round_evidence(ctx: Context) -> int:
+    a = ctx.args
+    duration, moments = calibration.evidence_timeline(ctx.database(), ctx.actor(), a.round, a.recording,
+                                                      a.competency)
+    say(f"Moments cited for {a.competency} in recording {a.recording} (length {clock(duration)}):")
+    print_table(["rater", "from", "to", "tag", "quote"],
+                [(m.rater, clock(m.start_s), clock(m.end_s), m.tag, m.quote) for m in moments])
     return 0
 
 
@@ -163,3 +190,15 @@ def register(sub: Any) -> None:
     consensus.add_argument("--pass", dest="passed", action="store_true", help="the gate is passed")
     consensus.add_argument("--fail", dest="failed", action="store_true", help="the gate is failed")
     consensus.add_argument("--note", help="what the panel agreed and why")
+    note = add(rounds, "note", cmd_round_note, "add a discussion note after the reveal")
+    note.add_argument("round", type=record_id)
+    note.add_argument("--text", required=True)
+    note.add_argument("--recording", type=record_id)
+    note.add_argument("--competency")
+    notes = add(rounds, "notes", cmd_round_notes, "the round's discussion notes")
+    notes.add_argument("round", type=record_id)
+    evidence = add(rounds, "evidence", cmd_round_evidence,
+                   "after the reveal: the moments each rater cited for one recording and competency")
+    evidence.add_argument("round", type=record_id)
+    evidence.add_argument("--recording", required=True, type=record_id)
+    evidence.add_argument("--competency", required=True)

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from supervisor_app.cli.args import add, bounded_int, group, record_id
+from supervisor_app.cli.args import add, bounded_int, group, index_list, record_id
 from supervisor_app.cli.context import Context
 from supervisor_app.cli.output import print_json, print_table, say, visible
 from supervisor_app.core.transcripts import ExportFormat, clock, render
@@ -131,6 +131,47 @@ def cmd_transcript_speaker(ctx: Context) -> int:
     return 0
 
 
+def _segment_ids(ctx: Context, indexes: tuple[int, ...]) -> list[int]:
+    """Segments are named by their number in `transcript show` (0, 1, 2, …)."""
+    segments = {s.index: s.id for s in transcripts.get_transcript(ctx.database(), ctx.actor(),
+                                                                   ctx.args.recording).segments}
+    missing = [str(i) for i in indexes if i not in segments]
+    if missing:
+        raise ValidationError(f"Recording {ctx.args.recording} has no segment {', '.join(missing)}; it has "
+                              f"{len(segments)} (numbered from 0).")
+    return [segments[i] for i in indexes]
+
+
+def cmd_transcript_edit(ctx: Context) -> int:
+    [segment_id] = _segment_ids(ctx, (ctx.args.segment,))
+    segment = transcripts.edit_text(ctx.database(), ctx.actor(), segment_id, ctx.args.text)
+    say(f"Segment {segment.index} ({clock(segment.start_s)}–{clock(segment.end_s)}) now reads: {segment.text}")
+    return 0
+
+
+def cmd_transcript_label(ctx: Context) -> int:
+    ids = _segment_ids(ctx, ctx.args.segments)
+    changed = transcripts.set_speaker(ctx.database(), ctx.actor(), ids, ctx.args.speaker)
+    print(f"{changed} segment{'s' if changed != 1 else ''} relabelled.")
+    return 0
+
+
+def cmd_job_list(ctx: Context) -> int:
+    rows = transcription.list_jobs(ctx.database(), ctx.actor(), active_only=not ctx.args.all)
+    if ctx.args.json:
+        print_json([{**dataclasses.asdict(r), "fraction": r.fraction} for r in rows])
+    else:
+        print_table(["job", "recording", "status", "done", "message"],
+                    [(r.id, r.recording_name, r.status, f"{r.fraction:.0%}", r.message) for r in rows])
+    return 0
+
+
+def cmd_job_cancel(ctx: Context) -> int:
+    transcription.cancel(ctx.database(), ctx.actor(), ctx.args.job)
+    print(f"Job {ctx.args.job} cancelled (a running job stops within a moment; what it saved is kept).")
+    return 0
+
+
 def register(sub: Any) -> None:
     transcribe = add(sub, "transcribe", cmd_transcribe, "transcribe recordings offline (faster-whisper)")
     transcribe.add_argument("recordings", nargs="*", type=record_id, metavar="RECORDING")
@@ -162,3 +203,19 @@ def register(sub: Any) -> None:
     speaker.add_argument("recording", type=record_id)
     speaker.add_argument("old")
     speaker.add_argument("new")
+    edit = add(transcript, "edit", cmd_transcript_edit, "correct one segment's words (its times stay)")
+    edit.add_argument("recording", type=record_id)
+    edit.add_argument("segment", type=bounded_int(0, 10_000_000), help="segment number, as `transcript show` "
+                                                                          "counts from 0")
+    edit.add_argument("--text", required=True)
+    label = add(transcript, "label", cmd_transcript_label, "set the speaker of some segments")
+    label.add_argument("recording", type=record_id)
+    label.add_argument("--segments", required=True, type=index_list, metavar="N,N,...")
+    label.add_argument("--speaker", required=True, help="e.g. Coach or Coachee")
+
+    job = group(sub, "job", "transcription jobs")
+    job_list = add(job, "list", cmd_job_list, "queued and running jobs (--all: finished ones too)")
+    job_list.add_argument("--all", action="store_true")
+    job_list.add_argument("--json", action="store_true")
+    job_cancel = add(job, "cancel", cmd_job_cancel, "cancel a queued or running job")
+    job_cancel.add_argument("job", type=record_id)

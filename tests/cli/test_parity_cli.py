@@ -1,0 +1,159 @@
+"""Headless parity: scoring and calibration rounds from the command line, over the services the GUI uses."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import Cli
+from tests.conftest import DEMO_PASSWORDS
+
+COMPETENCIES = ["establishes_agreement", "active_listening", "powerful_questioning", "evokes_awareness",
+                "generates_options", "designs_actions", "maintains_presence", "cultivates_trust",
+                "measurable_follow_up", "ethics_confidentiality"]
+
+
+def as_(cli: Cli, user: str, *args: str) -> tuple[int, str, str]:
+    return cli(*args, user=user, password=DEMO_PASSWORDS[user])
+
+
+def draft(tmp_path: Path, score: int, name: str = "draft.json") -> Path:
+    """A complete draft: one scored competency with its evidence, the rest marked not observed."""
+    scores = [{"competency_id": c, "not_observed": True} for c in COMPETENCIES if c != "active_listening"]
+    scores.append({"competency_id": "active_listening", "score": score, "rationale": "Reflects back twice."})
+    evidence = [{"competency_id": "active_listening", "start_s": 2.0, "end_s": 6.5, "quote": "What would you like",
+                 "tag": "strength"}]
+    target = tmp_path / name
+    target.write_text(json.dumps({"scores": scores, "evidence": evidence}))
+    return target
+
+
+@pytest.fixture
+def full_demo(cli: Cli) -> Cli:
+    code, _, err = cli("demo")
+    assert code == 0, err
+    return cli
+
+
+def _review_id(out: str) -> int:
+    assert out.startswith(("Review ", "Saved. Review ", "Submitted. Review ")), out
+    return int(out.split("Review ")[1].split()[0])
+
+
+def test_a_review_from_start_to_amendment(full_demo: Cli, tmp_path: Path) -> None:
+    code, out, err = as_(full_demo, "maria", "review", "start", "1")
+    assert code == 0, err
+    review = _review_id(out)
+    assert "0 of 10 competencies decided" in out
+    assert as_(full_demo, "maria", "review", "start", "1")[1] == out  # the same draft again, not a new one
+    code, _, err = as_(full_demo, "maria", "review", "submit", str(review))
+    assert code == 1
+    assert "cannot be submitted yet" in err
+    code, out, err = as_(full_demo, "maria", "review", "save", str(review), "--from", str(draft(tmp_path, 4)))
+    assert (code, "10 of 10 competencies decided, 1 evidence item" in out) == (0, True), err
+    code, out, err = as_(full_demo, "maria", "review", "submit", str(review))
+    assert (code, "Submitted." in out, "feedback is due by" in out) == (0, True, True), err
+    code, out, _ = as_(full_demo, "maria", "review", "export", str(review))
+    exported = json.loads(out)
+    assert {s["competency_id"]: s["score"] for s in exported["scores"]}["active_listening"] == 4
+    code, out, err = as_(full_demo, "maria", "review", "save", str(review), "--from", str(draft(tmp_path, 2)))
+    assert (code, "cannot change" in err) == (1, True)
+    feedback = tmp_path / "feedback.txt"
+    feedback.write_text("Strong reflections; ask one more open question.\n")
+    code, out, err = as_(full_demo, "maria", "review", "feedback", str(review), "--file", str(feedback), "--sent")
+    assert (code, "marked as sent" in out) == (0, True), err
+    code, _, err = as_(full_demo, "maria", "review", "amend", str(review), "--reason", "short")
+    assert (code, "at least 10 characters" in err) == (1, True)
+    code, out, err = as_(full_demo, "maria", "review", "amend", str(review), "--reason", "Re-listened to minute 2")
+    assert code == 0, err
+    assert _review_id(out.replace("Amendment started as review", "Review")) != review
+    code, _, err = as_(full_demo, "aisha", "review", "start", "1")
+    assert (code, "may not" in err) == (1, True)  # a rater reviews only what a round gives them
+
+
+def test_a_calibration_round_from_opening_to_closing(full_demo: Cli, tmp_path: Path) -> None:
+    code, out, err = as_(full_demo, "maria", "round", "create", "--title", "November panel", "--recordings", "1,2",
+                         "--raters", "Aisha Okafor,Tom Berg", "--master", "James Chen", "--due", "2999-06-30")
+    assert code == 0, err
+    round_id = int(out.split()[1])
+    assert "Scores stay blind until the reveal" in out
+    code, out, _ = as_(full_demo, "maria", "round", "progress", str(round_id), "--json")
+    progress = json.loads(out)
+    assert progress["submitted"] == {"Aisha Okafor": 0, "Tom Berg": 0, "James Chen": 0}
+    assert progress["expected_per_rater"] == 2
+    assert as_(full_demo, "aisha", "round", "progress", str(round_id), "--json")[1].count("Okafor") == 1
+    code, out, _ = as_(full_demo, "maria", "round", "show", str(round_id))
+    assert "is open: scores stay blind until the reveal" in out
+    code, _, err = as_(full_demo, "maria", "round", "reveal", str(round_id))
+    assert (code, "not submitted" in err) == (1, True)
+    scores = {"aisha": 3, "tom": 4, "james": 3}
+    for user, score in scores.items():
+        code, out, _ = as_(full_demo, user, "review", "list", "--json")
+        mine = [r for r in json.loads(out) if r["status"] == "draft" and r["identity_hidden"]]
+        assert len(mine) == 2, out
+        for row in mine:
+            assert "Samuel" not in row["coach_name"]
+            path = draft(tmp_path, score, f"{user}-{row['id']}.json")
+            assert as_(full_demo, user, "review", "save", str(row["id"]), "--from", str(path))[0] == 0
+            assert as_(full_demo, user, "review", "submit", str(row["id"]))[0] == 0
+    code, _, err = as_(full_demo, "aisha", "round", "reveal", str(round_id))
+    assert (code, "lead" in err) == (1, True)
+    code, out, err = as_(full_demo, "maria", "round", "reveal", str(round_id))
+    assert code == 0, err
+    code, out, err = as_(full_demo, "maria", "round", "show", str(round_id))
+    assert code == 0, err
+    assert "Listens actively" in out
+    assert "within ±1 1.000" in out
+    assert "deviations are from the master" in out
+    code, out, _ = as_(full_demo, "maria", "round", "show", str(round_id), "--json")
+    shown = json.loads(out)
+    listening = [row for row in shown["scores"] if row["competency"] == "Listens actively"]
+    assert {row["Tom Berg"] for row in listening} == {"4"}
+    assert as_(full_demo, "maria", "round", "note", str(round_id), "--text", "Tom scores a point high")[0] == 0
+    assert "Tom scores a point high" in as_(full_demo, "maria", "round", "notes", str(round_id))[1]
+    code, out, _ = as_(full_demo, "maria", "round", "evidence", str(round_id), "--recording", "1", "--competency",
+                       "active_listening")
+    assert out.count("What would you like") == 3
+    code, _, err = as_(full_demo, "maria", "round", "close", str(round_id))
+    assert (code, "Record the consensus first" in err) == (1, True)
+    for recording in ("1", "2"):
+        for competency in COMPETENCIES:
+            verdict = ["--pass"] if competency in ("measurable_follow_up", "ethics_confidentiality") else [
+                "--score", "3"]
+            code, _, err = as_(full_demo, "maria", "round", "consensus", str(round_id), "--recording", recording,
+                               "--competency", competency, *verdict)
+            assert code == 0, err
+    code, _, err = as_(full_demo, "maria", "round", "consensus", str(round_id), "--recording", "1", "--competency",
+                       "active_listening", "--score", "3", "--pass")
+    assert (code, "exactly one of" in err) == (1, True)
+    assert as_(full_demo, "maria", "round", "close", str(round_id))[0] == 0
+    assert "closed" in as_(full_demo, "maria", "round", "list")[1]
+    workbook = tmp_path / "round.xlsx"
+    assert as_(full_demo, "maria", "export", "--round", str(round_id), "--out", str(workbook))[0] == 0
+    assert "round.xlsx" in as_(full_demo, "maria", "exports")[1]
+
+
+def test_transcription_jobs_and_transcript_corrections(cli: Cli, transcribed_template: Path) -> None:
+    shutil.rmtree(cli.data_dir, ignore_errors=True)
+    shutil.copytree(transcribed_template, cli.data_dir)
+    code, out, _ = as_(cli, "maria", "transcript", "show", "1")
+    assert code == 0
+    code, out, err = as_(cli, "maria", "transcript", "edit", "1", "0", "--text", "Thanks for making the time.")
+    assert (code, "now reads: Thanks for making the time." in out) == (0, True), err
+    code, out, err = as_(cli, "maria", "transcript", "label", "1", "--segments", "0,1", "--speaker", "Coachee")
+    assert (code, "relabelled" in out) == (0, True), err
+    code, _, err = as_(cli, "maria", "transcript", "edit", "1", "9999", "--text", "x")
+    assert (code, "has no segment 9999" in err) == (1, True)
+    history = as_(cli, "maria", "transcript", "history", "1")[1]
+    assert "Thanks for making the time." in history
+    code, out, _ = as_(cli, "maria", "job", "list", "--all", "--json")
+    jobs = json.loads(out)
+    assert jobs
+    queued = [j for j in jobs if j["status"] == "queued"]
+    if queued:
+        assert as_(cli, "maria", "job", "cancel", str(queued[0]["id"]))[0] == 0
+    code, _, err = as_(cli, "maria", "job", "cancel", "999999")
+    assert (code, "no transcription job 999999" in err) == (1, True)
