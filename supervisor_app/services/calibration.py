@@ -41,6 +41,7 @@ from supervisor_app.store.models import (
 
 OPEN, REVEALED, CLOSED = "open", "revealed", "closed"
 REASON_MIN = 10
+TITLE_MAX = 200
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,9 @@ def create_round(db: Database, actor: Actor, title: str, recording_ids: Sequence
     name = " ".join(title.split())
     if not name:
         raise ValidationError("Give the round a title.", field="title")
+    if len(name) > TITLE_MAX:
+        raise ValidationError(f"The round's title is {len(name):,} characters long; at most {TITLE_MAX} are kept. "
+                              "Shorten it.", field="title")
     panel = list(dict.fromkeys([*rater_ids, *([master_id] if master_id is not None else [])]))
     if len(panel) < 2:
         raise ValidationError("A panel needs at least two raters.", field="raters")

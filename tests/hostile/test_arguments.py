@@ -89,7 +89,7 @@ def test_a_round_title_longer_than_its_column(demo_folder: Path) -> None:
     before = folder_state(demo_folder)
     outcome = run_cli(demo_folder, "round", "create", "--title", "T" * 250, "--recordings", "1", "--raters",
                       "Aisha Okafor,Tom Berg", "--due", "2999-01-01", user="maria")
-    outcome.refused("title (calibration round) is 250 characters long; at most 200")
+    outcome.refused("title is 250 characters long; at most 200")
     assert folder_state(demo_folder) == before
 
 

@@ -43,6 +43,9 @@ def test_round_lifecycle(qtbot: QtBot, page: CalibrationPage, monkeypatch: pytes
     assert isinstance(dialog, NewRoundDialog)
     dialog.on_buttons_accepted()
     assert "title" in dialog.error_label.text()
+    qtbot.keyClicks(dialog.title_edit, "x" * 230)
+    assert len(dialog.title_edit.text()) == 200  # the field stops where the stored title would
+    dialog.title_edit.clear()
     qtbot.keyClicks(dialog.title_edit, "November panel")
     check(dialog.recordings, {"Daniel Fischer"})
     check(dialog.raters, {"Aisha Okafor", "Tom Berg"})

@@ -51,6 +51,7 @@ class NewRoundDialog(QDialog):
         self.setWindowTitle("New calibration round")
         self.setMinimumSize(620, 560)
         self.title_edit = QLineEdit()
+        self.title_edit.setMaxLength(calibration.TITLE_MAX)
         self.title_edit.setPlaceholderText("e.g. Q4 panel — listening and questioning")
         self.rubric_combo = QComboBox()
         for summary in reversed(rubrics.list_rubrics(db, actor)):

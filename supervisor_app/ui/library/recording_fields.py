@@ -8,7 +8,7 @@ from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QFormLayout, QHBoxLayout, QLineEdit, QWidget
 
 from supervisor_app.services import coaches
-from supervisor_app.services.library import RecordingInput
+from supervisor_app.services.library import PSEUDONYM_MAX, RecordingInput
 from supervisor_app.ui.shell.app_context import AppContext
 
 
@@ -20,6 +20,7 @@ class RecordingFields(QWidget):
         for coach in coaches.list_coaches(context.database, context.actor, include_inactive=current is not None):
             self.coach_combo.addItem(f"{coach.name} — {coach.level.label}", coach.id)
         self.coachee_edit = QLineEdit()
+        self.coachee_edit.setMaxLength(PSEUDONYM_MAX)
         self.coachee_edit.setPlaceholderText("a pseudonym, never the leader's real name")
         self.date_check = QCheckBox("Session date")
         self.date_edit = QDateEdit(QDate.currentDate())
