@@ -126,34 +126,36 @@ def test_folders_pipes_and_devices_given_as_recordings(demo_folder: Path, tmp_pa
     assert not list((demo_folder / "recordings").glob(".incoming-*"))
 
 
-def test_a_newer_database_is_refused_without_a_byte_changed(demo_folder: Path) -> None:
-    database = demo_folder / "supervisor.sqlite3"
-    connection = sqlite3.connect(database)
-    connection.execute("PRAGMA journal_mode=DELETE")
-    connection.execute("UPDATE alembic_version SET version_num = 'ffff_from_the_future'")
+def _sqlite_file(path: Path, *statements: str) -> None:
+    """Run the statements on the file, outside the app."""
+    connection = sqlite3.connect(path)
+    for statement in statements:
+        connection.execute(statement)
     connection.commit()
     connection.close()
-    before = _sha(database)
+
+
+def _refused_leaving_it_as_it_was(path: Path, data_dir: Path, fragment: str, *extra: str) -> None:
+    before = _sha(path)
     for args in (("coach", "list"), ("db", "upgrade"), ("db", "current"), ("db", "check")):
-        outcome = run_cli(demo_folder, *args, user="admin")
-        outcome.refused("newer version")
-        assert _sha(database) == before, args
-    assert not (demo_folder / "supervisor.sqlite3-wal").exists()
+        run_cli(data_dir, *extra, *args, user="admin").refused(fragment)
+        assert _sha(path) == before, args
+    assert not Path(f"{path}-wal").exists()
+
+
+def test_a_newer_database_is_refused_without_a_byte_changed(demo_folder: Path) -> None:
+    database = demo_folder / "supervisor.sqlite3"
+    _sqlite_file(database, "PRAGMA journal_mode=DELETE",
+                 "UPDATE alembic_version SET version_num = 'ffff_from_the_future'")
+    _refused_leaving_it_as_it_was(database, demo_folder, "newer version")
 
 
 def test_another_programs_database_is_refused_without_a_byte_changed(tmp_path: Path) -> None:
     theirs = tmp_path / "theirs.sqlite"
-    connection = sqlite3.connect(theirs)
-    connection.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount REAL)")
-    connection.execute("INSERT INTO invoices (amount) VALUES (12.5)")
-    connection.commit()
-    connection.close()
-    before = _sha(theirs)
-    for args in (("coach", "list"), ("db", "current"), ("db", "upgrade")):
-        outcome = run_cli(tmp_path / "data", "--db", f"sqlite:///{theirs}", *args, user="admin")
-        outcome.refused("not a Coaching Supervisor database")
-        assert _sha(theirs) == before, args
-    assert not Path(f"{theirs}-wal").exists()
+    _sqlite_file(theirs, "CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount REAL)",
+                 "INSERT INTO invoices (amount) VALUES (12.5)")
+    _refused_leaving_it_as_it_was(theirs, tmp_path / "data", "not a Coaching Supervisor database", "--db",
+                                  f"sqlite:///{theirs}")
 
 
 KILLED_IMPORT = textwrap.dedent("""
