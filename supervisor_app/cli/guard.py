@@ -10,6 +10,8 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from supervisor_app.cli.output import visible
 from supervisor_app.errors import SupervisorError
 
@@ -51,6 +53,13 @@ def guarded(run: Callable[[], int], logs_dir: Callable[[], Path | None]) -> int:
     except KeyboardInterrupt:
         print("Interrupted; nothing more was changed.", file=sys.stderr)
         return INTERRUPTED
+    except SQLAlchemyError as exc:  # the database refused: say what it said, never the SQL
+        where = _write_log(logs_dir(), exc)
+        reason = visible(str(getattr(exc, "orig", None) or type(exc).__name__))[:200]
+        details = f" Details are in {where}." if where else ""
+        print(f"error: the database could not complete this ({reason}); nothing was changed. Check that the "
+              f"database file or server is reachable and writable.{details}", file=sys.stderr)
+        return 1
     except Exception as exc:
         log.debug("unexpected failure", exc_info=exc)
         where = _write_log(logs_dir(), exc)

@@ -72,7 +72,11 @@ def probe(path: Path, on_progress: Callable[[float], None] | None = None,
             kind = "a video with no audio stream" if container.streams.video else "a file with no audio stream"
             raise MediaError(f"{name}: {kind}. Export the recording again with its sound.")
         stream = container.streams.audio[0]
-        rate = stream.rate or stream.codec_context.sample_rate or 0
+        codec = stream.codec_context
+        if codec is None or not getattr(codec, "name", ""):
+            raise MediaError(f"{name}: its audio is in a format this app cannot decode. Convert it to WAV, FLAC "
+                             "or MP3 with the recorder's software, then import it again.")
+        rate = getattr(stream, "rate", None) or codec.sample_rate or 0
         duration = _declared_duration(container, stream)
         decoded_samples = 0
         try:
@@ -88,8 +92,8 @@ def probe(path: Path, on_progress: Callable[[float], None] | None = None,
         if decoded_samples == 0:
             raise MediaError(f"{name}: contains no decodable audio (the file is damaged or incomplete).")
         return Probe(
-            container=container.format.name, codec=stream.codec_context.name, duration_s=duration or decoded,
-            sample_rate=rate, channels=stream.codec_context.channels or 0, decoded_s=decoded,
+            container=container.format.name, codec=codec.name, duration_s=duration or decoded,
+            sample_rate=rate, channels=codec.channels or 0, decoded_s=decoded,
             has_video=bool(container.streams.video),
         )
 

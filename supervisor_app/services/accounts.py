@@ -49,6 +49,9 @@ def normalise_username(username: str) -> str:
 
 
 def _check_password(password: str, username: str) -> None:
+    if not _is_text(password):
+        raise ValidationError("The password holds bytes that are not text (check the terminal's encoding); "
+                              "type it again.", field="password")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.", field="password")
     if password.strip().lower() == username.lower():
@@ -92,8 +95,15 @@ def create_first_admin(db: Database, username: str, display_name: str, password:
         return actor
 
 
+def _is_text(value: str) -> bool:
+    """False for a string holding half of a UTF-16 pair (from bytes that were not UTF-8), which no hash takes."""
+    return not any("\ud800" <= char <= "\udfff" for char in value)
+
+
 def authenticate(db: Database, username: str, password: str) -> Actor:
     failure = AuthenticationError("Unknown user name or wrong password.")
+    if not (_is_text(username) and _is_text(password)):
+        raise failure
     with db.transaction() as session:
         user = session.scalar(select(User).where(User.username == username.strip().lower()))
         if user is None:

@@ -110,6 +110,10 @@ class Database:
             database = parsed.database or ""
             if database in ("", ":memory:") or database.startswith("file:"):
                 raise ConfigurationError("Use an SQLite file path, not an in-memory database.")
+            location = Path(database).expanduser()
+            if location.exists() and not location.is_file():
+                raise ConfigurationError(f"The database path {location} is not a file (a folder, device or pipe); "
+                                         "point --db or --data-dir at an SQLite file.")
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         try:
             self.engine: Engine = create_engine(parsed, pool_pre_ping=not self.is_sqlite)

@@ -116,3 +116,42 @@ def test_anything_unexpected_is_one_line_and_a_log(cli: Cli, monkeypatch: pytest
     code, _, err = cli("coach", "list", user="admin", password="demo-admin")
     assert code == 1
     assert "the input is nested too deeply to read" in err
+
+
+def test_a_password_or_user_name_that_is_not_text(demo_folder: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO_ROOT
+    from tests.hostile.conftest import RUNNER
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SUPERVISOR_")}
+    env_bytes = {os.fsencode(k): os.fsencode(v) for k, v in env.items()}
+    env_bytes[b"SUPERVISOR_PASSWORD"] = b"demo-admin\xed\xa0\x80"
+    for user in (b"admin", b"adm\xffin"):
+        result = subprocess.run([sys.executable, "-c", RUNNER, "--data-dir", str(demo_folder), "--user", user,
+                                 "coach", "list"], env=env_bytes, capture_output=True, cwd=REPO_ROOT, check=False)
+        assert result.returncode == 1
+        assert b"Unknown user name or wrong password." in result.stderr
+        assert b"unexpectedly" not in result.stderr
+
+
+def test_a_device_as_the_database(tmp_path: Path) -> None:
+    run_cli(tmp_path / "data", "--db", "sqlite:////dev/zero", "coach", "list", user="admin").refused(
+        "/dev/zero is not a file")
+
+
+def test_a_database_error_is_reported_without_its_sql(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    assert cli("demo", "--minimal")[0] == 0
+
+    def full_disk(*_args: object, **_kwargs: object) -> object:
+        raise OperationalError("INSERT INTO coaches (name) VALUES (?)", ("x",), Exception("database or disk is full"))
+
+    monkeypatch.setattr(coaches, "list_coaches", full_disk)
+    code, _, err = cli("coach", "list", user="admin", password="demo-admin")
+    assert code == 1
+    assert "the database could not complete this (database or disk is full)" in err
+    assert "INSERT" not in err
+    assert "Traceback" not in err

@@ -239,3 +239,35 @@ def _known(data_dir: Path) -> set[str]:
 def _store_files(data_dir: Path) -> set[str]:
     return {p.relative_to(data_dir / "recordings").as_posix() for p in (data_dir / "recordings").glob("*/*")}
 
+
+
+def _wav(target: Path, channels: int, rate: int, bits: int, declared: int, fmt: int = 1) -> Path:
+    """A WAV whose header says whatever it is told, over 1,000 bytes of samples."""
+    import struct
+
+    align = (max(channels, 1) * max(bits, 8) // 8) & 0xFFFF
+    header = (b"RIFF" + struct.pack("<I", (36 + declared) & 0xFFFFFFFF) + b"WAVEfmt "
+              + struct.pack("<IHHIIHH", 16, fmt, channels, rate, (rate * align) & 0xFFFFFFFF, align, bits)
+              + b"data" + struct.pack("<I", declared))
+    target.write_bytes(header + b"\x01\x02" * 500)
+    return target
+
+
+@pytest.mark.parametrize(("channels", "rate", "bits", "declared", "fmt"), [
+    (0, 16_000, 16, 1_000, 1), (1, 0, 16, 1_000, 1), (1_000, 16_000, 16, 1_000, 1), (1, 4_000_000_000, 16, 1_000, 1),
+    (1, 16_000, 0, 1_000, 1), (1, 16_000, 16, 0xFFFFFFF0, 1), (1, 16_000, 16, 1_000, 0x55), (1, 16_000, 16, 1_000, 3),
+    (65_535, 192_000, 32, 1_000, 1),
+], ids=["no-channels", "rate-0", "1000-channels", "4-GHz", "0-bit", "lying-length", "mp3-tag", "16-bit-float",
+        "65535-channels"])
+def test_wav_headers_that_lie(demo_folder: Path, tmp_path: Path, channels: int, rate: int, bits: int,
+                              declared: int, fmt: int) -> None:
+    wav = _wav(tmp_path / "odd.wav", channels, rate, bits, declared, fmt)
+    outcome = run_cli(demo_folder, "import-audio", str(wav), "--coach", "1", user="admin", timeout=60)
+    assert "unexpectedly" not in outcome.err
+    assert "Traceback" not in outcome.err
+    if outcome.code == 0:
+        assert "Imported odd.wav" in outcome.out
+        _rows_have_files(demo_folder)
+    else:
+        outcome.refused("odd.wav")
+    assert not list((demo_folder / "recordings").glob(".incoming-*"))
