@@ -12,11 +12,26 @@ from pathlib import Path
 from supervisor_app.errors import ValidationError
 
 
+class UnwritableFileError(ValidationError):
+    """A file the user asked for cannot be written there; nothing was written."""
+
+
 @contextlib.contextmanager
 def atomic_target(target: Path) -> Iterator[Path]:
-    """Yield a temporary path beside `target`; on success it replaces `target`, on error it is removed."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    """Yield a temporary path beside `target`; on success it replaces `target`, on error it is removed.
+
+    Only a regular file (or nothing) is ever replaced: a device, pipe or folder at `target` is refused, since
+    renaming over `/dev/null` as root would replace the device itself. A failure of the file system (no room, no
+    permission, a missing drive) becomes one message that says nothing was written.
+    """
+    if target.exists() and not target.is_file():
+        raise UnwritableFileError(f"{target} is not a regular file (a folder, device or pipe); choose a file name.")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise UnwritableFileError(f"Cannot write {target}: {exc.strerror or exc}. Choose another folder or file "
+                                  "name; nothing was written.") from exc
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -24,6 +39,9 @@ def atomic_target(target: Path) -> Iterator[Path]:
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, target)
+    except OSError as exc:
+        raise UnwritableFileError(f"Cannot write {target}: {exc.strerror or exc}. Choose another folder or file "
+                                  "name; nothing was written.") from exc
     finally:
         tmp.unlink(missing_ok=True)
 

@@ -33,7 +33,7 @@ from supervisor_app.core.reviews import numeric_value
 from supervisor_app.core.roles import Permission
 from supervisor_app.core.rubric import Category
 from supervisor_app.errors import NotFoundError, PermissionDeniedError, SupervisorError, ValidationError
-from supervisor_app.files import atomic_target
+from supervisor_app.files import UnwritableFileError, atomic_target
 from supervisor_app.services import audit, drift, rubrics
 from supervisor_app.services.context import Actor, require
 from supervisor_app.services.xlsx import Column, Kind, SheetWriter, Typed, clean_text, discard, new_workbook
@@ -366,10 +366,9 @@ def export_audit(db: Database, actor: Actor, scope: ExportScope, target: Path,
             with atomic_target(target) as tmp:
                 workbook.save(tmp)
                 digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
-        except OSError as exc:
+        except UnwritableFileError:
             discard(workbook)
-            raise ValidationError(f"Cannot write {target}: {exc.strerror or exc}. Choose another folder or file "
-                                  "name; nothing was written.") from exc
+            raise
     with db.transaction() as session:
         audit.record(session, actor, EXPORT_ACTION, "export", target.name,
                      {"scope": facts.scope_text, "reviews": len(facts.reviews), "score_rows": facts.score_rows,

@@ -155,3 +155,18 @@ def test_a_database_error_is_reported_without_its_sql(cli: Cli, monkeypatch: pyt
     assert "the database could not complete this (database or disk is full)" in err
     assert "INSERT" not in err
     assert "Traceback" not in err
+
+
+def test_writing_over_a_device_pipe_or_folder_is_refused(demo_folder: Path, tmp_path: Path) -> None:
+    from tests.hostile.generators import named_pipe
+
+    pipe = named_pipe(tmp_path / "out.xlsx")
+    folder = tmp_path / "folder.json"
+    folder.mkdir()
+    for args in (("export", "--from", "2020-01-01", "--to", "2999-01-01", "--out", str(pipe)),
+                 ("review", "export", "1", "--out", str(folder)),
+                 ("export", "--from", "2020-01-01", "--to", "2999-01-01", "--out", "/proc/version.xlsx")):
+        outcome = run_cli(demo_folder, *args, user="admin", timeout=30)
+        outcome.refused("hoose", max_seconds=20)
+    assert pipe.exists()
+    assert folder.is_dir()

@@ -102,5 +102,5 @@ class FeedbackDialog(QDialog):
     def save_pdf(self, target: Path) -> None:
         try:
             write_feedback_pdf(self.text_edit.toPlainText(), self.windowTitle(), target)
-        except OSError as exc:
+        except (OSError, SupervisorError) as exc:
             self.error_label.show_message(f"The PDF could not be written: {exc}")
