@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -90,12 +91,14 @@ class Coach(Base):
     level: Mapped[str] = mapped_column(String(40))
     business_unit: Mapped[str] = mapped_column(String(200), default="")
     supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
+    # the coach's own account, when they also use the app (a lead coach on a panel): never their own reviewer
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     certified_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now)
 
-    supervisor: Mapped[User | None] = relationship(lazy="joined")
+    supervisor: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[supervisor_id])
 
 
 class RubricVersion(Base):
@@ -347,3 +350,61 @@ class RoundNote(Base):
     recording_id: Mapped[int | None] = mapped_column(ForeignKey("recordings.id"), nullable=True)
     competency_id: Mapped[str] = mapped_column(String(64), default="")
     text: Mapped[str] = mapped_column(Text)
+
+
+class AuditCycle(Base):
+    """A quarter's audit: the frame of active coaches and the seed it was drawn with (docs/audit-sampling.md)."""
+
+    __tablename__ = "audit_cycles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    quarter: Mapped[str] = mapped_column(String(7), unique=True)
+    share_numerator: Mapped[int] = mapped_column(Integer)
+    share_denominator: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[int] = mapped_column(BigInteger)
+    stratify: Mapped[str] = mapped_column(String(40), default="")
+    prioritise_unaudited: Mapped[bool] = mapped_column(Boolean, default=False)
+    independent: Mapped[bool] = mapped_column(Boolean, default=False)
+    frame: Mapped[list[Any]] = mapped_column(JSON)
+    frame_sha256: Mapped[str] = mapped_column(String(64))
+    rubric_version_id: Mapped[int] = mapped_column(ForeignKey("rubric_versions.id"))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    opened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class AuditSample(Base):
+    """One sampled coach, in draw order, with the session picked for review (or the date one is due by)."""
+
+    __tablename__ = "audit_samples"
+    __table_args__ = (UniqueConstraint("cycle_id", "coach_id", name="uq_audit_samples_cycle_coach"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("audit_cycles.id", ondelete="CASCADE"), index=True)
+    coach_id: Mapped[int] = mapped_column(ForeignKey("coaches.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    recording_id: Mapped[int | None] = mapped_column(ForeignKey("recordings.id"), nullable=True)
+    recording_due_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    excused_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class Assignment(Base):
+    """A reviewer asked to review a recording by a date: the access model for raters (they open the recordings,
+    transcripts and reviews of their own assignments). Reassigning keeps the old row with its reason."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("audit_cycles.id"), nullable=True, index=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    rubric_version_id: Mapped[int] = mapped_column(ForeignKey("rubric_versions.id"))
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id"), nullable=True)
+    double_scored: Mapped[bool] = mapped_column(Boolean, default=False)
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"), nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
