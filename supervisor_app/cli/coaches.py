@@ -96,6 +96,13 @@ def cmd_coach_activate(ctx: Context) -> int:
     return _set_active(ctx, True)
 
 
+def cmd_coach_link(ctx: Context) -> int:
+    if (ctx.args.account is None) == (not ctx.args.none):
+        raise ValidationError("Give the coach's own user name with --account, or --none to remove the link.")
+    say(coaches.link_account(ctx.database(), ctx.actor(), ctx.args.id, None if ctx.args.none else ctx.args.account))
+    return 0
+
+
 def cmd_import_roster(ctx: Context) -> int:
     actor = ctx.actor()
     mapping = {}
@@ -145,6 +152,11 @@ def register(sub: Any) -> None:
         toggle = add(coach, name, handler, text)
         toggle.add_argument("id", type=record_id)
         toggle.add_argument("--reason", help="why (kept in the audit trail)")
+
+    link = add(coach, "link", cmd_coach_link, "record which app account is the coach's own (never their own reviewer)")
+    link.add_argument("id", type=record_id)
+    link.add_argument("--account", help="the coach's user name")
+    link.add_argument("--none", action="store_true", help="remove the link")
 
     roster_parser = add(sub, "import-roster", cmd_import_roster,
                         "import coaches from an HRIS export (CSV or XLSX), matched by employee id")

@@ -40,6 +40,7 @@ class Permission(StrEnum):
     READ_ALL_REVIEWS = "read_all_reviews"
     RUN_CALIBRATION = "run_calibration"
     EXPORT_AGGREGATES = "export_aggregates"
+    RUN_AUDITS = "run_audits"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -49,7 +50,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.VIEW_RUBRICS, Permission.IMPORT_RUBRICS,
         Permission.VIEW_RECORDINGS, Permission.MANAGE_RECORDINGS, Permission.TRANSCRIBE,
         Permission.EDIT_TRANSCRIPTS, Permission.REVIEW, Permission.READ_ALL_REVIEWS, Permission.RUN_CALIBRATION,
-        Permission.EXPORT_AGGREGATES,
+        Permission.EXPORT_AGGREGATES, Permission.RUN_AUDITS,
     }),
     Role.RATER: frozenset({Permission.VIEW_RUBRICS, Permission.REVIEW}),
     Role.HR_VIEWER: frozenset({Permission.VIEW_COACHES, Permission.VIEW_RUBRICS, Permission.EXPORT_AGGREGATES}),

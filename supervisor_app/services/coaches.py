@@ -243,3 +243,23 @@ def find_coach(db: Database, actor: Actor, reference: str) -> CoachRow:
         raise NotFoundError(f"No coach matches {reference!r}; give an id, an employee id or the full name "
                             "(supervisor-app coach list shows them).")
     raise ValidationError(f"{len(matches)} coaches match {reference!r}; give the id instead.")
+
+
+def link_account(db: Database, actor: Actor, coach_id: int, username: str | None) -> str:
+    """Record which app account is this coach's own (a lead coach who also scores), so that assignments never
+    give them their own sessions; None removes the link. Returns a sentence saying what is recorded."""
+    require(actor, Permission.MANAGE_COACHES)
+    with db.transaction() as session:
+        coach = _get(session, coach_id)
+        user = None
+        if username is not None:
+            user = session.scalar(select(User).where(User.username == username.strip().lower()))
+            if user is None:
+                raise NotFoundError(f"There is no user named {username!r}.")
+            other = session.scalar(select(Coach.name).where(Coach.user_id == user.id, Coach.id != coach_id))
+            if other is not None:
+                raise ConflictError(f"{user.display_name} is already linked to the coach {other}.")
+        coach.user_id = user.id if user else None
+        audit.record(session, actor, "coach.link_account", "coach", coach.id, {"user": user.username if user else None})
+        return (f"{coach.name}'s own account is {user.display_name} ({user.username}): never their own reviewer."
+                if user else f"{coach.name} has no linked account.")

@@ -22,7 +22,7 @@ from supervisor_app.errors import ConflictError, NotFoundError, ValidationError
 from supervisor_app.files import open_regular
 from supervisor_app.media.audio import MediaError, Probe, check_suffix, probe
 from supervisor_app.paths import AppPaths
-from supervisor_app.services import audit
+from supervisor_app.services import audit, audits
 from supervisor_app.services.context import Actor, require
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import (
@@ -407,8 +407,9 @@ class PlaybackSource:
 
 
 def require_recording_access(session: Session, actor: Actor, recording_id: int) -> None:
-    """Those who see the library, and a rater with a review of this recording (e.g. in a calibration round)."""
-    if actor.can(Permission.VIEW_RECORDINGS):
+    """Those who see the library, a rater with a review of this recording (e.g. in a calibration round), and a
+    reviewer it is assigned to."""
+    if actor.can(Permission.VIEW_RECORDINGS) or audits.assignment_for(session, actor, recording_id) is not None:
         return
     if session.scalar(select(Review.id).where(Review.recording_id == recording_id,
                                               Review.rater_id == actor.user_id).limit(1)) is None:

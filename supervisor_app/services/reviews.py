@@ -40,7 +40,7 @@ from supervisor_app.errors import (
 )
 from supervisor_app.files import atomic_write_text, read_bounded
 from supervisor_app.paths import bundled_path
-from supervisor_app.services import audit, rubrics, transcripts
+from supervisor_app.services import audit, audits, rubrics, transcripts
 from supervisor_app.services.context import Actor, require
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import (
@@ -174,16 +174,23 @@ def _write_content(session: Session, review_id: int, content: ReviewContent) -> 
 
 def start_review(db: Database, actor: Actor, recording_id: int, rubric_version_id: int | None = None
                  ) -> ReviewDetail:
-    """Open the actor's draft for this recording, or start one against the newest (or the given) rubric."""
+    """Open the actor's draft for this recording, or start one against the newest (or the given) rubric. Those who
+    see the library review any recording; a rater, the recordings assigned to them (against the assignment's
+    rubric)."""
     require(actor, Permission.REVIEW)
-    require(actor, Permission.VIEW_RECORDINGS)
     with db.transaction() as session:
         if session.get(Recording, recording_id) is None:
             raise NotFoundError(f"There is no recording with id {recording_id}.")
+        assignment = audits.assignment_for(session, actor, recording_id)
+        if assignment is None:
+            require(actor, Permission.VIEW_RECORDINGS)
         existing = session.scalar(select(Review).where(Review.recording_id == recording_id,
-                                                       Review.rater_id == actor.user_id, Review.status == DRAFT))
+                                                       Review.rater_id == actor.user_id, Review.status == DRAFT,
+                                                       Review.round_id.is_(None)))
         if existing is not None:
             return _detail(session, existing)
+        if rubric_version_id is None and assignment is not None:
+            rubric_version_id = assignment.rubric_version_id
         if rubric_version_id is None:
             rubric_version_id = session.scalar(select(RubricVersion.id).order_by(RubricVersion.imported_at.desc(),
                                                                                   RubricVersion.id.desc()).limit(1))
@@ -195,6 +202,7 @@ def start_review(db: Database, actor: Actor, recording_id: int, rubric_version_i
                         status=DRAFT)
         session.add(review)
         session.flush()
+        audits.on_review_started(session, actor, review)
         audit.record(session, actor, "review.start", "review", review.id, {"recording": recording_id})
         return _detail(session, review)
 
@@ -249,6 +257,8 @@ def submit(db: Database, actor: Actor, review_id: int) -> ReviewDetail:
             previous = session.get(Review, review.supersedes_id)
             if previous is not None:
                 previous.status = SUPERSEDED
+        if review.round_id is None:
+            audits.on_review_submitted(session, review)
         audit.record(session, actor, "review.submit", "review", review.id,
                      {"version": review.version, "recording": review.recording_id}, review.amendment_reason)
         return _detail(session, review)
