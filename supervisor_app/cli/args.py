@@ -109,13 +109,18 @@ def role(text: str) -> Role:
 Handler = Callable[[Context], int]
 
 
+def _help(text: str) -> str:
+    """argparse formats help strings with %: a literal one ("20 % of coaches") is written twice."""
+    return text.replace("%", "%%")
+
+
 def add(subparsers: Any, name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = subparsers.add_parser(name, help=help_text, description=help_text)
+    parser: argparse.ArgumentParser = subparsers.add_parser(name, help=_help(help_text), description=help_text)
     parser.set_defaults(handler=handler)
     return parser
 
 
 def group(subparsers: Any, name: str, help_text: str) -> Any:
     """A command group such as `user` or `round`, whose actions are its sub-commands."""
-    return subparsers.add_parser(name, help=help_text, description=help_text).add_subparsers(
+    return subparsers.add_parser(name, help=_help(help_text), description=help_text).add_subparsers(
         dest=f"{name}_command", metavar="ACTION", required=True)

@@ -10,7 +10,7 @@ from supervisor_app.cli.args import add, date, finite_float, group, record_id
 from supervisor_app.cli.context import Context
 from supervisor_app.cli.output import print_json, print_table, print_warnings, say
 from supervisor_app.errors import ValidationError
-from supervisor_app.services import audits, calibration, coaches
+from supervisor_app.services import audits, calibration, coaches, dashboard
 from supervisor_app.services.context import Actor
 from supervisor_app.store.db import Database
 
@@ -154,6 +154,29 @@ def cmd_assignment_reassign(ctx: Context) -> int:
     return 0
 
 
+def cmd_dashboard(ctx: Context) -> int:
+    board = dashboard.dashboard(ctx.database(), ctx.actor())
+    if ctx.args.json:
+        print_json({"quarter": board.quarter, "tiles": [
+            {"key": t.key, "title": t.title, "value": t.value, "status": t.status, "rule": t.rule,
+             "rows": [dict(zip(t.headers, row, strict=True)) for row in t.rows]} for t in board.tiles]})
+        return 0
+    marks = {dashboard.OK: "ok", dashboard.WARN: "check", dashboard.ALERT: "ACT"}
+    print_table(["", "figure", "value", "the program's rule"],
+                [(marks[t.status], t.title, t.value, t.rule) for t in board.tiles])
+    for tile in board.tiles:
+        if tile.status != dashboard.OK and tile.rows:
+            say(f"\n{tile.title}:")
+            print_table(list(tile.headers), tile.rows)
+    return 0
+
+
+def cmd_one_to_one(ctx: Context) -> int:
+    dashboard.record_one_to_one(ctx.database(), ctx.actor(), ctx.args.review, ctx.args.on, ctx.args.note or "")
+    print(f"Supervision 1:1 for review {ctx.args.review} recorded ({ctx.args.on}).")
+    return 0
+
+
 def register(sub: Any) -> None:
     cycle = group(sub, "audit-cycle", "the quarterly audit: at least 20 % of active coaches, drawn reproducibly")
     create = add(cycle, "create", cmd_cycle_create, "open a quarter's cycle: record the frame and seed, draw")
@@ -198,3 +221,12 @@ def register(sub: Any) -> None:
     again.add_argument("--to", required=True, help="display name or user id")
     again.add_argument("--reason", required=True)
     again.add_argument("--due", type=date)
+
+    board = add(sub, "dashboard", cmd_dashboard,
+                "the program at a glance: audit coverage, overdue reviews and feedback, 1:1s, recertification, "
+                "supervision ratios, calibration, drift, coaches below the standard")
+    board.add_argument("--json", action="store_true")
+    one = add(sub, "one-to-one", cmd_one_to_one, "record the supervision 1:1 held after a review")
+    one.add_argument("review", type=record_id)
+    one.add_argument("--on", required=True, type=date, help="the day it took place")
+    one.add_argument("--note")

@@ -52,3 +52,20 @@ def test_assignments_by_hand(cli: Cli) -> None:
     code, out, _ = as_(cli, "maria", "assignment", "list", "--all", "--json")
     assert {(a["reviewer"], a["state"]) for a in json.loads(out)} == {("Tom Berg", "reassigned"),
                                                                       ("James Chen", "assigned")}
+
+
+def test_the_dashboard_and_one_to_ones(cli: Cli) -> None:
+    assert cli("demo")[0] == 0
+    code, out, _ = as_(cli, "maria", "dashboard")
+    assert code == 0
+    assert any(line.startswith("ACT") and "Audit 2026-Q4" in line and "no cycle" in line for line in out.splitlines())
+    code, out, _ = as_(cli, "maria", "dashboard", "--json")
+    tiles = {t["key"]: t for t in json.loads(out)["tiles"]}
+    assert tiles["coverage"]["value"] == "no cycle"
+    assert tiles["recertification"]["value"] == "5 due or overdue"
+    assert {r["supervisor"]: r["coaches"] for r in tiles["supervision_ratio"]["rows"]} == {
+        "James Chen": "5", "Maria Lopez": "6"}
+    code, _, err = as_(cli, "maria", "one-to-one", "1", "--on", "2999-01-01")
+    assert (code, "in the future" in err) == (1, True)
+    code, _, err = as_(cli, "aisha", "dashboard")
+    assert (code, "may not run audits" in err) == (1, True)

@@ -247,3 +247,25 @@ def test_full_demo_has_sessions_and_a_revealed_round(cli: Cli) -> None:
     drift = json.loads(cli("drift", "--json", **sup)[1])
     assert {r["rater"] for r in drift["raters"]} == {"Aisha Okafor", "Tom Berg", "Maria Lopez"}
     assert cli("demo", user="admin", password="demo-admin")[1].startswith("The demo data set is already loaded")
+
+
+def test_every_command_has_working_help(capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    from supervisor_app.cli import build_parser
+
+    def actions(parser: argparse.ArgumentParser, prefix: list[str]) -> list[list[str]]:
+        found = [prefix]
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, child in action.choices.items():
+                    found += actions(child, [*prefix, name])
+        return found
+
+    commands = actions(build_parser(), [])
+    assert len(commands) > 60
+    for command in commands:
+        with pytest.raises(SystemExit) as exited:
+            main([*command, "--help"])
+        assert exited.value.code == 0, command
+        assert "usage: supervisor-app" in capsys.readouterr().out

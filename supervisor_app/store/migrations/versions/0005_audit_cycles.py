@@ -101,6 +101,21 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_assignments_reviewer_id"), ["reviewer_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_assignments_state"), ["state"], unique=False)
 
+    op.create_table(
+        "supervision_sessions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("review_id", sa.Integer(), nullable=False),
+        sa.Column("held_on", sa.Date(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("recorded_by_id", sa.Integer(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["recorded_by_id"], ["users.id"], name=op.f("fk_supervision_sessions_recorded_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(["review_id"], ["reviews.id"], name=op.f("fk_supervision_sessions_review_id_reviews")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_supervision_sessions")),
+        sa.UniqueConstraint("review_id", name=op.f("uq_supervision_sessions_review_id")),
+    )
     with op.batch_alter_table("coaches", schema=None) as batch_op:
         batch_op.add_column(sa.Column("user_id", sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f("fk_coaches_user_id_users"), "users", ["user_id"], ["id"])
@@ -117,6 +132,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_assignments_recording_id"))
         batch_op.drop_index(batch_op.f("ix_assignments_cycle_id"))
 
+    op.drop_table("supervision_sessions")
     op.drop_table("assignments")
     with op.batch_alter_table("audit_samples", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_samples_cycle_id"))
