@@ -158,12 +158,12 @@ def cmd_dashboard(ctx: Context) -> int:
     board = dashboard.dashboard(ctx.database(), ctx.actor())
     if ctx.args.json:
         print_json({"quarter": board.quarter, "tiles": [
-            {"key": t.key, "title": t.title, "value": t.value, "status": t.status, "rule": t.rule,
+            {"key": t.key, "title": t.title, "value": t.value, "note": t.note, "status": t.status, "rule": t.rule,
              "rows": [dict(zip(t.headers, row, strict=True)) for row in t.rows]} for t in board.tiles]})
         return 0
     marks = {dashboard.OK: "ok", dashboard.WARN: "check", dashboard.ALERT: "ACT"}
     print_table(["", "figure", "value", "the program's rule"],
-                [(marks[t.status], t.title, t.value, t.rule) for t in board.tiles])
+                [(marks[t.status], t.title, t.value + (f"; {t.note}" if t.note else ""), t.rule) for t in board.tiles])
     for tile in board.tiles:
         if tile.status != dashboard.OK and tile.rows:
             say(f"\n{tile.title}:")

@@ -295,6 +295,13 @@ def reviewer_choices(session: Session) -> dict[int, str]:
     return dict(rows.all())
 
 
+def reviewers(db: Database, actor: Actor) -> dict[int, str]:
+    """Who may be given reviews (user id -> name), for the screens that assign them."""
+    require(actor, Permission.RUN_AUDITS)
+    with db.transaction() as session:
+        return dict(sorted(reviewer_choices(session).items(), key=lambda item: item[1]))
+
+
 def supervision_warnings(session: Session) -> list[str]:
     """Each master coach's active supervisees against the program's 8–15."""
     counts = session.execute(select(User.display_name, func.count(Coach.id)).join(Coach, Coach.supervisor_id ==
@@ -348,6 +355,11 @@ def assign_cycle(db: Database, actor: Actor, quarter_text: str, proposal: Propos
                                 "(`assignment reassign`).")
         items = {(i.coach_id, i.recording_id): i for i in _items(session, cycle)}
         choices = reviewer_choices(session)
+        pairs = [(p.recording_id, p.reviewer_id) for p in proposal.assignments]
+        twice = next((pair for pair in pairs if pairs.count(pair) > 1), None)
+        if twice is not None:
+            raise ValidationError(f"{choices.get(twice[1], 'One reviewer')} would review recording {twice[0]} twice; "
+                                  "a double-scored session needs two different reviewers.", field="reviewer")
         for proposed in proposal.assignments:
             item = items.get((proposed.coach_id, proposed.recording_id))
             if item is None:

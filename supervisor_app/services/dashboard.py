@@ -45,6 +45,7 @@ class Tile:
     rule: str
     headers: tuple[str, ...] = ()
     rows: tuple[tuple[str, ...], ...] = field(default=())
+    note: str = ""  # more than the value has room for
 
 
 @dataclass(frozen=True)
@@ -70,12 +71,11 @@ def _coverage(db: Database, actor: Actor, quarter: Quarter) -> Tile:
     assigned = sum(bool(c.reviews) for c in cycle.sample)
     share = submitted / cycle.frame_size if cycle.frame_size else 0.0
     status = OK if share >= float(POLICY_MIN_SHARE) else WARN if len(cycle.sample) else ALERT
-    return Tile("coverage", f"Audit {quarter.label}",
-                f"{submitted} of {cycle.frame_size} reviewed ({share:.0%}); {len(cycle.sample)} drawn, {assigned} "
-                "assigned", status, rule, ("coach", "session", "reviews"),
+    return Tile("coverage", f"Audit {quarter.label}", f"{submitted} of {cycle.frame_size} reviewed ({share:.0%})",
+                status, rule, ("coach", "session", "reviews"),
                 tuple((c.coach_name, c.recording_name or "needs a recording",
                        ", ".join(f"{who}: {state}" for who, state in c.reviews) or "not assigned")
-                      for c in cycle.sample))
+                      for c in cycle.sample), note=f"{len(cycle.sample)} drawn, {assigned} assigned")
 
 
 def dashboard(db: Database, actor: Actor, today: dt.date | None = None) -> Dashboard:

@@ -28,6 +28,7 @@ from supervisor_app.ui.calibration.calibration_page import CalibrationPage
 from supervisor_app.ui.coaches.coaches_page import CoachesPage
 from supervisor_app.ui.library.library_page import LibraryPage
 from supervisor_app.ui.library.transcription_controller import TranscriptionController
+from supervisor_app.ui.program.program_page import ProgramPage
 from supervisor_app.ui.review.reviews_page import ReviewsPage
 from supervisor_app.ui.rubrics.rubrics_page import RubricsPage
 from supervisor_app.ui.shell.about_dialog import AboutDialog
@@ -52,10 +53,11 @@ AREAS = (
     Area("coaches", "Coaches", "", Permission.VIEW_COACHES),
     Area("rubrics", "Rubrics", "", Permission.VIEW_RUBRICS),
     Area("admin", "Admin", "", Permission.MANAGE_USERS),
+    Area("program", "Program", "", Permission.RUN_AUDITS),
 )
 
 SHORTCUT_HELP = [
-    ("Ctrl+1 … Ctrl+7", "Go to Library, Reviews, Calibration, Audits, Coaches, Rubrics, Admin"),
+    ("Ctrl+1 … Ctrl+8", "Go to Library, Reviews, Calibration, Audits, Coaches, Rubrics, Admin, Program"),
     ("Ctrl+O", "Import recordings (Library)"),
     ("Ctrl+T", "Transcribe the selected recordings (Library)"),
     ("Delete", "Remove the selected recording (Library)"),
@@ -159,6 +161,8 @@ class MainWindow(QMainWindow):
             return ReviewsPage(self.context)
         if area.key == "calibration":
             return CalibrationPage(self.context)
+        if area.key == "program":
+            return ProgramPage(self.context)
         return AuditsPage(self.context)
 
     def _build_pages(self) -> None:

@@ -1,0 +1,225 @@
+"""The program lead's home screen: the dashboard's tiles (each opens the list behind it), this quarter's audit
+cycle, and the review assignments with what is overdue."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from supervisor_app.errors import NotFoundError, SupervisorError
+from supervisor_app.services import audits, dashboard
+from supervisor_app.ui.program.cycle_dialog import CycleDialog
+from supervisor_app.ui.program.proposal_dialog import ProposalDialog
+from supervisor_app.ui.program.reassign_dialog import ReassignDialog
+from supervisor_app.ui.shell.app_context import AppContext
+from supervisor_app.ui.widgets.filtered_table import FilteredTable
+from supervisor_app.ui.widgets.labels import page_layout, page_subtitle, page_title
+from supervisor_app.ui.widgets.messages import show_error, show_info
+from supervisor_app.ui.widgets.row_table_model import Column, RowTableModel
+from supervisor_app.ui.widgets.shortcuts import add_shortcuts
+
+TILE_COLUMNS = 5
+_STATUS_WORD = {dashboard.OK: "✓", dashboard.WARN: "check", dashboard.ALERT: "act now"}
+
+
+class TileButton(QPushButton):
+    """One dashboard figure: its title, its value and whether it keeps the program's rule."""
+
+    def __init__(self, tile: dashboard.Tile, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tile = tile
+        self.setObjectName(f"tile_{tile.status}")
+        self.setCheckable(True)
+        self.setText(f"{tile.title}  ·  {_STATUS_WORD[tile.status]}\n{tile.value}")
+        note = f" ({tile.note})" if tile.note else ""
+        self.setToolTip(f"{tile.title}: {tile.value}{note}.\nThe program's rule: {tile.rule}.")
+        self.setMinimumHeight(64)
+        self.setMinimumWidth(150)
+        # the grid gives every tile its share of the width; a long value is cut, and the tooltip has it whole
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+
+class ProgramPage(QWidget):
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._context = context
+        self.active_dialog: QWidget | None = None
+        self.tiles: list[TileButton] = []
+        self.board: dashboard.Dashboard | None = None
+        title = page_title("Program")
+        subtitle = page_subtitle("This quarter against the program's rules: the audit sample, reviews and feedback "
+                                 "on time, 1:1s, recertification, supervision ratios, calibration and drift. Click "
+                                 "a figure for the list behind it.")
+        self.tile_grid = QGridLayout()
+        self.tile_grid.setSpacing(8)
+        tiles_holder = QWidget()
+        tiles_holder.setLayout(self.tile_grid)
+        self.detail_title = QLabel()
+        self.detail_title.setObjectName("sectionTitle")
+        self.detail = FilteredTable(RowTableModel([], row_id=hash))
+        self.cycle_label = QLabel()
+        self.cycle_label.setWordWrap(True)
+        self.open_button = QPushButton("Open the quarter's cycle…")
+        self.open_button.setObjectName("primaryButton")
+        self.assign_button = QPushButton("Assign reviews…")
+        self.verify_button = QPushButton("Verify the draw")
+        self.reassign_button = QPushButton("Reassign…")
+        cycle_bar = QHBoxLayout()
+        cycle_bar.addWidget(self.cycle_label, 1)
+        for button in (self.open_button, self.assign_button, self.verify_button, self.reassign_button):
+            cycle_bar.addWidget(button)
+        now = dt.datetime.now(dt.UTC)
+        self.assignments_model: RowTableModel[audits.AssignmentRow] = RowTableModel([
+            Column("Quarter", lambda a: a.quarter or "—"),
+            Column("Coach", lambda a: a.coach_name),
+            Column("Session", lambda a: a.recording_name),
+            Column("Reviewer", lambda a: a.reviewer),
+            Column("Due", lambda a: a.due_at.astimezone().strftime("%Y-%m-%d"), sort_key=lambda a: a.due_at),
+            Column("State", lambda a: a.state + (" · double-scored" if a.double_scored else "")),
+            Column("Overdue", lambda a: "overdue" if a.overdue(now) else "",
+                   colour=lambda a: "#b3261e" if a.overdue(now) else None),
+        ], row_id=lambda a: a.id)
+        self.assignments = FilteredTable(self.assignments_model)
+        assignments_title = QLabel("Review assignments")
+        assignments_title.setObjectName("sectionTitle")
+
+        upper = QWidget()
+        upper_layout = QVBoxLayout(upper)
+        upper_layout.setContentsMargins(0, 0, 0, 0)
+        upper_layout.addWidget(tiles_holder)
+        upper_layout.addWidget(self.detail_title)
+        upper_layout.addWidget(self.detail, 1)
+        lower = QWidget()
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        lower_layout.addLayout(cycle_bar)
+        lower_layout.addWidget(assignments_title)
+        lower_layout.addWidget(self.assignments, 1)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(upper)
+        self.splitter.addWidget(lower)
+        self.splitter.setSizes([360, 340])
+        self.splitter.setChildrenCollapsible(False)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(self.splitter)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.splitter.setMinimumHeight(560)
+        layout = page_layout(self)
+        layout.addWidget(title)
+        layout.addWidget(subtitle)
+        layout.addWidget(scroll, 1)
+
+        self.open_button.clicked.connect(self.open_cycle_dialog)
+        self.assign_button.clicked.connect(self.open_proposal_dialog)
+        self.verify_button.clicked.connect(self.verify)
+        self.reassign_button.clicked.connect(self.open_reassign_dialog)
+        add_shortcuts(self, [(QKeySequence("F5"), self.refresh)])
+        self.refresh()
+
+    @property
+    def quarter(self) -> str:
+        return self.board.quarter if self.board else dashboard.quarter_containing(dt.date.today()).label
+
+    def refresh(self) -> None:
+        db, actor = self._context.database, self._context.actor
+        self.board = dashboard.dashboard(db, actor)
+        selected = next((t.tile.key for t in self.tiles if t.isChecked()), "coverage")
+        for tile in self.tiles:
+            self.tile_grid.removeWidget(tile)
+            tile.setParent(None)
+            tile.deleteLater()
+        self.tiles = []
+        for index, tile in enumerate(self.board.tiles):
+            button = TileButton(tile)
+            button.clicked.connect(lambda _checked=False, key=tile.key: self.show_tile(key))
+            self.tile_grid.addWidget(button, index // TILE_COLUMNS, index % TILE_COLUMNS)
+            button.show()  # a layout shows a new child only on the next turn of the event loop
+            self.tiles.append(button)
+        self.show_tile(selected)
+        try:
+            cycle = audits.get_cycle(db, actor, self.quarter)
+        except NotFoundError:
+            cycle = None
+        rows = audits.list_assignments(db, actor)
+        self.assignments_model.set_rows(rows)
+        self.assignments.fit_columns()
+        has_assignments = any(r.quarter == self.quarter for r in rows)
+        if cycle is None:
+            self.cycle_label.setText(f"No audit cycle for {self.quarter} yet: open it to draw the sample.")
+        else:
+            self.cycle_label.setText(
+                f"Audit {cycle.quarter} ({cycle.status}): {len(cycle.sample)} of {cycle.frame_size} active coaches "
+                f"drawn ({cycle.coverage:.0%}), seed {cycle.seed}"
+                + (f", strata {' × '.join(cycle.stratify)}" if cycle.stratify else "") + ".")
+        self.open_button.setEnabled(cycle is None)
+        self.assign_button.setEnabled(cycle is not None and cycle.status == audits.OPEN and not has_assignments)
+        self.verify_button.setEnabled(cycle is not None)
+        self.reassign_button.setEnabled(bool(rows))
+
+    def show_tile(self, key: str) -> None:
+        if self.board is None:
+            return
+        tile = self.board.tile(key)
+        for button in self.tiles:
+            button.setChecked(button.tile.key == key)
+        note = f"; {tile.note}" if tile.note else ""
+        self.detail_title.setText(f"{tile.title}: {tile.value}{note} — the rule: {tile.rule}")
+        model: RowTableModel[tuple[str, ...]] = RowTableModel(
+            [Column(header, lambda row, i=i: row[i]) for i, header in enumerate(tile.headers)], row_id=hash)
+        model.set_rows(list(tile.rows))
+        self.detail.source_model = model
+        self.detail.proxy.setSourceModel(model)
+        self.detail.fit_columns()
+
+    def open_cycle_dialog(self) -> None:
+        dialog = CycleDialog(self._context, self)
+        dialog.cycle_created.connect(lambda _quarter: self.refresh())
+        self.active_dialog = dialog
+        dialog.open()
+
+    def open_proposal_dialog(self) -> None:
+        dialog = ProposalDialog(self._context, self.quarter, self)
+        dialog.assigned.connect(lambda _count: self.refresh())
+        self.active_dialog = dialog
+        dialog.open()
+
+    def open_reassign_dialog(self) -> None:
+        selected = self.assignments.selected_id()
+        row = next((r for r in self.assignments_model.rows() if r.id == selected), None)
+        if row is None:
+            show_info(self, "Reassign", "Select an assignment in the list first.")
+            return
+        dialog = ReassignDialog(self._context, row, self)
+        dialog.reassigned.connect(lambda _id: self.refresh())
+        self.active_dialog = dialog
+        dialog.open()
+
+    def verify(self) -> None:
+        try:
+            result = audits.verify_cycle(self._context.database, self._context.actor, self.quarter)
+        except SupervisorError as exc:
+            show_error(self, "Verify the draw", str(exc))
+            return
+        lines = [f"The sample {'matches' if result.sample_matches else 'does NOT match'} a fresh draw from the "
+                 "recorded frame and seed.",
+                 f"The frame {'matches' if result.frame_matches_fingerprint else 'does NOT match'} its fingerprint."]
+        if result.joined:
+            lines.append(f"Joined since the draw: {', '.join(result.joined)}.")
+        if result.left:
+            lines.append(f"No longer active: {', '.join(result.left)}.")
+        show_info(self, f"Audit {result.quarter}", "\n".join(lines))
