@@ -5,6 +5,8 @@
 - load balanced: each session goes to the eligible reviewer with the least work so far (ties broken by a keyed
   hash of the seed, so a proposal can be re-derived), which keeps every reviewer within one of the others
   unless the rules leave no other choice;
+- never someone scoring the same session blind in a calibration round that hides who is coaching (the review
+  would name the coach);
 - optionally a blind double-scored subsample: a share of the sessions gets a second, different reviewer.
 """
 
@@ -27,6 +29,7 @@ class Item:
     recording_id: int
     coach_user_id: int | None = None  # the coach's own account, if any
     supervisor_id: int | None = None
+    excluded: frozenset[int] = frozenset()  # reviewers kept away for another reason (e.g. scoring it blind)
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ class Proposal:
 
 
 def may_review(item: Item, reviewer_id: int, *, independent: bool) -> bool:
-    if reviewer_id == item.coach_user_id:
+    if reviewer_id == item.coach_user_id or reviewer_id in item.excluded:
         return False
     return not (independent and reviewer_id == item.supervisor_id)
 
@@ -81,7 +84,14 @@ def propose(items: Sequence[Item], reviewers: Sequence[int], *, seed: int, indep
         heapq.heappush(heap, (found[0] + 1, found[1], found[2]))
         return found[2]
 
-    ordered = sorted(items, key=lambda i: _key(seed, f"item:{i.coach_id}:{i.recording_id}"))
+    pool = set(order)
+
+    def options(item: Item) -> int:
+        kept_out = {item.coach_user_id, *item.excluded, *([item.supervisor_id] if independent else [])}
+        return len(pool - kept_out)
+
+    # the sessions with the fewest possible reviewers first, while every load is still low
+    ordered = sorted(items, key=lambda i: (options(i), _key(seed, f"item:{i.coach_id}:{i.recording_id}")))
     first: dict[tuple[int, int], int] = {}
     for item in ordered:
         reviewer = take(item, set())

@@ -36,6 +36,7 @@ from supervisor_app.store.models import (
     Assignment,
     AuditCycle,
     AuditSample,
+    CalibrationRound,
     Coach,
     Recording,
     Review,
@@ -279,13 +280,24 @@ def verify_cycle(db: Database, actor: Actor, quarter_text: str) -> Verification:
                             tuple(sorted(names.get(i, f"coach {i}") for i in in_frame - active)))
 
 
+def _blind_panel(session: Session, recording_id: int) -> frozenset[int]:
+    """Who scores this recording in a calibration round that hides the coach and is not closed: an audit review
+    of the same session would show them the coach's name."""
+    return frozenset(session.scalars(
+        select(Review.rater_id).join(CalibrationRound, CalibrationRound.id == Review.round_id)
+        .where(Review.recording_id == recording_id, CalibrationRound.hide_identity.is_(True),
+               CalibrationRound.status != "closed")))
+
+
+def _item(session: Session, coach: Coach, recording_id: int) -> rules.Item:
+    return rules.Item(coach.id, recording_id, coach.user_id, coach.supervisor_id, _blind_panel(session, recording_id))
+
+
 def _items(session: Session, cycle: AuditCycle) -> list[rules.Item]:
-    rows = session.execute(select(AuditSample.coach_id, AuditSample.recording_id, Coach.user_id, Coach.supervisor_id)
-                           .join(Coach, Coach.id == AuditSample.coach_id)
+    rows = session.execute(select(AuditSample.recording_id, Coach).join(Coach, Coach.id == AuditSample.coach_id)
                            .where(AuditSample.cycle_id == cycle.id, AuditSample.recording_id.is_not(None))
                            .order_by(AuditSample.position)).all()
-    return [rules.Item(coach, recording, user, supervisor) for coach, recording, user, supervisor in rows
-            if recording is not None]
+    return [_item(session, coach, recording) for recording, coach in rows if recording is not None]
 
 
 def reviewer_choices(session: Session) -> dict[int, str]:
@@ -385,6 +397,10 @@ def _check_reviewer(session: Session, reviewer_id: int, item: rules.Item, indepe
     if independent and reviewer_id == item.supervisor_id:
         raise ValidationError(f"{choices[reviewer_id]} supervises this coach, and the cycle is independent.",
                               field="reviewer")
+    if reviewer_id in item.excluded:
+        raise ValidationError(f"{choices[reviewer_id]} scores this session blind in a calibration round that hides "
+                              "the coach; an audit review of it would name the coach. Choose someone else.",
+                              field="reviewer")
 
 
 def _row(session: Session, a: Assignment, names: dict[int, str]) -> AssignmentRow:
@@ -425,8 +441,7 @@ def add_assignment(db: Database, actor: Actor, recording_id: int, reviewer_id: i
             raise NotFoundError(f"There is no recording with id {recording_id}.")
         coach = session.get(Coach, recording.coach_id)
         assert coach is not None
-        _check_reviewer(session, reviewer_id, rules.Item(coach.id, recording_id, coach.user_id, coach.supervisor_id),
-                        False, reviewer_choices(session))
+        _check_reviewer(session, reviewer_id, _item(session, coach, recording_id), False, reviewer_choices(session))
         if session.scalar(select(Assignment.id).where(Assignment.recording_id == recording_id,
                                                       Assignment.reviewer_id == reviewer_id,
                                                       Assignment.state.in_((ASSIGNED, IN_PROGRESS)))) is not None:
@@ -465,8 +480,8 @@ def reassign(db: Database, actor: Actor, assignment_id: int, reviewer_id: int, r
         cycle = session.get(AuditCycle, old.cycle_id) if old.cycle_id else None
         if reviewer_id == old.reviewer_id:
             raise ValidationError("That is the current reviewer already.", field="reviewer")
-        _check_reviewer(session, reviewer_id, rules.Item(coach.id, recording.id, coach.user_id, coach.supervisor_id),
-                        bool(cycle and cycle.independent), reviewer_choices(session))
+        _check_reviewer(session, reviewer_id, _item(session, coach, recording.id), bool(cycle and cycle.independent),
+                        reviewer_choices(session))
         due = due_at or old.due_at
         if due <= utc_now():
             raise ValidationError("The due date is in the past; give a later one with --due.", field="due_at")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, cast
 
 from sqlalchemy import func, select
@@ -12,10 +13,22 @@ from sqlalchemy import func, select
 from supervisor_app.core.coaches import parse_level
 from supervisor_app.core.reviews import CompetencyScore, Evidence, ReviewContent
 from supervisor_app.core.roles import Permission, Role, parse_role
+from supervisor_app.core.sampling import FrameMember, draw
 from supervisor_app.errors import PermissionDeniedError
 from supervisor_app.media.transcribe import TranscriptionSettings
 from supervisor_app.paths import AppPaths, bundled_path
-from supervisor_app.services import accounts, audit, calibration, library, reviews, rubrics, transcription
+from supervisor_app.services import (
+    accounts,
+    audit,
+    audits,
+    calibration,
+    coaches,
+    dashboard,
+    library,
+    reviews,
+    rubrics,
+    transcription,
+)
 from supervisor_app.services.context import Actor, require
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import CalibrationRound, Coach, User
@@ -136,4 +149,24 @@ def _load_round(db: Database, paths: AppPaths, document: dict[str, Any]) -> bool
             reviews.save_draft(db, rater, summary.id, ReviewContent(scores, tuple(evidence)))
             reviews.submit(db, rater, summary.id)
     calibration.reveal(db, lead, round_id)
+    _load_quarter(db, lead, document)
     return True
+
+
+DEMO_SHARE = Fraction(1, 4)
+
+
+def _load_quarter(db: Database, lead: Actor, document: dict[str, Any]) -> None:
+    """A quarter in progress: the audit cycle of the demo sessions' quarter, its reviews assigned.
+
+    The seed is the first one whose draw includes at least two of the coaches with a demo recording, so that the
+    new user sees sessions to review rather than a sample of coaches who still owe one (a real cycle's seed is
+    random; `audit-cycle verify` re-derives this one like any other).
+    """
+    quarter = dashboard.quarter_containing(dt.date.fromisoformat(document["recordings"][0]["session_date"]))
+    roster = coaches.list_coaches(db, lead)
+    frame = [FrameMember(c.id, c.level.value, c.business_unit, None) for c in roster]
+    recorded = {c.id for c in roster if c.employee_id in {e["coach"] for e in document["recordings"]}}
+    seed = next(s for s in range(1, 10_000) if len(recorded & set(draw(frame, DEMO_SHARE, s, quarter))) >= 2)
+    audits.create_cycle(db, lead, quarter.label, share=DEMO_SHARE, seed=seed)
+    audits.assign_cycle(db, lead, quarter.label, audits.propose_assignments(db, lead, quarter.label))

@@ -17,7 +17,8 @@ def cases(draw: st.DrawFn) -> tuple[list[Item], list[int]]:
     for coach in range(draw(st.integers(0, 150))):
         own = draw(st.one_of(st.none(), st.sampled_from(reviewers)))
         supervisor = draw(st.one_of(st.none(), st.sampled_from(reviewers)))
-        items.append(Item(coach + 1, 1000 + coach, own, supervisor))
+        blind = frozenset(draw(st.lists(st.sampled_from(reviewers), max_size=2)))
+        items.append(Item(coach + 1, 1000 + coach, own, supervisor, blind))
     return items, reviewers
 
 
@@ -36,6 +37,7 @@ def test_no_proposal_breaks_a_rule(case: tuple[list[Item], list[int]], seed: int
         assert proposed.reviewer_id in reviewers
         assert may_review(item, proposed.reviewer_id, independent=independent)
         assert proposed.reviewer_id != item.coach_user_id
+        assert proposed.reviewer_id not in item.excluded
         if independent:
             assert proposed.reviewer_id != item.supervisor_id
     pairs = [(p.coach_id, p.reviewer_id) for p in result.assignments]
