@@ -100,9 +100,43 @@ def propose(items: Sequence[Item], reviewers: Sequence[int], *, seed: int, indep
             continue
         first[(item.coach_id, item.recording_id)] = reviewer
         chosen.append(Proposed(item.coach_id, item.recording_id, reviewer))
+    _rebalance(chosen, {(i.coach_id, i.recording_id): i for i in items}, loads, independent)
+    first = {(p.coach_id, p.recording_id): p.reviewer_id for p in chosen}
+    heap[:] = [(loads[r], order[r], r) for r in order]
+    heapq.heapify(heap)
     doubles = [i for i in ordered if (i.coach_id, i.recording_id) in first][:math.ceil(double_share * len(first))]
     for item in doubles:
         second = take(item, {first[(item.coach_id, item.recording_id)]})
         if second is not None:
             chosen.append(Proposed(item.coach_id, item.recording_id, second, double_scored=True))
     return Proposal(tuple(chosen), tuple(unassigned), loads)
+
+
+def _rebalance(chosen: list[Proposed], items: dict[tuple[int, int], Item], loads: dict[int, int],
+               independent: bool) -> None:
+    """Move sessions off a reviewer more than one above the mean to an eligible one at least two below them,
+    until no such move is left (the rules can leave no other choice: then the load stays where it must)."""
+    if not loads:
+        return
+    mean = sum(loads.values()) / len(loads)
+    moved = True
+    while moved:
+        moved = False
+        for heavy in sorted(loads, key=lambda r: -loads[r]):
+            if loads[heavy] <= mean + 1:
+                break
+            for index, proposed in enumerate(chosen):
+                if proposed.reviewer_id != heavy:
+                    continue
+                item = items[(proposed.coach_id, proposed.recording_id)]
+                lighter = [r for r in loads if loads[r] <= loads[heavy] - 2
+                           and may_review(item, r, independent=independent)]
+                if lighter:
+                    target = min(lighter, key=lambda r: (loads[r], r))
+                    chosen[index] = Proposed(proposed.coach_id, proposed.recording_id, target)
+                    loads[heavy] -= 1
+                    loads[target] += 1
+                    moved = True
+                    break
+            if moved:
+                break
