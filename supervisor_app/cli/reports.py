@@ -100,7 +100,7 @@ def cmd_drift(ctx: Context) -> int:
 def cmd_export(ctx: Context) -> int:
     args = ctx.args
     actor = ctx.actor()
-    scope = export.ExportScope(args.round, args.reviews or (), args.date_from, args.date_to)
+    scope = export.ExportScope(args.round, args.reviews or (), args.date_from, args.date_to, args.cycle)
     settings = Settings(ctx.paths.settings_file)
     options = export.ExportOptions(pseudonyms=args.pseudonyms, aggregates_only=args.aggregates_only,
                                    pseudonym_key=pseudonym_key(settings), rule=calibration_rule(settings))
@@ -137,12 +137,15 @@ def register(sub: Any) -> None:
     drift_parser.add_argument("--json", action="store_true")
 
     export_parser = add(sub, "export", cmd_export,
-                        "write the audit workbook for HR (.xlsx): a revealed round, chosen reviews or a date range")
+                        "write the audit workbook for HR (.xlsx): a revealed round, chosen reviews, a date range or "
+                        "an audit cycle")
     chosen = export_parser.add_mutually_exclusive_group(required=True)
     chosen.add_argument("--round", type=record_id, metavar="ID", help="a revealed or closed calibration round")
     chosen.add_argument("--reviews", type=id_list("review"), metavar="ID,ID,...", help="submitted reviews by id")
     chosen.add_argument("--from", dest="date_from", type=date, metavar="DATE",
                         help="reviews submitted from this date (YYYY-MM-DD, UTC; needs --to)")
+    chosen.add_argument("--cycle", metavar="QUARTER",
+                        help="a quarter's audit cycle, e.g. 2026-Q4: its submitted reviews and an Audit cycle sheet")
     export_parser.add_argument("--to", dest="date_to", type=date, metavar="DATE",
                                help="last submission date included (YYYY-MM-DD)")
     export_parser.add_argument("--out", required=True, metavar="FILE.xlsx", help="where to write the workbook")

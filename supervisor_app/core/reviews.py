@@ -127,6 +127,24 @@ def submission_problems(rubric: Rubric, content: ReviewContent) -> list[str]:
     return problems
 
 
+MEETS_STANDARD_SCORE = 3
+
+
+def below_standard(rubric: Rubric, scores: Sequence[CompetencyScore]) -> list[str]:
+    """The competencies that keep a review from meeting the standard: a core competency scored under
+    MEETS_STANDARD_SCORE, or a failed gate (titles, in the rubric's order)."""
+    given = {s.competency_id: s for s in scores}
+    low = []
+    for competency in rubric.competencies:
+        score = given.get(competency.id)
+        if score is None or score.not_observed:
+            continue
+        if score.gate_passed is False or (competency.category.value == "core" and score.score is not None
+                                          and score.score < MEETS_STANDARD_SCORE):
+            low.append(competency.title)
+    return low
+
+
 def quote_for_range(segments: Sequence[Segment], start_s: float, end_s: float) -> str:
     """The words said between start and end: word timings where known, else whole overlapping segments."""
     words: list[str] = []

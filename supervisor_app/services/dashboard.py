@@ -11,10 +11,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from supervisor_app.core.coaches import RecertificationStatus
+from supervisor_app.core.reviews import MEETS_STANDARD_SCORE, CompetencyScore, below_standard
 from supervisor_app.core.roles import Permission
+from supervisor_app.core.rubric import Rubric
 from supervisor_app.core.sampling import POLICY_MIN_SHARE, Quarter
 from supervisor_app.errors import ConflictError, NotFoundError, ValidationError
-from supervisor_app.services import audit, audits, coaches, drift
+from supervisor_app.services import audit, audits, coaches, drift, rubrics
 from supervisor_app.services.context import Actor, require
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import (
@@ -25,6 +27,7 @@ from supervisor_app.store.models import (
     Review,
     ReviewScore,
     RoundRater,
+    RubricVersion,
     SupervisionSession,
     User,
     utc_now,
@@ -33,7 +36,6 @@ from supervisor_app.store.models import (
 OK, WARN, ALERT = "ok", "warn", "alert"
 ONE_TO_ONE_DAYS = 7
 CALIBRATION_CADENCE_DAYS = 31
-STANDARD = 3  # a 1–5 score below this, or a failed gate, is below the standard
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,8 @@ def dashboard(db: Database, actor: Actor, today: dt.date | None = None) -> Dashb
                           "a calibration round every month", ("rater", "last round"), tuple(stale)))
         below = _below_standard(session, submitted)
         tiles.append(Tile("below_standard", "Below the standard", str(len(below)), WARN if below else OK,
-                          f"latest reviewed session: every 1–5 score {STANDARD} or more, every gate passed",
+                          f"latest reviewed session: every core competency {MEETS_STANDARD_SCORE} or more, every "
+                          "gate passed",
                           ("coach", "competencies"), tuple(below)))
     coach_rows = coaches.list_coaches(db, actor)
     recert = [(c.name, c.recertification.value) for c in coach_rows
@@ -152,16 +155,20 @@ def dashboard(db: Database, actor: Actor, today: dt.date | None = None) -> Dashb
 
 def _below_standard(session: Session, submitted: Sequence[tuple[Review, Recording, Coach]]
                     ) -> list[tuple[str, str]]:
-    """Coaches whose latest reviewed session has a 1–5 score below the standard or a failed gate."""
+    """Coaches whose latest reviewed session does not meet the standard, with the competencies concerned."""
     latest: dict[int, tuple[Review, Coach]] = {}
     for review, _recording, coach in submitted:
         latest[coach.id] = (review, coach)
+    rubric_cache: dict[int, Rubric] = {}
     result = []
     for review, coach in latest.values():
-        low = session.execute(select(ReviewScore.competency_id).where(
-            ReviewScore.review_id == review.id,
-            ((ReviewScore.score.is_not(None)) & (ReviewScore.score < STANDARD)) | (ReviewScore.gate_passed.is_(False))
-        ).order_by(ReviewScore.competency_id)).scalars().all()
+        if review.rubric_version_id not in rubric_cache:
+            row = session.get(RubricVersion, review.rubric_version_id)
+            assert row is not None
+            rubric_cache[review.rubric_version_id] = rubrics.parse_rubric_document(row.document)
+        scores = [CompetencyScore(s.competency_id, s.score, s.gate_passed, s.not_observed)
+                  for s in session.scalars(select(ReviewScore).where(ReviewScore.review_id == review.id))]
+        low = below_standard(rubric_cache[review.rubric_version_id], scores)
         if low:
             result.append((coach.name, ", ".join(low)))
     return sorted(result)

@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import itertools
 import secrets
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -29,17 +31,21 @@ from supervisor_app import __version__
 from supervisor_app.core.agreement import OVERALL, Agreement, CalibrationRule, Rating, by_competency, calibrated
 from supervisor_app.core.coaches import CoachLevel
 from supervisor_app.core.drift import BIAS_THRESHOLD, rater_drift
-from supervisor_app.core.reviews import numeric_value
+from supervisor_app.core.reviews import MEETS_STANDARD_SCORE, numeric_value
 from supervisor_app.core.roles import Permission
 from supervisor_app.core.rubric import Category
 from supervisor_app.errors import NotFoundError, PermissionDeniedError, SupervisorError, ValidationError
 from supervisor_app.files import UnwritableFileError, atomic_target
 from supervisor_app.services import audit, drift, rubrics
+from supervisor_app.services.audits import REASSIGNED, SUBMITTED, quarter_of
 from supervisor_app.services.context import Actor, require
 from supervisor_app.services.xlsx import Column, Kind, SheetWriter, Typed, clean_text, discard, new_workbook
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import (
+    Assignment,
+    AuditCycle,
     AuditEvent,
+    AuditSample,
     CalibrationRound,
     Coach,
     EvidenceItem,
@@ -54,7 +60,6 @@ from supervisor_app.store.models import (
 
 EXPORT_ACTION = "export.workbook"
 COVERAGE_TARGET = 0.20  # quarterly audit: at least 20 % of active coaches
-MEETS_STANDARD_SCORE = 3
 STREAM_BATCH = 2000
 RED, AMBER, GREEN, DARK_GREEN = "F4C7C3", "FCE8B2", "D9EAD3", "B6D7A8"
 
@@ -67,16 +72,20 @@ class ExportCancelledError(SupervisorError):
 
 @dataclass(frozen=True)
 class ExportScope:
-    """Exactly one of: a calibration round, explicit review ids, or a date range of submission (inclusive)."""
+    """Exactly one of: a calibration round, explicit review ids, a date range of submission (inclusive), or a
+    quarter's audit cycle."""
     round_id: int | None = None
     review_ids: tuple[int, ...] = ()
     start: dt.date | None = None
     end: dt.date | None = None
+    quarter: str | None = None
 
     def check(self) -> None:
-        chosen = sum((self.round_id is not None, bool(self.review_ids), self.start is not None or self.end is not None))
+        chosen = sum((self.round_id is not None, bool(self.review_ids), self.start is not None or self.end is not None,
+                      self.quarter is not None))
         if chosen != 1:
-            raise ValidationError("Choose one scope: a calibration round, a set of reviews, or a date range.")
+            raise ValidationError("Choose one scope: a calibration round, a set of reviews, a date range or an audit "
+                                  "cycle.")
         if (self.start is None) != (self.end is None):
             raise ValidationError("A date range needs both a start and an end date.")
         if self.start and self.end and self.start > self.end:
@@ -142,6 +151,7 @@ class _Facts:
     first_submitted: dt.datetime | None = None
     last_submitted: dt.datetime | None = None
     active_coaches: int = 0
+    cycle_quarter: str | None = None
 
     @property
     def reviews_per_rater(self) -> Counter[str]:
@@ -204,6 +214,13 @@ def exportable_rounds(db: Database, actor: Actor) -> list[ExportableRound]:
         return [ExportableRound(r.id, r.title, r.status) for r in rows]
 
 
+def exportable_cycles(db: Database, actor: Actor) -> list[str]:
+    """The quarters with an audit cycle, newest first."""
+    require(actor, Permission.EXPORT_AGGREGATES)
+    with db.transaction() as session:
+        return list(session.scalars(select(AuditCycle.quarter).order_by(AuditCycle.quarter.desc())))
+
+
 @dataclass(frozen=True)
 class PastExport:
     at: dt.datetime
@@ -232,6 +249,10 @@ def _scope_filter(session: Session, scope: ExportScope) -> tuple[Any, str, Calib
     not_blind = or_(Review.round_id.is_(None), Review.round_id.in_(
         select(CalibrationRound.id).where(CalibrationRound.status != "open")))
     submitted = Review.status == "submitted"
+    if scope.quarter is not None:
+        cycle = _cycle_of(session, scope.quarter)
+        done = select(Assignment.review_id).where(Assignment.cycle_id == cycle.id, Assignment.state == SUBMITTED)
+        return (and_(submitted, Review.id.in_(done)), f"Audit cycle {cycle.quarter} ({cycle.status})", None)
     if scope.round_id is not None:
         calibration = session.get(CalibrationRound, scope.round_id)
         if calibration is None:
@@ -254,6 +275,14 @@ def _scope_filter(session: Session, scope: ExportScope) -> tuple[Any, str, Calib
     end = dt.datetime.combine(scope.end + dt.timedelta(days=1), dt.time(), dt.UTC)
     return (and_(submitted, not_blind, Review.submitted_at >= start, Review.submitted_at < end),
             f"Reviews submitted {scope.start:%Y-%m-%d} to {scope.end:%Y-%m-%d} (UTC)", None)
+
+
+def _cycle_of(session: Session, quarter_text: str) -> AuditCycle:
+    quarter = quarter_of(quarter_text)
+    cycle = session.scalar(select(AuditCycle).where(AuditCycle.quarter == quarter.label))
+    if cycle is None:
+        raise NotFoundError(f"There is no audit cycle for {quarter.label}.")
+    return cycle
 
 
 def _competencies(session: Session, version_ids: set[int]) -> dict[str, _Competency]:
@@ -285,6 +314,7 @@ def _gather(session: Session, scope: ExportScope) -> tuple[_Facts, Any]:
     if calibration is not None and calibration.master_id is not None:
         master = session.scalar(select(User.display_name).where(User.id == calibration.master_id))
     facts = _Facts(scope_text, reviews, competencies, codes, master)
+    facts.cycle_quarter = _cycle_of(session, scope.quarter).quarter if scope.quarter is not None else None
     sessions = [r[5] for r in rows if r[5] is not None]
     facts.first_session, facts.last_session = (min(sessions), max(sessions)) if sessions else (None, None)
     submitted = [r[6] for r in rows if r[6] is not None]
@@ -357,6 +387,8 @@ def export_audit(db: Database, actor: Actor, scope: ExportScope, target: Path,
             context.agreement_sheet()
             context.raters(drift_series)
             context.evidence(session, where, counter)
+            if facts.cycle_quarter is not None:
+                context.audit_cycle(session, _cycle_of(session, facts.cycle_quarter))
             context.method()
         except BaseException:
             discard(workbook)
@@ -448,6 +480,9 @@ class _Sheets:
         rows: list[tuple[str, object, str]] = [
             ("Scope", f.scope_text, "Which reviews this workbook covers. Reviews of a calibration round that is "
              "still blind are never included; only the current version of an amended review counts."),
+            *([("Audit cycle", f.cycle_quarter, "The quarter's audit: the Audit cycle sheet shows the frame, share, "
+                "seed and strata of the draw, every sampled coach, their reviewers and where each review stands.")]
+              if f.cycle_quarter else []),
             ("Exported", Typed(now, Kind.DATETIME), "When this file was written (UTC)."),
             ("Exported by", actor.display_name, "The user who exported it (recorded in the audit trail)."),
             ("Coach identity", "pseudonyms" if self.names.pseudonyms else "names",
@@ -641,6 +676,58 @@ class _Sheets:
         sheet.bar_chart("Bias per rater", 0, [3, 4], "B" + str(sheet.last_row + 3),
                         y_title="points (+ lenient, − severe)")
 
+    # ------------------------------------------------------------ Audit cycle
+    def audit_cycle(self, session: Session, cycle: AuditCycle) -> None:
+        """The quarter's draw and where each sampled coach stands: frame, share, seed, strata, sample, reviewers and
+        states, and each review's outcome (below the standard: the competencies concerned)."""
+        sample = session.execute(select(AuditSample, Coach, Recording).join(Coach, Coach.id == AuditSample.coach_id)
+                                 .outerjoin(Recording, Recording.id == AuditSample.recording_id)
+                                 .where(AuditSample.cycle_id == cycle.id).order_by(AuditSample.position)).all()
+        names = dict(session.execute(select(User.id, User.display_name)).all())
+        work: dict[int, list[Assignment]] = {}
+        for assignment in session.scalars(select(Assignment).where(Assignment.cycle_id == cycle.id,
+                                                                   Assignment.state != REASSIGNED)):
+            work.setdefault(assignment.recording_id, []).append(assignment)
+        below = self._below_standard(session, [a.review_id for a in itertools.chain(*work.values()) if a.review_id])
+        done = sum(any(a.state == SUBMITTED for a in work.get(row.recording_id or 0, [])) or bool(row.excused_reason)
+                   for row, _coach, _recording in sample)
+        share = Fraction(cycle.share_numerator, cycle.share_denominator)
+        columns = [Column("#", Kind.INT, width=5), Column("Coach"), Column("Level"), Column("Business unit"),
+                   Column("Session date", Kind.DATE), Column("Reviewers"), Column("State"),
+                   Column("Outcome", Kind.WRAP, width=40), Column("Not reviewed because", Kind.WRAP, width=34)]
+        sheet = self._sheet("Audit cycle", columns, first_row=3)
+        lines = []
+        for row, coach, recording in sample:
+            given = work.get(row.recording_id or 0, [])
+            states = sorted({a.state for a in given})
+            outcome = "; ".join(below.get(a.review_id, "meets the standard") for a in given
+                                if a.state == SUBMITTED and a.review_id)
+            lines.append([row.position + 1, self.names.coach(coach.id), CoachLevel(coach.level).label,
+                          coach.business_unit or "", recording.session_date if recording else None,
+                          ", ".join(names.get(a.reviewer_id, "?") for a in given),
+                          ", ".join(states) or ("needs a recording" if row.recording_id is None else "not assigned"),
+                          outcome, row.excused_reason])
+        strata = cycle.stratify.replace(",", " × ") or "none"
+        sheet.write(lines, preamble=[
+            (f"Audit cycle {cycle.quarter} ({cycle.status}): {len(sample)} of {len(cycle.frame)} active coaches drawn "
+             f"(share {float(share):.0%}; the program's minimum is 20 %), {done} done", "cs_title"),
+            (f"Seed {cycle.seed} · strata {strata} · unaudited first: {'yes' if cycle.prioritise_unaudited else 'no'}"
+             f" · independent: {'yes' if cycle.independent else 'no'} · frame SHA-256 {cycle.frame_sha256} · the "
+             "draw is re-derivable from these (docs/audit-sampling.md; `supervisor-app audit-cycle verify`)",
+             "cs_note")])
+
+    def _below_standard(self, session: Session, review_ids: Sequence[int]) -> dict[int, str]:
+        """Review id -> the competencies below the standard (a core 1–5 score under 3, or a failed gate)."""
+        found: dict[int, list[str]] = {}
+        for review_id, competency_id, score, gate in session.execute(
+                select(ReviewScore.review_id, ReviewScore.competency_id, ReviewScore.score, ReviewScore.gate_passed)
+                .where(ReviewScore.review_id.in_(list(review_ids)))):
+            info = self.facts.competencies.get(competency_id)
+            low = (score is not None and info is not None and info.core and score < MEETS_STANDARD_SCORE)
+            if low or gate is False:
+                found.setdefault(review_id, []).append(info.title if info else competency_id)
+        return {r: "below the standard: " + ", ".join(sorted(c)) for r, c in found.items()}
+
     # ------------------------------------------------------------ Evidence
     def evidence(self, session: Session, where: Any, counter: _Counter) -> None:
         if self.aggregates_only:
@@ -696,6 +783,9 @@ class _Sheets:
              "session calls for them."),
             ("Reviews meeting the standard", f"Every scored core competency at {MEETS_STANDARD_SCORE} or above and "
              "no failed gate."),
+            ("Audit draw", "The quarterly sample: ⌈share × active coaches⌉ (share at least 20 %), allocated to strata "
+             "by the largest remainder, each stratum ordered by HMAC-SHA256 of the recorded seed and the coach's id; "
+             "anyone holding the frame and seed can re-derive it (docs/audit-sampling.md)."),
             ("Coverage", f"Coaches reviewed ÷ active coaches; the quarterly audit needs at least "
              f"{COVERAGE_TARGET:.0%}."),
             ("Unit of agreement", "One recording × one competency, scored by two or more raters (the Units column; "

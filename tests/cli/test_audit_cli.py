@@ -34,6 +34,10 @@ def test_an_audit_cycle_from_the_command_line(cli: Cli) -> None:
         assert (code, message in err) == (1, True), err
     code, _, err = as_(cli, "aisha", "audit-cycle", "show", "2026-Q4")
     assert (code, "may not run audits" in err) == (1, True)
+    code, _, err = as_(cli, "maria", "export", "--cycle", "2026-Q4", "--out", str(cli.data_dir / "q4.xlsx"))
+    assert (code, "Nothing to export: no submitted reviews in audit cycle 2026-Q4" in err) == (1, True)
+    code, _, err = as_(cli, "maria", "export", "--cycle", "2031-Q1", "--out", str(cli.data_dir / "q.xlsx"))
+    assert (code, "no audit cycle for 2031-Q1" in err) == (1, True)
 
 
 def test_assignments_by_hand(cli: Cli) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
@@ -166,3 +167,40 @@ def test_reassigning_keeps_the_history_and_closing_needs_every_review(recorded: 
     closed = audits.close_cycle(recorded, maria, QUARTER, excused)
     assert closed.status == audits.CLOSED
     assert all(c.done for c in closed.sample)
+
+
+def test_the_cycle_in_the_hr_workbook(recorded: Database, tmp_path: Path) -> None:
+    import openpyxl
+
+    from supervisor_app.services import export
+
+    maria = login(recorded, "maria")
+    cycle = audits.create_cycle(recorded, maria, QUARTER, share="0.25", seed=5, stratify=["level"])
+    [tom] = _ids(recorded, "Tom Berg")
+    audits.assign_cycle(recorded, maria, QUARTER, audits.propose_assignments(recorded, maria, QUARTER, [tom]))
+    with pytest.raises(ValidationError, match="Nothing to export"):
+        export.export_audit(recorded, maria, export.ExportScope(quarter=QUARTER), tmp_path / "empty.xlsx")
+    rater = login(recorded, "tom")
+    first = audits.list_assignments(recorded, rater)[0]
+    review = reviews.start_review(recorded, rater, first.recording_id)
+    scores = {c: reviews.CompetencyScore(c, not_observed=True) for c in COMPETENCIES}
+    scores["active_listening"] = reviews.CompetencyScore("active_listening", 2)
+    reviews.save_draft(recorded, rater, review.id, reviews.ReviewContent(scores, (
+        reviews.Evidence("active_listening", 0.5, 2.0, quote="Let us move on."),)))
+    reviews.submit(recorded, rater, review.id)
+    target = tmp_path / "cycle.xlsx"
+    result = export.export_audit(recorded, maria, export.ExportScope(quarter=QUARTER), target)
+    assert result.reviews == 1
+    book = openpyxl.load_workbook(target)
+    assert "Audit cycle" in book.sheetnames
+    sheet = book["Audit cycle"]
+    assert "Audit cycle 2026-Q4 (open): 3 of 11 active coaches drawn (share 25%" in sheet["A1"].value
+    assert "Seed 5 · strata level" in sheet["A2"].value
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=4) if row[0].value is not None]
+    assert len(rows) == len(cycle.sample) == 3
+    reviewed = [r for r in rows if r[6] == "submitted"]
+    assert len(reviewed) == 1
+    assert reviewed[0][7] == "below the standard: Listens actively"
+    assert sheet["A3"].value == "#"
+    summary = {row[0].value: row[1].value for row in book["Summary"].iter_rows() if row[0].value}
+    assert summary["Audit cycle"] == QUARTER

@@ -29,9 +29,9 @@ def test_every_tile_from_a_constructed_quarter(recorded: Database) -> None:  # n
     first = audits.list_assignments(recorded, rater)[0]
     review = reviews.start_review(recorded, rater, first.recording_id)
     scores = {c: reviews.CompetencyScore(c, not_observed=True) for c in COMPETENCIES}
-    scores["cultivates_trust"] = reviews.CompetencyScore("cultivates_trust", 2)
+    scores["active_listening"] = reviews.CompetencyScore("active_listening", 2)
     reviews.save_draft(recorded, rater, review.id, reviews.ReviewContent(scores, (
-        reviews.Evidence("cultivates_trust", 0.5, 2.0, quote="Let us move on."),)))
+        reviews.Evidence("active_listening", 0.5, 2.0, quote="Let us move on."),)))
     reviews.submit(recorded, rater, review.id)
     with recorded.transaction() as session:
         waiting = [a for a in audits.list_assignments(recorded, maria, QUARTER) if a.state == audits.ASSIGNED]
@@ -49,7 +49,7 @@ def test_every_tile_from_a_constructed_quarter(recorded: Database) -> None:  # n
     assert board.tile("one_to_ones").value == "1 due, 1 late"
     coach = board.tile("below_standard").rows
     assert len(coach) == 1
-    assert coach[0][1] == "cultivates_trust"
+    assert coach[0][1] == "Listens actively"
     assert board.tile("recertification").value == "5 due or overdue"
     assert dict(board.tile("supervision_ratio").rows) == {"Maria Lopez": "6", "James Chen": "5"}
     assert board.tile("supervision_ratio").value == "2 outside 8–15"

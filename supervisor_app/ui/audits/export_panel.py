@@ -60,7 +60,9 @@ class ExportPanel(QWidget):
         scope_layout = QFormLayout(scope_box)
         self.round_radio = QRadioButton("Calibration round")
         self.range_radio = QRadioButton("Reviews submitted")
+        self.cycle_radio = QRadioButton("Audit cycle")
         self.round_combo = QComboBox()
+        self.cycle_combo = QComboBox()
         self.start_edit, self.end_edit = QDateEdit(), QDateEdit()
         for edit in (self.start_edit, self.end_edit):
             edit.setCalendarPopup(True)
@@ -72,6 +74,9 @@ class ExportPanel(QWidget):
             group = QButtonGroup(self)
             group.addButton(self.round_radio)
             group.addButton(self.range_radio)
+            group.addButton(self.cycle_radio)
+            for quarter in export.exportable_cycles(context.database, context.actor):
+                self.cycle_combo.addItem(quarter, quarter)
             for item in export.exportable_rounds(context.database, context.actor):
                 self.round_combo.addItem(f"{item.title} ({item.status})", item.id)
             dates = QHBoxLayout()
@@ -82,6 +87,12 @@ class ExportPanel(QWidget):
             dates.addStretch(1)
             scope_layout.addRow(self.round_radio, self.round_combo)
             scope_layout.addRow(self.range_radio, dates)
+            scope_layout.addRow(self.cycle_radio, self.cycle_combo)
+            has_cycles = self.cycle_combo.count() > 0
+            self.cycle_radio.setEnabled(has_cycles)
+            self.cycle_combo.setEnabled(has_cycles)
+            if not has_cycles:
+                self.cycle_combo.addItem("No audit cycle yet")
             has_rounds = self.round_combo.count() > 0
             self.round_radio.setEnabled(has_rounds)
             self.round_combo.setEnabled(has_rounds)
@@ -140,6 +151,8 @@ class ExportPanel(QWidget):
             return self._fixed_scope
         if self.round_radio.isChecked():
             return ExportScope(round_id=int(self.round_combo.currentData()))
+        if self.cycle_radio.isChecked():
+            return ExportScope(quarter=str(self.cycle_combo.currentData()))
         return ExportScope(start=self.start_edit.date().toPython(), end=self.end_edit.date().toPython())
 
     def _default_name(self, scope: ExportScope) -> str:
@@ -148,6 +161,8 @@ class ExportPanel(QWidget):
             return f"audit-round-{scope.round_id}-{stamp}.xlsx"
         if scope.start is not None and scope.end is not None:
             return f"audit-{scope.start:%Y%m%d}-{scope.end:%Y%m%d}.xlsx"
+        if scope.quarter is not None:
+            return f"audit-cycle-{scope.quarter}-{stamp}.xlsx"
         return f"audit-reviews-{stamp}.xlsx"
 
     def _remembered(self) -> dict[str, object]:
