@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 from supervisor_app.cli.args import add, date, finite_float, group, record_id
 from supervisor_app.cli.context import Context
 from supervisor_app.cli.output import print_json, print_table, print_warnings, say
 from supervisor_app.errors import ValidationError
-from supervisor_app.services import audits, calibration, coaches, dashboard
+from supervisor_app.services import audits, calibration, coaches, dashboard, outcomes
 from supervisor_app.services.context import Actor
 from supervisor_app.store.db import Database
 
@@ -122,6 +123,13 @@ def cmd_cycle_close(ctx: Context) -> int:
     return 0
 
 
+def cmd_cycle_brief(ctx: Context) -> int:
+    found = outcomes.write_brief(ctx.database(), ctx.actor(), ctx.args.quarter, Path(ctx.args.out))
+    say(f"Written {ctx.args.out}: {found.reviewed} of {found.frame} coaches reviewed ({found.coverage:.0%}), "
+        f"{found.below_standard} session(s) below the standard.")
+    return 0
+
+
 def cmd_assignment_list(ctx: Context) -> int:
     rows = audits.list_assignments(ctx.database(), ctx.actor(), ctx.args.quarter, include_history=ctx.args.all)
     now = dt.datetime.now(dt.UTC)
@@ -202,6 +210,10 @@ def register(sub: Any) -> None:
                         help="share of sessions scored blind by a second reviewer, e.g. 0.1")
     assign.add_argument("--due", type=date, help="due date of the reviews (default: in three weeks)")
     assign.add_argument("--dry-run", action="store_true", help="show the proposal; store nothing")
+    brief = add(cycle, "brief", cmd_cycle_brief,
+                "the one-page outcomes brief for the sponsor (PDF): coverage, agreement, strengths and gaps, actions")
+    brief.add_argument("quarter")
+    brief.add_argument("--out", required=True, metavar="FILE.pdf")
     close = add(cycle, "close", cmd_cycle_close, "close once every sampled coach has a submitted review")
     close.add_argument("quarter")
     close.add_argument("--excuse", action="append", metavar="COACH=REASON",

@@ -36,6 +36,9 @@ def test_an_audit_cycle_from_the_command_line(cli: Cli) -> None:
     assert (code, "may not run audits" in err) == (1, True)
     code, _, err = as_(cli, "maria", "export", "--cycle", "2026-Q4", "--out", str(cli.data_dir / "q4.xlsx"))
     assert (code, "Nothing to export: no submitted reviews in audit cycle 2026-Q4" in err) == (1, True)
+    brief = cli.data_dir / "q4-brief.pdf"
+    code, out, err = as_(cli, "maria", "audit-cycle", "brief", "2026-Q4", "--out", str(brief))
+    assert (code, "0 of 11 coaches reviewed (0%)" in out, brief.read_bytes()[:4]) == (0, True, b"%PDF"), err
     code, _, err = as_(cli, "maria", "export", "--cycle", "2031-Q1", "--out", str(cli.data_dir / "q.xlsx"))
     assert (code, "no audit cycle for 2031-Q1" in err) == (1, True)
 

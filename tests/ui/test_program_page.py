@@ -117,3 +117,9 @@ def test_a_quarter_from_the_program_page(qtbot: QtBot, page: ProgramPage, monkey
         again.on_buttons_accepted()
     history = audits.list_assignments(page._context.database, page._context.actor, include_history=True)
     assert sum(r.state == audits.REASSIGNED for r in history) == 1
+
+    target = page._context.paths.data_dir / "brief.pdf"
+    monkeypatch.setattr(page_module.QFileDialog, "getSaveFileName", lambda *_a: (str(target), "PDF (*.pdf)"))
+    qtbot.mouseClick(page.brief_button, Qt.MouseButton.LeftButton)
+    assert target.read_bytes().startswith(b"%PDF")
+    assert "0 of 11 coaches reviewed" in shown[-1]

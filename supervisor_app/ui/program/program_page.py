@@ -4,10 +4,12 @@ cycle, and the review assignments with what is overdue."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
+    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -20,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from supervisor_app.errors import NotFoundError, SupervisorError
-from supervisor_app.services import audits, dashboard
+from supervisor_app.services import audits, dashboard, outcomes
 from supervisor_app.ui.program.cycle_dialog import CycleDialog
 from supervisor_app.ui.program.proposal_dialog import ProposalDialog
 from supervisor_app.ui.program.reassign_dialog import ReassignDialog
@@ -77,9 +79,12 @@ class ProgramPage(QWidget):
         self.assign_button = QPushButton("Assign reviews…")
         self.verify_button = QPushButton("Verify the draw")
         self.reassign_button = QPushButton("Reassign…")
+        self.brief_button = QPushButton("Outcomes brief…")
+        self.brief_button.setToolTip("A one-page PDF for the sponsor: coverage, agreement, strengths, gaps, actions.")
         cycle_bar = QHBoxLayout()
         cycle_bar.addWidget(self.cycle_label, 1)
-        for button in (self.open_button, self.assign_button, self.verify_button, self.reassign_button):
+        for button in (self.open_button, self.assign_button, self.verify_button, self.reassign_button,
+                       self.brief_button):
             cycle_bar.addWidget(button)
         now = dt.datetime.now(dt.UTC)
         self.assignments_model: RowTableModel[audits.AssignmentRow] = RowTableModel([
@@ -128,6 +133,7 @@ class ProgramPage(QWidget):
         self.assign_button.clicked.connect(self.open_proposal_dialog)
         self.verify_button.clicked.connect(self.verify)
         self.reassign_button.clicked.connect(self.open_reassign_dialog)
+        self.brief_button.clicked.connect(self.save_brief)
         add_shortcuts(self, [(QKeySequence("F5"), self.refresh)])
         self.refresh()
 
@@ -169,6 +175,7 @@ class ProgramPage(QWidget):
         self.open_button.setEnabled(cycle is None)
         self.assign_button.setEnabled(cycle is not None and cycle.status == audits.OPEN and not has_assignments)
         self.verify_button.setEnabled(cycle is not None)
+        self.brief_button.setEnabled(cycle is not None)
         self.reassign_button.setEnabled(bool(rows))
 
     def show_tile(self, key: str) -> None:
@@ -223,3 +230,18 @@ class ProgramPage(QWidget):
         if result.left:
             lines.append(f"No longer active: {', '.join(result.left)}.")
         show_info(self, f"Audit {result.quarter}", "\n".join(lines))
+
+    def save_brief(self) -> None:
+        suggested = Path.home() / f"audit-{self.quarter}-outcomes.pdf"
+        name, _ = QFileDialog.getSaveFileName(self, "Save the outcomes brief", str(suggested), "PDF (*.pdf)")
+        if not name:
+            return
+        target = Path(name) if name.lower().endswith(".pdf") else Path(name + ".pdf")
+        try:
+            found = outcomes.write_brief(self._context.database, self._context.actor, self.quarter, target)
+        except SupervisorError as exc:
+            show_error(self, "Outcomes brief", str(exc))
+            return
+        show_info(self, "Outcomes brief", f"Saved {target}.\n{found.reviewed} of {found.frame} coaches reviewed "
+                                          f"({found.coverage:.0%}); {found.below_standard} session(s) below the "
+                                          "standard.")
