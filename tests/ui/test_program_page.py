@@ -90,6 +90,9 @@ def test_a_quarter_from_the_program_page(qtbot: QtBot, page: ProgramPage, monkey
     assert page.assignments_model.rowCount() == 9
     assert not page.assign_button.isEnabled()
     assert (page.tiles[0].tile.value, page.tiles[0].tile.note) == ("0 of 11 reviewed (0%)", "6 drawn, 6 assigned")
+    assert page.chart.values == {"active": 11, "drawn": 6, "assigned": 6, "reviewed": 0}
+    assert page.chart.target == pytest.approx(2.2)
+    assert sum(page.chart.per_reviewer.values()) == 9
 
     recert = next(t for t in page.tiles if t.tile.key == "recertification")
     qtbot.mouseClick(recert, Qt.MouseButton.LeftButton)

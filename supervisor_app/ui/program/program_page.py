@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from supervisor_app.errors import NotFoundError, SupervisorError
 from supervisor_app.services import audits, dashboard, outcomes
+from supervisor_app.ui.program.coverage_chart import CoverageChart
 from supervisor_app.ui.program.cycle_dialog import CycleDialog
 from supervisor_app.ui.program.proposal_dialog import ProposalDialog
 from supervisor_app.ui.program.reassign_dialog import ReassignDialog
@@ -98,6 +99,7 @@ class ProgramPage(QWidget):
                    colour=lambda a: "#b3261e" if a.overdue(now) else None),
         ], row_id=lambda a: a.id)
         self.assignments = FilteredTable(self.assignments_model)
+        self.chart = CoverageChart()
         assignments_title = QLabel("Review assignments")
         assignments_title.setObjectName("sectionTitle")
 
@@ -111,19 +113,20 @@ class ProgramPage(QWidget):
         lower_layout = QVBoxLayout(lower)
         lower_layout.setContentsMargins(0, 0, 0, 0)
         lower_layout.addLayout(cycle_bar)
+        lower_layout.addWidget(self.chart)
         lower_layout.addWidget(assignments_title)
         lower_layout.addWidget(self.assignments, 1)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(upper)
         self.splitter.addWidget(lower)
-        self.splitter.setSizes([360, 340])
+        self.splitter.setSizes([330, 470])
         self.splitter.setChildrenCollapsible(False)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self.splitter)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.splitter.setMinimumHeight(560)
+        self.splitter.setMinimumHeight(760)
         layout = page_layout(self)
         layout.addWidget(title)
         layout.addWidget(subtitle)
@@ -163,6 +166,7 @@ class ProgramPage(QWidget):
             cycle = None
         rows = audits.list_assignments(db, actor)
         self.assignments_model.set_rows(rows)
+        self.chart.show_cycle(cycle, rows)
         self.assignments.fit_columns()
         has_assignments = any(r.quarter == self.quarter for r in rows)
         if cycle is None:
