@@ -64,7 +64,7 @@ def test_hr_viewer_gets_aggregates_and_raters_nothing(demo: Cli, tmp_path: Path)
     (["--round", "1", "--out", "x.csv"], 1, ".xlsx extension"),
     (["--round", "1", "--reviews", "2", "--out", "x.xlsx"], 2, "not allowed with argument"),
     (["--round", "7", "--out", "x.xlsx"], 1, "no calibration round 7"),
-    (["--out", "x.xlsx"], 2, "one of the arguments --round --reviews --from is required"),
+    (["--out", "x.xlsx"], 2, "one of the arguments --round --reviews --from --cycle is required"),
 ])
 def test_bad_requests(demo: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
                       args: list[str], code: int, message: str) -> None:
