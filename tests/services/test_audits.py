@@ -33,6 +33,20 @@ def recorded(demo_db: Database, paths: AppPaths) -> Database:
     return demo_db
 
 
+def submit_first_assignment(db: Database, username: str) -> int:
+    """The reviewer's first assignment reviewed and submitted: Listens actively scored 2 (below the standard),
+    everything else not observed. Returns the review's id."""
+    rater = login(db, username)
+    first = audits.list_assignments(db, rater)[0]
+    review = reviews.start_review(db, rater, first.recording_id)
+    scores = {c: reviews.CompetencyScore(c, not_observed=True) for c in COMPETENCIES}
+    scores["active_listening"] = reviews.CompetencyScore("active_listening", 2)
+    reviews.save_draft(db, rater, review.id, reviews.ReviewContent(scores, (
+        reviews.Evidence("active_listening", 0.5, 2.0, quote="Let us move on."),)))
+    reviews.submit(db, rater, review.id)
+    return review.id
+
+
 def _ids(db: Database, *names: str) -> list[int]:
     from supervisor_app.services import calibration
 
@@ -180,14 +194,7 @@ def test_the_cycle_in_the_hr_workbook(recorded: Database, tmp_path: Path) -> Non
     audits.assign_cycle(recorded, maria, QUARTER, audits.propose_assignments(recorded, maria, QUARTER, [tom]))
     with pytest.raises(ValidationError, match="Nothing to export"):
         export.export_audit(recorded, maria, export.ExportScope(quarter=QUARTER), tmp_path / "empty.xlsx")
-    rater = login(recorded, "tom")
-    first = audits.list_assignments(recorded, rater)[0]
-    review = reviews.start_review(recorded, rater, first.recording_id)
-    scores = {c: reviews.CompetencyScore(c, not_observed=True) for c in COMPETENCIES}
-    scores["active_listening"] = reviews.CompetencyScore("active_listening", 2)
-    reviews.save_draft(recorded, rater, review.id, reviews.ReviewContent(scores, (
-        reviews.Evidence("active_listening", 0.5, 2.0, quote="Let us move on."),)))
-    reviews.submit(recorded, rater, review.id)
+    submit_first_assignment(recorded, "tom")
     target = tmp_path / "cycle.xlsx"
     result = export.export_audit(recorded, maria, export.ExportScope(quarter=QUARTER), target)
     assert result.reviews == 1

@@ -7,12 +7,11 @@ import datetime as dt
 import pytest
 
 from supervisor_app.errors import ConflictError, ValidationError
-from supervisor_app.services import audits, dashboard, reviews
+from supervisor_app.services import audits, dashboard
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import Assignment, Review
-from tests.cli.test_parity_cli import COMPETENCIES
 from tests.conftest import login
-from tests.services.test_audits import QUARTER, _ids, recorded  # noqa: F401 - the fixture
+from tests.services.test_audits import QUARTER, _ids, recorded, submit_first_assignment  # noqa: F401 - the fixture
 
 
 def test_every_tile_from_a_constructed_quarter(recorded: Database) -> None:  # noqa: F811
@@ -25,20 +24,13 @@ def test_every_tile_from_a_constructed_quarter(recorded: Database) -> None:  # n
     coverage = board.tile("coverage")
     assert (coverage.value, coverage.note) == ("0 of 11 reviewed (0%)", "6 drawn, 6 assigned")
     assert board.tile("coverage").status == dashboard.WARN
-    rater = login(recorded, "tom")
-    first = audits.list_assignments(recorded, rater)[0]
-    review = reviews.start_review(recorded, rater, first.recording_id)
-    scores = {c: reviews.CompetencyScore(c, not_observed=True) for c in COMPETENCIES}
-    scores["active_listening"] = reviews.CompetencyScore("active_listening", 2)
-    reviews.save_draft(recorded, rater, review.id, reviews.ReviewContent(scores, (
-        reviews.Evidence("active_listening", 0.5, 2.0, quote="Let us move on."),)))
-    reviews.submit(recorded, rater, review.id)
+    review_id = submit_first_assignment(recorded, "tom")
     with recorded.transaction() as session:
         waiting = [a for a in audits.list_assignments(recorded, maria, QUARTER) if a.state == audits.ASSIGNED]
         late = session.get(Assignment, waiting[0].id)
         assert late is not None
         late.due_at = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
-        submitted = session.get(Review, review.id)
+        submitted = session.get(Review, review_id)
         assert submitted is not None
         submitted.submitted_at = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
         submitted.feedback_due_at = dt.datetime(2026, 11, 22, tzinfo=dt.UTC)
@@ -54,10 +46,10 @@ def test_every_tile_from_a_constructed_quarter(recorded: Database) -> None:  # n
     assert dict(board.tile("supervision_ratio").rows) == {"Maria Lopez": "6", "James Chen": "5"}
     assert board.tile("supervision_ratio").value == "2 outside 8–15"
     with pytest.raises(ValidationError, match="before the review was submitted"):
-        dashboard.record_one_to_one(recorded, maria, review.id, dt.date(2026, 11, 1))
-    dashboard.record_one_to_one(recorded, maria, review.id, dt.date(2026, 11, 24), "Talked about trust")
+        dashboard.record_one_to_one(recorded, maria, review_id, dt.date(2026, 11, 1))
+    dashboard.record_one_to_one(recorded, maria, review_id, dt.date(2026, 11, 24), "Talked about trust")
     with pytest.raises(ConflictError, match="already recorded"):
-        dashboard.record_one_to_one(recorded, maria, review.id, dt.date(2026, 11, 25))
+        dashboard.record_one_to_one(recorded, maria, review_id, dt.date(2026, 11, 25))
     assert dashboard.dashboard(recorded, maria, dt.date(2026, 12, 1)).tile("one_to_ones").value == "0 due, 0 late"
 
 
