@@ -59,6 +59,13 @@ def cmd_cycle_create(ctx: Context) -> int:
     return 0
 
 
+def cmd_cycle_redraw(ctx: Context) -> int:
+    cycle = audits.redraw_cycle(ctx.database(), ctx.actor(), ctx.args.quarter, ctx.args.seed)
+    _describe(cycle)
+    _print_sample(cycle)
+    return 0
+
+
 def cmd_cycle_show(ctx: Context) -> int:
     cycle = audits.get_cycle(ctx.database(), ctx.actor(), ctx.args.quarter)
     if ctx.args.json:
@@ -195,6 +202,10 @@ def register(sub: Any) -> None:
     create.add_argument("--unaudited-first", action="store_true",
                         help="draw coaches never audited, or not in the last two quarters, first")
     create.add_argument("--independent", action="store_true", help="keep each coach's own supervisor out")
+    redraw = add(cycle, "redraw", cmd_cycle_redraw,
+                 "draw again from today's roster with a new seed (only before any review is assigned)")
+    redraw.add_argument("quarter")
+    redraw.add_argument("--seed", type=record_id)
     for name, handler, text in (("show", cmd_cycle_show, "the frame, the sample and where each review stands"),
                                 ("verify", cmd_cycle_verify, "re-derive the sample from the frame and seed")):
         action = add(cycle, name, handler, text)

@@ -219,14 +219,50 @@ def create_cycle(db: Database, actor: Actor, quarter_text: str, *, share: str | 
                            rubric_version_id=rubric_id, status=OPEN, opened_by_id=actor.user_id)
         session.add(cycle)
         session.flush()
-        due = dt.date.today() + dt.timedelta(days=RECORDING_DUE_DAYS)
-        for position, coach_id in enumerate(sample):
-            recording = pick_recording(chosen_seed, coach_id, _eligible_recordings(session, coach_id, quarter))
-            session.add(AuditSample(cycle_id=cycle.id, coach_id=coach_id, position=position, recording_id=recording,
-                                    recording_due_on=None if recording else due))
+        _store_sample(session, cycle, quarter, sample)
         audit.record(session, actor, "audit_cycle.create", "audit_cycle", cycle.id,
                      {"quarter": quarter.label, "frame": len(frame), "sample": len(sample), "seed": chosen_seed,
                       "share": str(exact_share), "frame_sha256": cycle.frame_sha256})
+    return get_cycle(db, actor, quarter.label)
+
+
+def _store_sample(session: Session, cycle: AuditCycle, quarter: Quarter, sample: Sequence[int]) -> None:
+    due = dt.date.today() + dt.timedelta(days=RECORDING_DUE_DAYS)
+    for position, coach_id in enumerate(sample):
+        recording = pick_recording(cycle.seed, coach_id, _eligible_recordings(session, coach_id, quarter))
+        session.add(AuditSample(cycle_id=cycle.id, coach_id=coach_id, position=position, recording_id=recording,
+                                recording_due_on=None if recording else due))
+
+
+def redraw_cycle(db: Database, actor: Actor, quarter_text: str, seed: int | None = None) -> CycleView:
+    """Draw again from the roster as it is now, with a new seed: only before any review is assigned (after that
+    the sample is what the program is held to). The old seed and frame fingerprint stay in the audit trail."""
+    require(actor, Permission.RUN_AUDITS)
+    quarter = quarter_of(quarter_text)
+    if seed is not None and not 0 <= seed < 2**63:
+        raise ValidationError("The seed is a whole number from 0 to 2^63 − 1.", field="seed")
+    with db.transaction() as session:
+        cycle = _cycle(session, quarter)
+        if cycle.status != OPEN:
+            raise ConflictError(f"The {quarter.label} cycle is closed.")
+        if session.scalar(select(Assignment.id).where(Assignment.cycle_id == cycle.id).limit(1)) is not None:
+            raise ConflictError(f"The {quarter.label} cycle has assignments: its sample can no longer be redrawn.")
+        previous = {"seed": cycle.seed, "frame_sha256": cycle.frame_sha256}
+        frame = _frame(session)
+        if not frame:
+            raise ValidationError("There are no active coaches to draw from.")
+        cycle.seed = secrets.randbelow(2**63) if seed is None else seed
+        cycle.frame, cycle.frame_sha256 = [vars(m) for m in frame], frame_sha256(frame)
+        sample = draw(frame, Fraction(cycle.share_numerator, cycle.share_denominator), cycle.seed, quarter,
+                      stratify=tuple(s for s in cycle.stratify.split(",") if s),
+                      prioritise_unaudited=cycle.prioritise_unaudited)
+        for old in session.scalars(select(AuditSample).where(AuditSample.cycle_id == cycle.id)):
+            session.delete(old)
+        session.flush()
+        _store_sample(session, cycle, quarter, sample)
+        audit.record(session, actor, "audit_cycle.redraw", "audit_cycle", cycle.id,
+                     {"previous": previous, "seed": cycle.seed, "frame_sha256": cycle.frame_sha256,
+                      "sample": len(sample)})
     return get_cycle(db, actor, quarter.label)
 
 

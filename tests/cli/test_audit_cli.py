@@ -89,3 +89,13 @@ def test_the_dashboard_and_one_to_ones(cli: Cli) -> None:
     assert (code, "in the future" in err) == (1, True)
     code, _, err = as_(cli, "aisha", "dashboard")
     assert (code, "may not run audits" in err) == (1, True)
+
+
+def test_redraw_from_the_command_line(cli: Cli) -> None:
+    assert cli("demo")[0] == 0
+    code, _, err = as_(cli, "maria", "audit-cycle", "redraw", "2026-Q4", "--seed", "9")
+    assert (code, "can no longer be redrawn" in err) == (1, True)  # the demo's quarter has assignments
+    assert as_(cli, "maria", "audit-cycle", "create", "2027-Q1", "--seed", "8")[0] == 0
+    code, out, err = as_(cli, "maria", "audit-cycle", "redraw", "2027-Q1", "--seed", "9")
+    assert (code, "seed 9" in out) == (0, True), err
+    assert "matches" in as_(cli, "maria", "audit-cycle", "verify", "2027-Q1")[1]

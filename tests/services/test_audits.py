@@ -211,3 +211,16 @@ def test_the_cycle_in_the_hr_workbook(recorded: Database, tmp_path: Path) -> Non
     assert sheet["A3"].value == "#"
     summary = {row[0].value: row[1].value for row in book["Summary"].iter_rows() if row[0].value}
     assert summary["Audit cycle"] == QUARTER
+
+
+def test_a_redraw_only_before_anything_is_assigned(recorded: Database) -> None:
+    maria = login(recorded, "maria")
+    first = audits.create_cycle(recorded, maria, QUARTER, seed=1)
+    again = audits.redraw_cycle(recorded, maria, QUARTER, seed=2)
+    assert again.seed == 2
+    assert audits.verify_cycle(recorded, maria, QUARTER).ok
+    assert [c.coach_id for c in again.sample] != [c.coach_id for c in first.sample] or len(again.sample) == 0
+    audits.assign_cycle(recorded, maria, QUARTER, audits.propose_assignments(recorded, maria, QUARTER))
+    with pytest.raises(ConflictError, match="can no longer be redrawn"):
+        audits.redraw_cycle(recorded, maria, QUARTER, seed=3)
+    assert audits.get_cycle(recorded, maria, QUARTER).seed == 2

@@ -14,6 +14,7 @@ from supervisor_app.paths import AppPaths
 from supervisor_app.services import audits, coaches, library
 from supervisor_app.store.db import Database
 from supervisor_app.ui.program import program_page as page_module
+from supervisor_app.ui.program.close_dialog import CloseCycleDialog
 from supervisor_app.ui.program.cycle_dialog import CycleDialog
 from supervisor_app.ui.program.program_page import ProgramPage
 from supervisor_app.ui.program.proposal_dialog import ProposalDialog
@@ -56,6 +57,12 @@ def test_a_quarter_from_the_program_page(qtbot: QtBot, page: ProgramPage, monkey
     with qtbot.waitSignal(dialog.cycle_created, timeout=5_000):
         dialog.on_buttons_accepted()
     assert "6 of 11 active coaches drawn (55%), seed 3, strata level" in page.cycle_label.text()
+    monkeypatch.setattr(page_module, "confirm", lambda *_a: True)
+    qtbot.mouseClick(page.redraw_button, Qt.MouseButton.LeftButton)
+    assert "seed 3," not in page.cycle_label.text()  # a new seed, recorded
+    assert audits.get_cycle(page._context.database, page._context.actor, page.quarter).seed != 3
+    audits.redraw_cycle(page._context.database, page._context.actor, page.quarter, seed=3)  # the rest expects 3
+    page.refresh()
     assert page.assign_button.isEnabled()
     assert not page.open_button.isEnabled()
 
@@ -121,8 +128,50 @@ def test_a_quarter_from_the_program_page(qtbot: QtBot, page: ProgramPage, monkey
     history = audits.list_assignments(page._context.database, page._context.actor, include_history=True)
     assert sum(r.state == audits.REASSIGNED for r in history) == 1
 
+    qtbot.mouseClick(page.close_button, Qt.MouseButton.LeftButton)
+    closing = page.active_dialog
+    assert isinstance(closing, CloseCycleDialog)
+    assert len(closing.reasons) == 6  # nobody has submitted yet
+    closing.on_buttons_accepted()
+    assert "no submitted review yet" in closing.error_label.text()
+    for edit in closing.reasons.values():
+        edit.setText("The quarter was cut short by the reorganisation")
+    with qtbot.waitSignal(closing.closed, timeout=5_000):
+        closing.on_buttons_accepted()
+    assert "(closed)" in page.cycle_label.text()
+    assert not page.close_button.isEnabled()
+
     target = page._context.paths.data_dir / "brief.pdf"
     monkeypatch.setattr(page_module.QFileDialog, "getSaveFileName", lambda *_a: (str(target), "PDF (*.pdf)"))
     qtbot.mouseClick(page.brief_button, Qt.MouseButton.LeftButton)
     assert target.read_bytes().startswith(b"%PDF")
     assert "0 of 11 coaches reviewed" in shown[-1]
+
+
+def test_assigning_one_recording_from_the_library(qtbot: QtBot, demo_db: Database, paths: AppPaths) -> None:
+    from supervisor_app.ui.library.library_page import LibraryPage
+    from supervisor_app.ui.library.transcription_controller import TranscriptionController
+    from supervisor_app.ui.program.assign_dialog import AssignDialog
+
+    maria = login(demo_db, "maria")
+    recording = library.import_recording(demo_db, maria, paths, AUDIO / "short.wav",
+                                         library.RecordingInput(3)).recording
+    context = make_context(demo_db, paths, "maria")
+    controller = TranscriptionController(context)
+    library_page = LibraryPage(context, controller)
+    qtbot.addWidget(library_page)
+    library_page.select_recording(recording.id)
+    assert not library_page.assign_button.isHidden()
+    qtbot.mouseClick(library_page.assign_button, Qt.MouseButton.LeftButton)
+    dialog = library_page.active_dialog
+    assert isinstance(dialog, AssignDialog)
+    dialog.reviewer_combo.setCurrentIndex(dialog.reviewer_combo.findText("Tom Berg"))
+    dialog.due_edit.setDate(dialog.due_edit.date().addDays(-400))
+    dialog.on_buttons_accepted()
+    assert "in the past" in dialog.error_label.text()
+    dialog.due_edit.setDate(dialog.due_edit.date().addDays(400))
+    with qtbot.waitSignal(dialog.assigned, timeout=5_000):
+        dialog.on_buttons_accepted()
+    [row] = audits.list_assignments(demo_db, login(demo_db, "tom"))
+    assert (row.recording_id, row.reviewer) == (recording.id, "Tom Berg")
+    controller.shutdown()

@@ -37,6 +37,7 @@ from supervisor_app.ui.library.recording_table_model import RecordingTableModel
 from supervisor_app.ui.library.transcript_panel import TranscriptPanel
 from supervisor_app.ui.library.transcription_controller import TranscriptionController
 from supervisor_app.ui.library.transcription_settings_dialog import TranscriptionSettingsDialog, load_settings
+from supervisor_app.ui.program.assign_dialog import AssignDialog
 from supervisor_app.ui.shell.app_context import AppContext
 from supervisor_app.ui.widgets.labels import page_layout, page_subtitle, page_title
 from supervisor_app.ui.widgets.messages import confirm, show_error
@@ -80,6 +81,9 @@ class LibraryPage(QWidget):
         self.review_button = QPushButton("Review…")
         self.review_button.setToolTip("Score the selected recording against the rubric (Ctrl+R)")
         self.review_button.setVisible(context.actor.can(Permission.REVIEW))
+        self.assign_button = QPushButton("Assign…")
+        self.assign_button.setToolTip("Assign the selected recording to a reviewer, with a due date")
+        self.assign_button.setVisible(context.actor.can(Permission.RUN_AUDITS))
         self.settings_button = QPushButton("Settings…")
         self.settings_button.setToolTip("Transcription model and options")
         for button in (self.import_button, self.edit_button, self.remove_button):
@@ -90,7 +94,7 @@ class LibraryPage(QWidget):
         toolbar.addWidget(self.filter_edit, 2)
         toolbar.addWidget(self.search_edit, 2)
         for button in (self.settings_button, self.remove_button, self.edit_button, self.transcribe_button,
-                       self.review_button, self.import_button):
+                       self.assign_button, self.review_button, self.import_button):
             toolbar.addWidget(button)
 
         self.model = RecordingTableModel(context)
@@ -146,6 +150,7 @@ class LibraryPage(QWidget):
         self.remove_button.clicked.connect(self.remove_selected)
         self.settings_button.clicked.connect(self.open_settings)
         self.review_button.clicked.connect(self.review_selected)
+        self.assign_button.clicked.connect(self.assign_selected)
         self.table.doubleClicked.connect(lambda _index: self.edit_selected())
         self.table.selectionModel().selectionChanged.connect(self.on_table_selection_changed)
         self.jobs_panel.cancel_requested.connect(self.cancel_job)
@@ -205,6 +210,7 @@ class LibraryPage(QWidget):
         self.remove_button.setEnabled(len(rows) == 1)
         self.transcribe_button.setEnabled(bool(rows))
         self.review_button.setEnabled(len(rows) == 1)
+        self.assign_button.setEnabled(len(rows) == 1)
         if len(rows) == 1:
             self.transcript_panel.show_recording(rows[0].id, rows[0].original_name)
         else:
@@ -292,6 +298,20 @@ class LibraryPage(QWidget):
         if hasattr(window, "show_status"):
             window.show_status(f"{len(created)} transcription job(s) queued.")
         self._controller.on_timer_timeout()
+
+    def assign_selected(self) -> None:
+        rows = self.selected_rows()
+        if len(rows) != 1:
+            return
+        dialog = AssignDialog(self._context, rows[0], self)
+        dialog.assigned.connect(lambda _id: self._show_status("Assigned for review."))
+        self.active_dialog = dialog
+        dialog.open()
+
+    def _show_status(self, text: str) -> None:
+        window = self.window()
+        if hasattr(window, "show_status"):
+            window.show_status(text)
 
     def review_selected(self) -> None:
         rows = self.selected_rows()

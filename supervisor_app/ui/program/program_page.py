@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from supervisor_app.errors import NotFoundError, SupervisorError
 from supervisor_app.services import audits, dashboard, outcomes
+from supervisor_app.ui.program.close_dialog import CloseCycleDialog
 from supervisor_app.ui.program.coverage_chart import CoverageChart
 from supervisor_app.ui.program.cycle_dialog import CycleDialog
 from supervisor_app.ui.program.proposal_dialog import ProposalDialog
@@ -30,7 +31,7 @@ from supervisor_app.ui.program.reassign_dialog import ReassignDialog
 from supervisor_app.ui.shell.app_context import AppContext
 from supervisor_app.ui.widgets.filtered_table import FilteredTable
 from supervisor_app.ui.widgets.labels import page_layout, page_subtitle, page_title
-from supervisor_app.ui.widgets.messages import show_error, show_info
+from supervisor_app.ui.widgets.messages import confirm, show_error, show_info
 from supervisor_app.ui.widgets.row_table_model import Column, RowTableModel
 from supervisor_app.ui.widgets.shortcuts import add_shortcuts
 
@@ -60,6 +61,7 @@ class ProgramPage(QWidget):
         super().__init__(parent)
         self._context = context
         self.active_dialog: QWidget | None = None
+        self.cycle: audits.CycleView | None = None
         self.tiles: list[TileButton] = []
         self.board: dashboard.Dashboard | None = None
         title = page_title("Program")
@@ -80,12 +82,15 @@ class ProgramPage(QWidget):
         self.assign_button = QPushButton("Assign reviews…")
         self.verify_button = QPushButton("Verify the draw")
         self.reassign_button = QPushButton("Reassign…")
+        self.redraw_button = QPushButton("Redraw…")
+        self.redraw_button.setToolTip("Draw again from today's roster with a new seed (only before any assignment).")
+        self.close_button = QPushButton("Close the cycle…")
         self.brief_button = QPushButton("Outcomes brief…")
         self.brief_button.setToolTip("A one-page PDF for the sponsor: coverage, agreement, strengths, gaps, actions.")
         cycle_bar = QHBoxLayout()
         cycle_bar.addWidget(self.cycle_label, 1)
-        for button in (self.open_button, self.assign_button, self.verify_button, self.reassign_button,
-                       self.brief_button):
+        for button in (self.open_button, self.redraw_button, self.assign_button, self.verify_button,
+                       self.reassign_button, self.close_button, self.brief_button):
             cycle_bar.addWidget(button)
         now = dt.datetime.now(dt.UTC)
         self.assignments_model: RowTableModel[audits.AssignmentRow] = RowTableModel([
@@ -137,6 +142,8 @@ class ProgramPage(QWidget):
         self.verify_button.clicked.connect(self.verify)
         self.reassign_button.clicked.connect(self.open_reassign_dialog)
         self.brief_button.clicked.connect(self.save_brief)
+        self.redraw_button.clicked.connect(self.redraw)
+        self.close_button.clicked.connect(self.open_close_dialog)
         add_shortcuts(self, [(QKeySequence("F5"), self.refresh)])
         self.refresh()
 
@@ -180,6 +187,10 @@ class ProgramPage(QWidget):
         self.assign_button.setEnabled(cycle is not None and cycle.status == audits.OPEN and not has_assignments)
         self.verify_button.setEnabled(cycle is not None)
         self.brief_button.setEnabled(cycle is not None)
+        is_open = cycle is not None and cycle.status == audits.OPEN
+        self.redraw_button.setEnabled(is_open and not has_assignments)
+        self.close_button.setEnabled(is_open)
+        self.cycle = cycle
         self.reassign_button.setEnabled(bool(rows))
 
     def show_tile(self, key: str) -> None:
@@ -206,6 +217,25 @@ class ProgramPage(QWidget):
     def open_proposal_dialog(self) -> None:
         dialog = ProposalDialog(self._context, self.quarter, self)
         dialog.assigned.connect(lambda _count: self.refresh())
+        self.active_dialog = dialog
+        dialog.open()
+
+    def redraw(self) -> None:
+        if not confirm(self, "Redraw the sample", f"Draw the {self.quarter} sample again from today's roster with a "
+                       "new seed? The previous seed and frame stay in the audit trail.", "Redraw"):
+            return
+        try:
+            audits.redraw_cycle(self._context.database, self._context.actor, self.quarter)
+        except SupervisorError as exc:
+            show_error(self, "Redraw", str(exc))
+            return
+        self.refresh()
+
+    def open_close_dialog(self) -> None:
+        if self.cycle is None:
+            return
+        dialog = CloseCycleDialog(self._context, self.cycle, self)
+        dialog.closed.connect(lambda _quarter: self.refresh())
         self.active_dialog = dialog
         dialog.open()
 
