@@ -38,7 +38,7 @@ class SettingKey(StrEnum):
 DEFAULTS: dict[SettingKey, JsonValue] = {
     SettingKey.LAST_USERNAME: None,
     SettingKey.WINDOW_GEOMETRY: None,
-    SettingKey.LAST_AREA: "coaches",
+    SettingKey.LAST_AREA: None,  # the window picks its home area (main_window.home_area)
     SettingKey.LAST_IMPORT_FOLDER: None,
     SettingKey.SHOW_INACTIVE_COACHES: False,
     SettingKey.TRANSCRIPTION: None,

@@ -31,8 +31,9 @@ def nav_titles(window: MainWindow) -> list[str]:
 
 
 def test_admin_sees_every_area(window: MainWindow) -> None:
-    assert nav_titles(window) == ["Library", "Reviews", "Calibration", "Audits", "Coaches", "Rubrics", "Admin"]
-    assert window.current_area() == "coaches"
+    assert nav_titles(window) == ["Library", "Reviews", "Calibration", "Audits", "Coaches", "Rubrics", "Admin",
+                                  "Program"]
+    assert window.current_area() == "program"  # the lead's home screen
     assert "Priya Shah · Administrator" in window.user_label.text()
     assert str(window.context.database.describe()) in window.database_label.text()
 
@@ -54,6 +55,8 @@ def test_navigation_by_click_and_shortcut(qtbot: QtBot, window: MainWindow) -> N
     assert isinstance(window.stack.currentWidget(), AuditsPage)
     qtbot.keyClick(window, Qt.Key.Key_7, Qt.KeyboardModifier.ControlModifier)
     assert window.current_area() == "admin"
+    qtbot.keyClick(window, Qt.Key.Key_8, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_area() == "program"
 
 
 def test_last_area_is_remembered(qtbot: QtBot, window: MainWindow, admin_context: AppContext) -> None:

@@ -116,7 +116,11 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, str):
             self.restoreGeometry(QByteArray.fromBase64(geometry.encode("ascii")))
         last_area = context.settings.get(SettingKey.LAST_AREA)
-        self.show_area(last_area if isinstance(last_area, str) and last_area in self.pages else "coaches")
+        self.show_area(last_area if isinstance(last_area, str) and last_area in self.pages else self.home_area())
+
+    def home_area(self) -> str:
+        """Where a first start opens: the Program page for a program lead, else the Library, else the first area."""
+        return next((key for key in ("program", "library") if key in self.pages), next(iter(self.pages)))
 
     # ------------------------------------------------------------ building
 
