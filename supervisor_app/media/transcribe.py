@@ -209,10 +209,15 @@ def transcribe_source(
     chunk = max(int(chunk_s * TRANSCRIPTION_RATE), TRANSCRIPTION_RATE)
     language, probability = settings.language or "", 1.0 if settings.language else 0.0
 
+    def heard(start_s: float, end_s: float) -> npt.NDArray[np.float32]:
+        first = int(start_s * TRANSCRIPTION_RATE)
+        return audio[first:max(int(end_s * TRANSCRIPTION_RATE), first + 1)]
+
     def keep(segment: SegmentResult) -> None:
-        first = int(segment.start * TRANSCRIPTION_RATE)
-        spoken = audio[first:max(int(segment.end * TRANSCRIPTION_RATE), first + 1)]
-        if _rms(spoken) >= SILENCE_RMS:
+        # judged by the audio under its words where the engine timed them (an invented "You" at the end of a
+        # recording is timed over the silence after the last real words), else under the whole segment
+        spans = [(w.start, w.end) for w in segment.words] or [(segment.start, segment.end)]
+        if _rms(np.concatenate([heard(start, end) for start, end in spans])) >= SILENCE_RMS:
             on_segment(segment)
 
     while position < total:
