@@ -173,6 +173,8 @@ _CUT_BLOCK = 1_600  # 100 ms
 # Below this level (−50 dBFS RMS) a stretch is silence: the engine is not asked about it, and a segment that
 # comes back over it is dropped whatever the VAD setting (with VAD off, Whisper "hears" "You" in silence).
 SILENCE_RMS = 10 ** (-50 / 20)
+VOICED_SHARE = 0.25  # a segment whose words lie over less voiced audio than this was not said
+_VOICE_FRAME = 320  # 20 ms
 
 
 def _rms(audio: npt.NDArray[np.float32]) -> float:
@@ -209,15 +211,21 @@ def transcribe_source(
     chunk = max(int(chunk_s * TRANSCRIPTION_RATE), TRANSCRIPTION_RATE)
     language, probability = settings.language or "", 1.0 if settings.language else 0.0
 
-    def heard(start_s: float, end_s: float) -> npt.NDArray[np.float32]:
+    def voiced(start_s: float, end_s: float) -> tuple[int, int]:
+        """(frames above the silence level, frames) in 20 ms frames between the two times."""
         first = int(start_s * TRANSCRIPTION_RATE)
-        return audio[first:max(int(end_s * TRANSCRIPTION_RATE), first + 1)]
+        samples = audio[first:max(int(end_s * TRANSCRIPTION_RATE), first + 1)]
+        frames = max(len(samples) // _VOICE_FRAME, 1)
+        usable = samples[:frames * _VOICE_FRAME] if len(samples) >= _VOICE_FRAME else samples
+        energy = np.sqrt(np.mean(np.square(usable.astype(np.float64)).reshape(frames, -1), axis=1))
+        return int((energy >= SILENCE_RMS).sum()), frames
 
     def keep(segment: SegmentResult) -> None:
-        # judged by the audio under its words where the engine timed them (an invented "You" at the end of a
-        # recording is timed over the silence after the last real words), else under the whole segment
+        # judged by the audio under its words where the engine timed them, else under the whole segment: an
+        # invented "You" at a recording's end is timed over the silence after the last real words, mostly silent
         spans = [(w.start, w.end) for w in segment.words] or [(segment.start, segment.end)]
-        if _rms(np.concatenate([heard(start, end) for start, end in spans])) >= SILENCE_RMS:
+        counts = [voiced(start, end) for start, end in spans]
+        if sum(v for v, _ in counts) >= VOICED_SHARE * sum(n for _, n in counts):
             on_segment(segment)
 
     while position < total:

@@ -101,3 +101,27 @@ def test_words_over_silence_are_dropped_and_silent_chunks_never_reach_the_engine
     transcribe_source(engine, audio, TranscriptionSettings(vad_filter=False), on_segment=found.append, chunk_s=4.0)
     assert [s.text for s in found] == ["Hello there"]
     assert len(engine.calls) == 1  # the later chunks are silent and were skipped
+
+
+class _TrailingYouModel(_InventingModel):
+    """Whisper's habit at the end of a recording: a "You" timed from the last real word into the silence."""
+
+    def transcribe(self, audio: np.ndarray, **_options: object) -> tuple[object, object]:
+        from types import SimpleNamespace
+
+        self.calls.append(len(audio))
+        word = SimpleNamespace(start=0.5, end=1.5, word=" Hello there", probability=0.9)
+        spoken = SimpleNamespace(start=0.5, end=1.5, text=" Hello there", words=[word], avg_logprob=-0.2,
+                                 no_speech_prob=0.01)
+        invented_word = SimpleNamespace(start=1.4, end=3.0, word=" You", probability=0.5)
+        invented = SimpleNamespace(start=1.4, end=3.0, text=" You", words=[invented_word], avg_logprob=-0.4,
+                                   no_speech_prob=0.2)
+        return iter([spoken, invented]), SimpleNamespace(language="en", language_probability=0.9)
+
+
+def test_a_word_timed_mostly_over_silence_is_dropped() -> None:
+    audio = np.zeros(16_000 * 4, dtype=np.float32)
+    audio[8_000:24_000] = 0.3 * np.sin(np.arange(16_000) / 5)  # a voice at 0.5–1.5 s
+    found: list[SegmentResult] = []
+    transcribe_source(_TrailingYouModel(), audio, TranscriptionSettings(), on_segment=found.append)
+    assert [s.text for s in found] == ["Hello there"]

@@ -184,8 +184,9 @@ def test_a_killed_worker_is_resumed_after_restart(demo_db: Database, paths: AppP
     view = transcripts.get_transcript(demo_db, maria, recording)
     assert [s.index for s in view.segments] == list(range(len(view.segments)))
     assert len(view.segments) >= before
-    assert view.segments[-1].text == "What made you step in?"
-    described = [(round(s.start_s, 1), s.text) for s in view.segments]
+    described = [(round(s.start_s, 1), round(s.end_s, 1), s.text, [w[:2] for w in s.words][-3:])
+                 for s in view.segments]
+    assert view.segments[-1].text == "What made you step in?", (job.resumed_from_s, described[-4:])
     for previous, following in zip(view.segments, view.segments[1:], strict=False):
         assert following.start_s >= previous.end_s - 0.5, described  # nothing transcribed twice at the resume
     for repetition in range(3):  # nothing lost either: every line of every repetition starts one segment
