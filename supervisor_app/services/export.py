@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import itertools
 import secrets
 import statistics
 from collections import Counter, defaultdict
@@ -141,6 +140,7 @@ class _Facts:
     agreement: dict[str, Agreement] = field(default_factory=dict)
     ratings: list[Rating] = field(default_factory=list)
     meets_standard: int = 0
+    below_standard: dict[int, list[str]] = field(default_factory=dict)  # review id -> the competencies concerned
     score_rows: int = 0
     evidence_rows: int = 0
     per_competency: dict[str, list[float]] = field(default_factory=dict)
@@ -328,7 +328,7 @@ def _gather(session: Session, scope: ExportScope) -> tuple[_Facts, Any]:
 
 def _score_facts(session: Session, where: Any, facts: _Facts) -> None:
     multi = facts.multi_rated
-    review_ok: dict[int, bool] = {}
+    scored: set[int] = set()
     stmt = (select(ReviewScore.review_id, ReviewScore.competency_id, ReviewScore.score, ReviewScore.gate_passed,
                    ReviewScore.not_observed).join(Review, Review.id == ReviewScore.review_id).where(where)
             .execution_options(yield_per=STREAM_BATCH))
@@ -336,21 +336,21 @@ def _score_facts(session: Session, where: Any, facts: _Facts) -> None:
         facts.score_rows += 1
         review = facts.reviews[review_id]
         info = facts.competencies.get(competency_id)
-        ok = review_ok.setdefault(review_id, True)
+        scored.add(review_id)
         if gate is not None:
             counts = facts.gates_per_competency.setdefault(competency_id, [0, 0])
             counts[0], counts[1] = counts[0] + int(gate), counts[1] + 1
-            ok = ok and gate
         if score is not None:
             facts.per_competency.setdefault(competency_id, []).append(float(score))
             facts.per_rater.setdefault(review.rater, []).append(float(score))
-            ok = ok and not (info is not None and info.core and score < MEETS_STANDARD_SCORE)
-        review_ok[review_id] = ok
+        low = score is not None and info is not None and info.core and score < MEETS_STANDARD_SCORE
+        if low or gate is False:
+            facts.below_standard.setdefault(review_id, []).append(info.title if info else competency_id)
         value = None if not_observed else numeric_value(score, gate)
         if value is not None and review.recording_id in multi:
             unit = facts.codes.get(review.recording_id, f"#{review.recording_id}")
             facts.ratings.append(Rating(unit, review.rater, value, competency_id, master=review.rater == facts.master))
-    facts.meets_standard = sum(review_ok.values())
+    facts.meets_standard = len(scored) - len(facts.below_standard)
     facts.agreement = by_competency(facts.ratings) if facts.ratings else {}
 
 
@@ -688,7 +688,8 @@ class _Sheets:
         for assignment in session.scalars(select(Assignment).where(Assignment.cycle_id == cycle.id,
                                                                    Assignment.state != REASSIGNED)):
             work.setdefault(assignment.recording_id, []).append(assignment)
-        below = self._below_standard(session, [a.review_id for a in itertools.chain(*work.values()) if a.review_id])
+        below = {review: "below the standard: " + ", ".join(sorted(titles))
+                 for review, titles in self.facts.below_standard.items()}
         done = sum(any(a.state == SUBMITTED for a in work.get(row.recording_id or 0, [])) or bool(row.excused_reason)
                    for row, _coach, _recording in sample)
         share = Fraction(cycle.share_numerator, cycle.share_denominator)
@@ -715,18 +716,6 @@ class _Sheets:
              f" · independent: {'yes' if cycle.independent else 'no'} · frame SHA-256 {cycle.frame_sha256} · the "
              "draw is re-derivable from these (docs/audit-sampling.md; `supervisor-app audit-cycle verify`)",
              "cs_note")])
-
-    def _below_standard(self, session: Session, review_ids: Sequence[int]) -> dict[int, str]:
-        """Review id -> the competencies below the standard (a core 1–5 score under 3, or a failed gate)."""
-        found: dict[int, list[str]] = {}
-        for review_id, competency_id, score, gate in session.execute(
-                select(ReviewScore.review_id, ReviewScore.competency_id, ReviewScore.score, ReviewScore.gate_passed)
-                .where(ReviewScore.review_id.in_(list(review_ids)))):
-            info = self.facts.competencies.get(competency_id)
-            low = (score is not None and info is not None and info.core and score < MEETS_STANDARD_SCORE)
-            if low or gate is False:
-                found.setdefault(review_id, []).append(info.title if info else competency_id)
-        return {r: "below the standard: " + ", ".join(sorted(c)) for r, c in found.items()}
 
     # ------------------------------------------------------------ Evidence
     def evidence(self, session: Session, where: Any, counter: _Counter) -> None:
