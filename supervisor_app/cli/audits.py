@@ -8,12 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from supervisor_app.cli.args import add, date, finite_float, group, record_id
-from supervisor_app.cli.context import Context
+from supervisor_app.cli.context import Context, reviewer_id, reviewer_ids
 from supervisor_app.cli.output import print_json, print_table, print_warnings, say
-from supervisor_app.errors import ValidationError
-from supervisor_app.services import audits, calibration, coaches, dashboard, outcomes
-from supervisor_app.services.context import Actor
-from supervisor_app.store.db import Database
+from supervisor_app.services import audits, coaches, dashboard, outcomes
 
 
 def _end_of(day: dt.date | None) -> dt.datetime | None:
@@ -90,24 +87,10 @@ def cmd_cycle_verify(ctx: Context) -> int:
     return 0 if result.ok else 1
 
 
-def _reviewers(db: Database, actor: Actor, names: str | None) -> list[int]:
-    if not names:
-        return []
-    candidates = calibration.panel_candidates(db, actor)
-    chosen = []
-    for name in (n.strip() for n in names.split(",") if n.strip()):
-        match = [c.id for c in candidates if name.lower() in (str(c.id), c.display_name.lower())]
-        if not match:
-            raise ValidationError(f"No active reviewer is called {name!r}; they are: "
-                                  + ", ".join(c.display_name for c in candidates) + ".", field="reviewers")
-        chosen.append(match[0])
-    return chosen
-
-
 def cmd_cycle_assign(ctx: Context) -> int:
     a = ctx.args
     db, actor = ctx.database(), ctx.actor()
-    proposal = audits.propose_assignments(db, actor, a.quarter, _reviewers(db, actor, a.reviewers),
+    proposal = audits.propose_assignments(db, actor, a.quarter, reviewer_ids(db, actor, a.reviewers or ""),
                                           Fraction(str(a.double_share)))
     print_warnings(proposal.warnings)
     say("Load per reviewer: " + ", ".join(f"{name} {n}" for name, n in sorted(proposal.loads.items())))
@@ -151,7 +134,7 @@ def cmd_assignment_list(ctx: Context) -> int:
 
 def cmd_assignment_add(ctx: Context) -> int:
     db, actor = ctx.database(), ctx.actor()
-    [reviewer] = _reviewers(db, actor, ctx.args.reviewer)
+    reviewer = reviewer_id(db, actor, ctx.args.reviewer)
     end = _end_of(ctx.args.due)
     assert end is not None
     row = audits.add_assignment(db, actor, ctx.args.recording, reviewer, end)
@@ -162,7 +145,7 @@ def cmd_assignment_add(ctx: Context) -> int:
 
 def cmd_assignment_reassign(ctx: Context) -> int:
     db, actor = ctx.database(), ctx.actor()
-    [reviewer] = _reviewers(db, actor, ctx.args.to)
+    reviewer = reviewer_id(db, actor, ctx.args.to)
     row = audits.reassign(db, actor, ctx.args.assignment, reviewer, ctx.args.reason, _end_of(ctx.args.due))
     say(f"Assignment {ctx.args.assignment} reassigned to {row.reviewer} as assignment {row.id} (the history "
         "keeps both).")

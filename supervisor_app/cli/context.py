@@ -9,7 +9,7 @@ import sys
 
 from supervisor_app.errors import AuthenticationError, ValidationError
 from supervisor_app.paths import AppPaths, resolve_database_url, resolve_paths
-from supervisor_app.services import accounts, system
+from supervisor_app.services import accounts, calibration, system
 from supervisor_app.services.context import Actor
 from supervisor_app.store.db import Database
 
@@ -51,6 +51,23 @@ class Context:
     def close(self) -> None:
         if self._database is not None:
             self._database.dispose()
+
+
+def reviewer_id(db: Database, actor: Actor, name: str) -> int:
+    """An active user who may score or review (admin, supervisor, rater), named by display name or id."""
+    candidates = calibration.panel_candidates(db, actor)
+    wanted = name.strip().lower()
+    match = next((c.id for c in candidates if wanted in (str(c.id), c.display_name.lower())), None)
+    if match is None:
+        known = ", ".join(c.display_name for c in candidates) or "none"
+        raise ValidationError(f"No active user who may score or review is called {name!r}. They are: {known}.",
+                              field="user")
+    return match
+
+
+def reviewer_ids(db: Database, actor: Actor, names: str) -> list[int]:
+    """Several of them, comma-separated."""
+    return [reviewer_id(db, actor, name) for name in names.split(",") if name.strip()]
 
 
 def prompt_password(prompt: str, env_name: str) -> str:

@@ -7,28 +7,12 @@ import datetime as dt
 from typing import Any
 
 from supervisor_app.cli.args import add, date, group, id_list, record_id
-from supervisor_app.cli.context import Context
+from supervisor_app.cli.context import Context, reviewer_id, reviewer_ids
 from supervisor_app.cli.output import print_json, print_table, say
 from supervisor_app.core.transcripts import clock
 from supervisor_app.errors import ValidationError
 from supervisor_app.services import calibration, rubrics
-from supervisor_app.services.context import Actor
 from supervisor_app.settings import Settings, calibration_rule
-from supervisor_app.store.db import Database
-
-
-def _panel_ids(db: Database, actor: Actor, names: list[str]) -> list[int]:
-    candidates = calibration.panel_candidates(db, actor)
-    chosen = []
-    for name in names:
-        wanted = name.strip().lower()
-        match = [c.id for c in candidates if wanted in (str(c.id), c.display_name.lower())]
-        if not match:
-            known = ", ".join(c.display_name for c in candidates) or "none"
-            raise ValidationError(f"No active user who may score is called {name!r}. They are: {known}.",
-                                  field="raters")
-        chosen.append(match[0])
-    return chosen
 
 
 def cmd_round_create(ctx: Context) -> int:
@@ -41,8 +25,8 @@ def cmd_round_create(ctx: Context) -> int:
         if not stored:
             raise ValidationError("No rubric is stored yet; import one with `rubric import` first.")
         rubric_id = max(stored, key=lambda r: (r.imported_at, r.id)).id
-    raters = _panel_ids(db, actor, [n for n in a.raters.split(",") if n.strip()])
-    master = _panel_ids(db, actor, [a.master])[0] if a.master else None
+    raters = reviewer_ids(db, actor, a.raters)
+    master = reviewer_id(db, actor, a.master) if a.master else None
     due = dt.datetime.combine(a.due, dt.time(23, 59), dt.UTC)
     round_id = calibration.create_round(db, actor, a.title, list(a.recordings), raters, rubric_id, due,
                                         master_id=master, hide_identity=not a.show_identity)

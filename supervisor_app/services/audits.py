@@ -151,6 +151,16 @@ def _cycle(session: Session, quarter: Quarter) -> AuditCycle:
     return found
 
 
+def _unassigned_open_cycle(session: Session, quarter: Quarter, refusal: str) -> AuditCycle:
+    """The quarter's cycle, while it is open and nothing in it is assigned yet; `refusal` says why it matters."""
+    cycle = _cycle(session, quarter)
+    if cycle.status != OPEN:
+        raise ConflictError(f"The {quarter.label} cycle is closed.")
+    if session.scalar(select(Assignment.id).where(Assignment.cycle_id == cycle.id).limit(1)) is not None:
+        raise ConflictError(f"The {quarter.label} cycle has assignments{refusal}")
+    return cycle
+
+
 def _last_audited(session: Session) -> dict[int, str]:
     """Coach id -> the latest quarter in which an audit review of theirs was submitted."""
     rows = session.execute(
@@ -242,11 +252,7 @@ def redraw_cycle(db: Database, actor: Actor, quarter_text: str, seed: int | None
     if seed is not None and not 0 <= seed < 2**63:
         raise ValidationError("The seed is a whole number from 0 to 2^63 − 1.", field="seed")
     with db.transaction() as session:
-        cycle = _cycle(session, quarter)
-        if cycle.status != OPEN:
-            raise ConflictError(f"The {quarter.label} cycle is closed.")
-        if session.scalar(select(Assignment.id).where(Assignment.cycle_id == cycle.id).limit(1)) is not None:
-            raise ConflictError(f"The {quarter.label} cycle has assignments: its sample can no longer be redrawn.")
+        cycle = _unassigned_open_cycle(session, quarter, ": its sample can no longer be redrawn.")
         previous = {"seed": cycle.seed, "frame_sha256": cycle.frame_sha256}
         frame = _frame(session)
         if not frame:
@@ -395,12 +401,8 @@ def assign_cycle(db: Database, actor: Actor, quarter_text: str, proposal: Propos
     if due <= utc_now():
         raise ValidationError("The due date is in the past; give a later one.", field="due_at")
     with db.transaction() as session:
-        cycle = _cycle(session, quarter)
-        if cycle.status != OPEN:
-            raise ConflictError(f"The {quarter.label} cycle is closed.")
-        if session.scalar(select(Assignment.id).where(Assignment.cycle_id == cycle.id).limit(1)) is not None:
-            raise ConflictError(f"The {quarter.label} cycle has assignments already; change them one by one "
-                                "(`assignment reassign`).")
+        cycle = _unassigned_open_cycle(session, quarter,
+                                       " already; change them one by one (`assignment reassign`).")
         items = {(i.coach_id, i.recording_id): i for i in _items(session, cycle)}
         choices = reviewer_choices(session)
         pairs = [(p.recording_id, p.reviewer_id) for p in proposal.assignments]
@@ -436,6 +438,9 @@ def _check_reviewer(session: Session, reviewer_id: int, item: rules.Item, indepe
     if reviewer_id in item.excluded:
         raise ValidationError(f"{choices[reviewer_id]} scores this session blind in a calibration round that hides "
                               "the coach; an audit review of it would name the coach. Choose someone else.",
+                              field="reviewer")
+    if not rules.may_review(item, reviewer_id, independent=independent):  # the rules' own verdict has the last word
+        raise ValidationError(f"{choices[reviewer_id]} may not review this session under the assignment rules.",
                               field="reviewer")
 
 
