@@ -582,7 +582,10 @@ def on_review_started(session: Session, actor: Actor, review: Review) -> None:
 
 
 def on_review_submitted(session: Session, review: Review) -> None:
+    """The assignment points at the review's current version: a submitted amendment replaces the version it
+    supersedes (which is no longer 'submitted', so the cycle's figures would lose it)."""
     for assignment in session.scalars(select(Assignment).where(Assignment.recording_id == review.recording_id,
                                                                Assignment.reviewer_id == review.rater_id,
-                                                               Assignment.state.in_((ASSIGNED, IN_PROGRESS)))):
-        assignment.state, assignment.review_id = SUBMITTED, review.id
+                                                               Assignment.state.in_(ACTIVE_STATES))):
+        if assignment.state != SUBMITTED or assignment.review_id == review.supersedes_id:
+            assignment.state, assignment.review_id = SUBMITTED, review.id

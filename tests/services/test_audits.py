@@ -224,3 +224,20 @@ def test_a_redraw_only_before_anything_is_assigned(recorded: Database) -> None:
     with pytest.raises(ConflictError, match="can no longer be redrawn"):
         audits.redraw_cycle(recorded, maria, QUARTER, seed=3)
     assert audits.get_cycle(recorded, maria, QUARTER).seed == 2
+
+
+def test_an_amended_audit_review_still_counts(recorded: Database, tmp_path: Path) -> None:
+    from supervisor_app.services import export
+
+    maria = login(recorded, "maria")
+    audits.create_cycle(recorded, maria, QUARTER, seed=5)
+    [tom] = _ids(recorded, "Tom Berg")
+    audits.assign_cycle(recorded, maria, QUARTER, audits.propose_assignments(recorded, maria, QUARTER, [tom]))
+    first = submit_first_assignment(recorded, "tom")
+    rater = login(recorded, "tom")
+    amendment = reviews.amend(recorded, rater, first, "Re-listened to the second half")
+    reviews.submit(recorded, rater, amendment.id)
+    [done] = [a for a in audits.list_assignments(recorded, maria, QUARTER) if a.state == audits.SUBMITTED]
+    assert done.review_id == amendment.id
+    result = export.export_audit(recorded, maria, export.ExportScope(quarter=QUARTER), tmp_path / "cycle.xlsx")
+    assert result.reviews == 1
