@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from supervisor_app.core import assignments as rules
@@ -143,8 +144,9 @@ class ProposalView:
     warnings: list[str] = field(default_factory=list)
 
 
-def _cycle(session: Session, quarter: Quarter) -> AuditCycle:
-    found = session.scalar(select(AuditCycle).where(AuditCycle.quarter == quarter.label))
+def _cycle(session: Session, quarter: Quarter, *, lock: bool = False) -> AuditCycle:
+    query = select(AuditCycle).where(AuditCycle.quarter == quarter.label)
+    found = session.scalar(query.with_for_update() if lock else query)
     if found is None:
         raise NotFoundError(f"There is no audit cycle for {quarter.label}; open one with `audit-cycle create "
                             f"{quarter.label}`.")
@@ -152,8 +154,10 @@ def _cycle(session: Session, quarter: Quarter) -> AuditCycle:
 
 
 def _unassigned_open_cycle(session: Session, quarter: Quarter, refusal: str) -> AuditCycle:
-    """The quarter's cycle, while it is open and nothing in it is assigned yet; `refusal` says why it matters."""
-    cycle = _cycle(session, quarter)
+    """The quarter's cycle, while it is open and nothing in it is assigned yet; `refusal` says why it matters.
+    The row is locked (on PostgreSQL) until the transaction ends, so two laptops assigning or redrawing the same
+    cycle at once take turns: the second finds the first one's assignments and is refused."""
+    cycle = _cycle(session, quarter, lock=True)
     if cycle.status != OPEN:
         raise ConflictError(f"The {quarter.label} cycle is closed.")
     if session.scalar(select(Assignment.id).where(Assignment.cycle_id == cycle.id).limit(1)) is not None:
@@ -207,9 +211,9 @@ def create_cycle(db: Database, actor: Actor, quarter_text: str, *, share: str | 
     chosen_seed = secrets.randbelow(2**63) if seed is None else seed
     strata = tuple(dict.fromkeys(name.strip().lower() for name in stratify if name.strip()))
     with db.transaction() as session:
+        taken = f"{quarter.label} already has an audit cycle; `audit-cycle show {quarter.label}` shows it."
         if session.scalar(select(AuditCycle.id).where(AuditCycle.quarter == quarter.label)) is not None:
-            raise ConflictError(f"{quarter.label} already has an audit cycle; `audit-cycle show {quarter.label}` "
-                                "shows it.")
+            raise ConflictError(taken)
         frame = _frame(session)
         if not frame:
             raise ValidationError("There are no active coaches to draw from; add or import the roster first.")
@@ -228,7 +232,10 @@ def create_cycle(db: Database, actor: Actor, quarter_text: str, *, share: str | 
                            frame=[vars(m) for m in frame], frame_sha256=frame_sha256(frame),
                            rubric_version_id=rubric_id, status=OPEN, opened_by_id=actor.user_id)
         session.add(cycle)
-        session.flush()
+        try:
+            session.flush()
+        except IntegrityError:  # another laptop opened the same quarter a moment ago
+            raise ConflictError(taken) from None
         _store_sample(session, cycle, quarter, sample)
         audit.record(session, actor, "audit_cycle.create", "audit_cycle", cycle.id,
                      {"quarter": quarter.label, "frame": len(frame), "sample": len(sample), "seed": chosen_seed,

@@ -12,11 +12,11 @@ from sqlalchemy import text
 from supervisor_app.core.coaches import CoachLevel
 from supervisor_app.errors import DatabaseTooNewError
 from supervisor_app.paths import AppPaths
-from supervisor_app.services import audit, coaches, demo, export, system, transcripts
+from supervisor_app.services import audit, coaches, demo, export, library, system, transcripts
 from supervisor_app.store import migrate
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import Recording, Transcript, TranscriptSegment
-from tests.conftest import login
+from tests.conftest import AUDIO, login
 from tests.store.test_db import snapshot_holds_still
 
 
@@ -104,4 +104,56 @@ def test_a_snapshot_sees_one_state_on_postgres(paths: AppPaths, postgres_url: st
     try:
         snapshot_holds_still(db)
     finally:
+        db.dispose()
+
+
+def test_the_audit_quarter_on_postgres_with_two_laptops_at_once(paths: AppPaths, postgres_url: str,
+                                                                tmp_path: Path) -> None:
+    import threading
+
+    from supervisor_app.errors import ConflictError
+    from supervisor_app.services import audits, dashboard, outcomes
+
+    opened = system.open_database(paths, postgres_url)
+    db = opened.database
+    second = Database(postgres_url)  # the other laptop: its own engine and connections
+    try:
+        demo.load_demo(db, None, paths)  # the demo's 2026-Q4 cycle is drawn and assigned on the server
+        maria = login(db, "maria")
+        assert audits.verify_cycle(db, maria, "2026-Q4").ok
+        assert dashboard.dashboard(db, maria, dt.date(2026, 12, 1)).tile("coverage").note == "3 drawn, 2 assigned"
+        assert outcomes.write_brief(db, maria, "2026-Q4", tmp_path / "brief.pdf").sampled == 3
+        for row in coaches.list_coaches(db, maria):  # a session each in the quarter the two laptops audit
+            source = tmp_path / f"q3-{row.id}.wav"
+            source.write_bytes((AUDIO / "short.wav").read_bytes() + bytes([row.id]))
+            library.import_recording(db, maria, paths, source, library.RecordingInput(row.id, "", dt.date(2026, 8, 5)))
+        results: list[str] = []
+        start = threading.Barrier(2)
+
+        def run(database: Database, action: str) -> None:
+            start.wait()
+            try:
+                if action == "create":
+                    audits.create_cycle(database, maria, "2026-Q3", seed=4)
+                else:
+                    audits.assign_cycle(database, maria, "2026-Q3",
+                                        audits.propose_assignments(database, maria, "2026-Q3"))
+                results.append("done")
+            except ConflictError as exc:
+                results.append(str(exc))
+
+        for action in ("create", "assign"):
+            results.clear()
+            threads = [threading.Thread(target=run, args=(database, action)) for database in (db, second)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=60)
+            assert len(results) == 2
+            assert results.count("done") == 1, results
+        assigned = audits.list_assignments(db, maria, "2026-Q3")
+        sampled = audits.get_cycle(db, maria, "2026-Q3").sample
+        assert len(assigned) == len(sampled) == 3  # once, not twice
+    finally:
+        second.dispose()
         db.dispose()
