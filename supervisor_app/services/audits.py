@@ -415,8 +415,11 @@ def assign_cycle(db: Database, actor: Actor, quarter_text: str, proposal: Propos
         pairs = [(p.recording_id, p.reviewer_id) for p in proposal.assignments]
         twice = next((pair for pair in pairs if pairs.count(pair) > 1), None)
         if twice is not None:
-            raise ValidationError(f"{choices.get(twice[1], 'One reviewer')} would review recording {twice[0]} twice; "
-                                  "a double-scored session needs two different reviewers.", field="reviewer")
+            recording = session.get(Recording, twice[0])
+            coach = session.get(Coach, recording.coach_id) if recording else None
+            session_name = f"{coach.name}'s session {recording.original_name}" if recording and coach else "a session"
+            raise ValidationError(f"{choices.get(twice[1], 'One reviewer')} would review {session_name} twice; a "
+                                  "double-scored session needs two different reviewers.", field="reviewer")
         for proposed in proposal.assignments:
             item = items.get((proposed.coach_id, proposed.recording_id))
             if item is None:

@@ -85,9 +85,10 @@ def test_a_quarter_from_the_program_page(qtbot: QtBot, page: ProgramPage, monkey
     assert isinstance(partner, QComboBox)
     partner.setCurrentIndex(partner.findText("James Chen"))
     proposal.on_buttons_accepted()
-    assert "would review" in proposal.error_label.text()
+    assert f"James Chen would review {chosen_coach}'s session" in proposal.error_label.text()
     assert "twice" in proposal.error_label.text()
     partner.setCurrentIndex(partner.findText("Aisha Okafor"))
+    assert proposal.error_label.isHidden()  # no stale complaint once the table changes
     screenshot(proposal, "program-proposal")
     with qtbot.waitSignal(proposal.assigned, timeout=5_000):
         proposal.on_buttons_accepted()

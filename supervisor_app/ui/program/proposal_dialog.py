@@ -72,6 +72,7 @@ class ProposalDialog(QDialog):
             for user_id, name in self.reviewers.items():
                 combo.addItem(name, user_id)
             combo.setCurrentIndex(combo.findData(proposed.reviewer_id))
+            combo.currentIndexChanged.connect(lambda _index: self.error_label.hide())  # what it said may be fixed
             self.table.setCellWidget(row, 2, combo)
             self.table.setItem(row, 3, QTableWidgetItem("yes" if proposed.double_scored else ""))
         self.warnings.setText("\n".join(self.proposal.warnings))
