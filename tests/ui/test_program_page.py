@@ -52,6 +52,7 @@ def test_a_quarter_from_the_program_page(qtbot: QtBot, page: ProgramPage, monkey
     dialog.on_buttons_accepted()
     assert "whole number" in dialog.error_label.text()
     dialog.seed_edit.setText("3")
+    assert dialog.error_label.isHidden()
     dialog.by_level.setChecked(True)
     screenshot(dialog, "program-new-cycle")
     with qtbot.waitSignal(dialog.cycle_created, timeout=5_000):

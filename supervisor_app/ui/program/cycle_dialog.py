@@ -20,7 +20,7 @@ class CycleDialog(QDialog):
         super().__init__(parent)
         self._context = context
         self.setWindowTitle("Open the quarter's audit cycle")
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(700)
         self.quarter_edit = QLineEdit(dashboard.quarter_containing(dt.date.today()).label)
         self.quarter_edit.setPlaceholderText("YEAR-QN, e.g. 2026-Q4")
         self.share_spin = QDoubleSpinBox()
@@ -47,6 +47,8 @@ class CycleDialog(QDialog):
         form.addRow("", self.unaudited_first)
         form.addRow("", self.independent)
         self.error_label = finish_form(self, form, accept_text="Draw the sample")
+        for edit in (self.quarter_edit, self.seed_edit):
+            edit.textChanged.connect(lambda _text: self.error_label.hide())  # no stale complaint once corrected
 
     def on_buttons_accepted(self) -> None:
         seed_text = self.seed_edit.text().strip()
