@@ -17,6 +17,18 @@ class DatabaseError(SupervisorError):
     """The database cannot be opened or used as it is."""
 
 
+class ServerUnreachableError(DatabaseError):
+    """The team server did not answer, or the connection broke; nothing of the interrupted step was saved."""
+
+
+class ServerLoginError(DatabaseError):
+    """The team server refused the login's password (or none was given)."""
+
+
+class AccessDeniedByServerError(DatabaseError):
+    """The team server refused the login's request (its grants or row-level security)."""
+
+
 class DatabaseTooNewError(DatabaseError):
     """The database was written by a newer version of the app."""
 
@@ -51,6 +63,10 @@ class ValidationError(SupervisorError):
 
 class ConflictError(SupervisorError):
     """The change would clash with stored data (a duplicate, a record in use)."""
+
+
+class ConcurrentChangeError(ConflictError):
+    """Another user changed the same records at the same moment; trying again is safe."""
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,11 @@ class AppPaths:
         return self.data_dir / "recordings.lock"
 
     @property
+    def journal_dir(self) -> Path:
+        """Typing the team server could not take yet, and the losing side of a draft conflict."""
+        return self.data_dir / "journal"
+
+    @property
     def lock_file(self) -> Path:
         return self.data_dir / "instance.lock"
 

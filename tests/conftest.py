@@ -20,6 +20,7 @@ from supervisor_app.services import accounts, demo, system
 from supervisor_app.services.context import Actor
 from supervisor_app.store.db import Database
 from tests.postgres_server import create_database, postgres_server
+from tests.team import Team, make_team
 
 # CI explores the same examples on every run (a red CI must mean a change broke something); local runs explore anew.
 hypothesis_settings.register_profile("ci", derandomize=True)
@@ -114,6 +115,12 @@ def postgres_sockets() -> Iterator[str]:
 @pytest.fixture
 def postgres_url(postgres_sockets: str) -> str:
     return create_database(postgres_sockets)
+
+
+@pytest.fixture
+def team(postgres_sockets: str, tmp_path: Path) -> Iterator[Team]:
+    """A team server: admin, sup (supervisor), r1 and r2 (raters) and hr (HR viewer), each with a login."""
+    yield from make_team(postgres_sockets, tmp_path / "laptops")
 
 
 AUDIO = DATA / "audio"

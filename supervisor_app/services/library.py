@@ -34,6 +34,7 @@ from supervisor_app.store.models import (
     TranscriptionJob,
     TranscriptSegment,
 )
+from supervisor_app.store.recording_store import RecordingStore
 
 try:
     import fcntl
@@ -285,48 +286,49 @@ def _copy_hashed(source: Path, target_dir: Path, on_progress: Callable[[float], 
     return digest.hexdigest(), temp
 
 
-def _fsync_dir(folder: Path) -> None:
-    if hasattr(os, "O_DIRECTORY"):
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 COPY_SHARE = 0.2  # of an import's progress bar: the copy; the rest is the decode that checks the audio
+UPLOAD_SHARE = 0.4  # on a team server: sending the checked copy to the server
+
+
+def recording_store(db: Database, paths: AppPaths) -> RecordingStore:
+    return RecordingStore(db, paths.recordings_dir)
 
 
 def import_recording(db: Database, actor: Actor, paths: AppPaths, source: Path, data: RecordingInput,
                      on_progress: Callable[[float], None] | None = None,
                      is_cancelled: Callable[[], bool] | None = None) -> ImportOutcome:
-    """Copy the file privately (hashing it), probe that copy (a bad file changes nothing), then store it under its
-    SHA-256 and add its row in one step: a kill at any moment leaves no row without its file, and the next
-    import removes any file without its row."""
+    """Copy the file privately (hashing it), probe that copy (a bad file changes nothing), send it to the team
+    server if there is one (resumable), then store it under its SHA-256 and add its row in one step: a kill at any
+    moment leaves no row without its file, and the next import removes any file without its row."""
     require(actor, Permission.MANAGE_RECORDINGS)
     check_suffix(source)
     with db.transaction() as session:
         clean = _validated(session, data)
     paths.ensure()
     name = display_name(source)
+    store = recording_store(db, paths)
+    upload_share = UPLOAD_SHARE if store.shared else 0.0
+    probe_share = 1 - COPY_SHARE - upload_share
+
+    def part(start: float, share: float) -> Callable[[float], None] | None:
+        return (lambda f: on_progress(start + f * share)) if on_progress else None
+
     with _store_in_use(paths, db):
-        sha, temp = _copy_hashed(source, paths.recordings_dir,
-                                 (lambda f: on_progress(f * COPY_SHARE)) if on_progress else None, is_cancelled)
+        sha, temp = _copy_hashed(source, paths.recordings_dir, part(0.0, COPY_SHARE), is_cancelled)
         try:
-            facts: Probe = probe(temp, (lambda f: on_progress(COPY_SHARE + f * (1 - COPY_SHARE)))
-                                 if on_progress else None, is_cancelled, name=name)
+            facts: Probe = probe(temp, part(COPY_SHARE, probe_share), is_cancelled, name=name)
             with db.transaction() as session:
                 existing = session.scalar(select(Recording.id).where(Recording.sha256 == sha))
             if existing is not None:
                 return ImportOutcome(get_recording(db, actor, existing), duplicate=True)
+            store.upload(temp, sha, part(COPY_SHARE + probe_share, upload_share), is_cancelled)
             stored_name = f"{sha[:2]}/{sha}{source.suffix.lower()}"
-            final = stored_file(paths, stored_name)
-            final.parent.mkdir(parents=True, exist_ok=True)
+            size = temp.stat().st_size
             placed = False
             try:
                 with db.transaction() as session:
                     recording = Recording(
-                        sha256=sha, original_name=name, stored_name=stored_name, size_bytes=temp.stat().st_size,
+                        sha256=sha, original_name=name, stored_name=stored_name, size_bytes=size,
                         container=facts.container, codec=facts.codec, duration_s=facts.decoded_s,
                         sample_rate=facts.sample_rate, channels=facts.channels, has_video=facts.has_video,
                         damage_note=facts.damage_note, coach_id=clean.coach_id,
@@ -338,12 +340,10 @@ def import_recording(db: Database, actor: Actor, paths: AppPaths, source: Path, 
                     audit.record(session, actor, "recording.import", "recording", recording.id,
                                  {"sha256": sha, "name": name, "damaged": bool(facts.damage_note)})
                     new_id = recording.id
-                    placed = not final.exists()
-                    os.replace(temp, final)
-                    _fsync_dir(final.parent)
+                    placed = store.place(session, temp, sha, stored_name)
             except Exception:
                 if placed:
-                    final.unlink(missing_ok=True)
+                    store.path(stored_name).unlink(missing_ok=True)
                 raise
         finally:
             temp.unlink(missing_ok=True)
@@ -386,6 +386,7 @@ def remove_recording(db: Database, actor: Actor, paths: AppPaths, recording_id: 
         stored_name = recording.stored_name
         audit.record(session, actor, "recording.remove", "recording", recording.id,
                      {"sha256": recording.sha256, "name": recording.original_name}, reason)
+        recording_store(db, paths).forget(session, recording.sha256)
         session.delete(recording)
     stored_file(paths, stored_name).unlink(missing_ok=True)
 
@@ -416,11 +417,16 @@ def require_recording_access(session: Session, actor: Actor, recording_id: int) 
         require(actor, Permission.VIEW_RECORDINGS)
 
 
-def playback_source(db: Database, actor: Actor, paths: AppPaths, recording_id: int) -> PlaybackSource:
-    """The stored file to play; readable by those who see the library and by a rater scoring it."""
+def playback_source(db: Database, actor: Actor, paths: AppPaths, recording_id: int,
+                    on_progress: Callable[[float], None] | None = None,
+                    is_cancelled: Callable[[], bool] | None = None) -> PlaybackSource:
+    """The file to play; readable by those who see the library and by a rater scoring it. On a team server a
+    recording this laptop has not opened before is fetched first (with progress) and kept in its cache."""
     with db.transaction() as session:
         recording = session.get(Recording, recording_id)
         if recording is None:
             raise NotFoundError(f"There is no recording with id {recording_id}.")
         require_recording_access(session, actor, recording_id)
-        return PlaybackSource(stored_file(paths, recording.stored_name), recording.sha256, recording.duration_s)
+        sha256, stored_name, duration_s = recording.sha256, recording.stored_name, recording.duration_s
+    path = recording_store(db, paths).local_file(sha256, stored_name, on_progress, is_cancelled)
+    return PlaybackSource(path, sha256, duration_s)

@@ -91,6 +91,7 @@ class ReviewDetail:
     duration_s: float
     amendment_reason: str
     supersedes_id: int | None
+    revision: int = 0  # of the draft: a save says which revision it started from
 
     @property
     def id(self) -> int:
@@ -134,7 +135,8 @@ def _detail(session: Session, review: Review) -> ReviewDetail:
                      for e in session.scalars(select(EvidenceItem).where(EvidenceItem.review_id == review.id)
                                               .order_by(EvidenceItem.position, EvidenceItem.id)))
     return ReviewDetail(_summary(session, review), rubric, review.rubric_version_id, ReviewContent(scores, evidence),
-                        review.feedback, recording.duration_s, review.amendment_reason, review.supersedes_id)
+                        review.feedback, recording.duration_s, review.amendment_reason, review.supersedes_id,
+                        review.revision)
 
 
 def _blind(session: Session, review: Review, actor: Actor) -> bool:
@@ -213,14 +215,32 @@ def get_review(db: Database, actor: Actor, review_id: int) -> ReviewDetail:
         return _detail(session, _load(session, actor, review_id))
 
 
+class DraftConflictError(ConflictError):
+    """A save based on an older revision of the draft than the stored one: nothing was written."""
+
+    def __init__(self, message: str, stored: ReviewDetail) -> None:
+        super().__init__(message)
+        self.stored = stored
+
+
 def save_draft(db: Database, actor: Actor, review_id: int, content: ReviewContent,
-               feedback: str | None = None) -> ReviewDetail:
-    """Replace the draft's scores and evidence (the workspace autosaves the whole draft)."""
+               feedback: str | None = None, base_revision: int | None = None) -> ReviewDetail:
+    """Replace the draft's scores and evidence (the workspace autosaves the whole draft). With `base_revision`
+    (the revision the editor started from), a draft saved meanwhile elsewhere (another laptop, another window)
+    is a `DraftConflictError` carrying the stored version; nothing is overwritten."""
     require(actor, Permission.REVIEW)
     with db.transaction() as session:
+        session.get(Review, review_id, with_for_update=True)  # concurrent saves of one draft queue up here
         review = _load(session, actor, review_id, own=True)
         if review.status != DRAFT:
             raise ConflictError("A submitted review cannot change; amend it with a reason to make a new version.")
+        if base_revision is not None and base_revision != review.revision:
+            stored = _detail(session, review)
+            when = review.updated_at.astimezone().strftime("%H:%M:%S")
+            raise DraftConflictError(
+                f"This draft was saved elsewhere at {when} (another laptop or window) after you opened it: the "
+                f"stored draft is revision {review.revision}, yours started from revision {base_revision}. Your "
+                "version was not saved over it.", stored)
         detail = _detail(session, review)
         for score in content.scores.values():
             if (problem := check_score(detail.rubric, score)) is not None:
@@ -232,6 +252,7 @@ def save_draft(db: Database, actor: Actor, review_id: int, content: ReviewConten
         if feedback is not None:
             review.feedback = feedback
         review.updated_at = utc_now()
+        review.revision += 1
         session.flush()
         return _detail(session, review)
 

@@ -9,15 +9,16 @@ from pathlib import Path
 
 import sqlalchemy
 from filelock import FileLock, Timeout
+from sqlalchemy.exc import DBAPIError
 
 from supervisor_app import __version__
 from supervisor_app.core.roles import Permission
-from supervisor_app.errors import AlreadyRunningError, DatabaseError
+from supervisor_app.errors import AccessDeniedByServerError, AlreadyRunningError, DatabaseError
 from supervisor_app.paths import AppPaths
 from supervisor_app.services import audit
 from supervisor_app.services.context import Actor, require
-from supervisor_app.store import backup, migrate
-from supervisor_app.store.db import Database
+from supervisor_app.store import backup, logins, migrate
+from supervisor_app.store.db import Database, translated
 from supervisor_app.store.models import User
 
 
@@ -34,11 +35,37 @@ def open_database(paths: AppPaths, url: str) -> OpenedDatabase:
     try:
         database.check_connection()
         database.quick_check()
-        result = migrate.upgrade(database, paths.backups_dir)
+        try:
+            result = migrate.upgrade(database, paths.backups_dir)
+        except DBAPIError as exc:
+            raise _refused_on_open(database, translated(exc, database.describe())) from exc
     except Exception:
         database.dispose()
         raise
     return OpenedDatabase(database, result)
+
+
+def _refused_on_open(database: Database, error: Exception) -> Exception:
+    if not isinstance(error, AccessDeniedByServerError):
+        return error
+    login = database.url.username or "(your login)"
+    return AccessDeniedByServerError(
+        f"The login {login!r} may not use the program's database at {database.describe()}, or may not upgrade it "
+        f"to this version of the app (schema {migrate.head_revision()}). Ask the administrator to add you "
+        "(`supervisor-app user add NAME --role ROLE`) or to upgrade the server (`supervisor-app db upgrade` with "
+        "the owner's connection).")
+
+
+def server_status(database: Database) -> dict[str, str]:
+    """What a team server reports about itself and this connection (no secrets)."""
+    current, head = database_status(database)
+    with database.transaction() as session:
+        login = logins.connected_login(session)
+        user = logins.signed_in_user(session)
+        version = str(session.scalar(sqlalchemy.text("SHOW server_version")))
+    return {"server": database.describe(), "PostgreSQL": version, "schema": f"{current} (app needs {head})",
+            "login": login, "signs in as": f"{user.username} ({user.role})" if user else
+            "no app user (the owner's or an unknown login)"}
 
 
 def database_status(database: Database) -> tuple[str | None, str]:

@@ -27,7 +27,7 @@ from supervisor_app.media.transcribe import (
     transcribe_source,
 )
 from supervisor_app.paths import AppPaths, resolve_paths
-from supervisor_app.services.library import stored_file
+from supervisor_app.services.library import recording_store
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import Recording, Transcript, TranscriptionJob, TranscriptSegment, utc_now
 
@@ -72,7 +72,8 @@ def run_job(db: Database, paths: AppPaths, job_id: int) -> int:
     try:
         model_info = resolve_model(settings, paths.models_dir)
         model = load_model(model_info, settings)
-        pcm_path, _peaks = ensure_cached(stored_file(paths, stored_name), paths.audio_cache_dir, sha256, 0.0)
+        local = recording_store(db, paths).local_file(sha256, stored_name)
+        pcm_path, _peaks = ensure_cached(local, paths.audio_cache_dir, sha256, 0.0)
         audio = PcmFile(pcm_path)
         with db.transaction() as session:
             job = session.get(TranscriptionJob, job_id)

@@ -10,11 +10,20 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.exc import DatabaseError as SQLDatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
-from supervisor_app.errors import ConfigurationError, DatabaseCorruptError, DatabaseError, ValidationError
+from supervisor_app.errors import (
+    AccessDeniedByServerError,
+    ConcurrentChangeError,
+    ConfigurationError,
+    DatabaseCorruptError,
+    DatabaseError,
+    ServerLoginError,
+    ServerUnreachableError,
+    ValidationError,
+)
 
 BUSY_TIMEOUT_MS = 10_000
 SQLITE_PRAGMAS = (
@@ -69,7 +78,10 @@ def _check_text(session: Session, _context: object, _instances: object) -> None:
     """
     for instance in (*session.new, *session.dirty):
         state = inspect(instance)
+        unloaded = state.unloaded  # deferred columns not read (a server login may not read them): not changed
         for attribute in state.mapper.column_attrs:
+            if attribute.key in unloaded:
+                continue
             column = attribute.columns[0]
             value = getattr(instance, attribute.key, None)
             what = f"{column.name.replace('_', ' ')} ({_singular(column.table.name)})"
@@ -145,29 +157,42 @@ class Database:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A session inside one transaction: committed on success, rolled back on any error."""
-        with self.sessions.begin() as session:
-            yield session
+        """A session inside one transaction: committed on success, rolled back on any error. A server's refusal,
+        a broken connection or a clash with another writer becomes one of our errors, in words."""
+        try:
+            with self.sessions.begin() as session:
+                yield session
+        except DBAPIError as exc:
+            raise translated(exc, self.describe()) from exc
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[Session]:
         """A transaction in which every query sees the same state of the data (a report built from many queries
         must add up while others keep writing). PostgreSQL needs REPEATABLE READ for that; Python's sqlite3 runs
         plain SELECTs outside any transaction, so on SQLite the transaction is begun explicitly."""
-        with self.sessions.begin() as session:
-            if self.is_sqlite:
-                session.connection().exec_driver_sql("BEGIN")
-            else:
-                session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-            yield session
+        try:
+            with self.sessions.begin() as session:
+                if self.is_sqlite:
+                    session.connection().exec_driver_sql("BEGIN")
+                else:
+                    session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+                yield session
+        except DBAPIError as exc:
+            raise translated(exc, self.describe()) from exc
 
     def check_connection(self) -> None:
         try:
             with self.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
         except OperationalError as exc:
+            detail = _first_line(exc.orig)
+            if any(sign in detail for sign in PASSWORD_REFUSALS):
+                raise ServerLoginError(
+                    f"The team server at {self.describe()} refused the login {self.url.username or ''!r}: "
+                    f"{detail}. Put the password in your ~/.pgpass (or the file PGPASSFILE names), or enter it "
+                    "when asked.") from exc
             raise DatabaseError(
-                f"Cannot open the database at {self.describe()}: {exc.orig}. "
+                f"Cannot open the database at {self.describe()}: {detail}. "
                 "Check the path or server address, and that you may read and write it."
             ) from exc
         except SQLDatabaseError as exc:
@@ -193,6 +218,34 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+PASSWORD_REFUSALS = ("password authentication failed", "no password supplied")
+CONNECTION_CLASS = "08"  # SQLSTATE class: connection exceptions
+CONCURRENCY_STATES = ("40001", "40P01")  # serialization failure, deadlock
+PRIVILEGE_STATE = "42501"  # insufficient privilege, including a row-level security refusal
+
+
+def translated(exc: DBAPIError, where: str) -> Exception:
+    """Our error for what the driver said, or the driver's error unchanged when it is not one of these."""
+    state = str(getattr(exc.orig, "sqlstate", "") or "")
+    if exc.connection_invalidated or state.startswith(CONNECTION_CLASS) or (
+            isinstance(exc, OperationalError) and not state and "sqlite" not in type(exc.orig).__module__):
+        return ServerUnreachableError(
+            f"The team server at {where} stopped answering ({_first_line(exc.orig)}); what you were doing was not "
+            "saved. Check the network, then try again.")
+    if state in CONCURRENCY_STATES:
+        return ConcurrentChangeError("Someone else changed the same records at the same moment; nothing was saved. "
+                                     "Try again.")
+    if state == PRIVILEGE_STATE:
+        return AccessDeniedByServerError(
+            f"The team server does not let your login do this ({_first_line(exc.orig)}). Ask the administrator "
+            "if you need it.")
+    return exc
+
+
+def _first_line(error: object) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
 def _corrupt_message(where: str, detail: str) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -74,7 +75,10 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
-    password_hash: Mapped[str] = mapped_column(String(255))
+    # deferred: on a team server, logins may not read it (only sign-in by app password touches it)
+    password_hash: Mapped[str] = mapped_column(String(255), deferred=True)
+    # on a team server, the PostgreSQL login that acts as this user (row-level security keys on it)
+    db_login: Mapped[str | None] = mapped_column(String(63), unique=True, nullable=True)
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
@@ -229,6 +233,7 @@ class TranscriptionJob(Base):
     duration_s: Mapped[float] = mapped_column(Float, default=0.0)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     worker_pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    worker_host: Mapped[str] = mapped_column(String(255), default="")
     message: Mapped[str] = mapped_column(Text, default="")
 
 
@@ -243,6 +248,8 @@ class Review(Base):
     rater_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # bumped by every save of the draft: a save based on an older revision is a conflict, never an overwrite
+    revision: Mapped[int] = mapped_column(Integer, default=0)
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id"), nullable=True)
     round_id: Mapped[int | None] = mapped_column(ForeignKey("calibration_rounds.id"), nullable=True, index=True)
     amendment_reason: Mapped[str] = mapped_column(Text, default="")
@@ -421,3 +428,36 @@ class SupervisionSession(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class RecordingBlob(Base):
+    """A recording's bytes on a team server, named by their SHA-256 and stored in chunks (one pg_dump backs up
+    everything). `complete` once every chunk is in: an interrupted upload resumes with the chunks it lacks."""
+
+    __tablename__ = "recording_blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    chunk_bytes: Mapped[int] = mapped_column(Integer)
+    chunk_count: Mapped[int] = mapped_column(Integer)
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class RecordingChunk(Base):
+    __tablename__ = "recording_chunks"
+
+    sha256: Mapped[str] = mapped_column(ForeignKey("recording_blobs.sha256", ondelete="CASCADE"), primary_key=True)
+    idx: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ProgramSetting(Base):
+    """Settings every laptop of a program must share (pseudonym key, calibration rule, retention, audit)."""
+
+    __tablename__ = "program_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)

@@ -163,13 +163,14 @@ KILLED_IMPORT = textwrap.dedent("""
     from pathlib import Path
     from supervisor_app.paths import AppPaths
     from supervisor_app.services import accounts, library
+    from supervisor_app.store import recording_store
     from supervisor_app.store.db import Database
 
     data_dir, source, phase = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
     paths = AppPaths(data_dir)
     db = Database(paths.default_database_url())
     actor = accounts.authenticate(db, "admin", "demo-admin")
-    placed = library._fsync_dir
+    placed = recording_store.fsync_dir
 
     def announce_placed(folder):
         placed(folder)
@@ -177,7 +178,7 @@ KILLED_IMPORT = textwrap.dedent("""
             print("placed", flush=True)
             time.sleep(30)
 
-    library._fsync_dir = announce_placed
+    recording_store.fsync_dir = announce_placed
 
     def progress(fraction):
         if phase == "copy" and fraction < library.COPY_SHARE:

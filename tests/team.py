@@ -1,0 +1,77 @@
+"""A program's team server for the tests: a fresh database on the private PostgreSQL cluster, set up with
+`server init`'s service calls, and one login per app user (names prefixed per database: logins are cluster-wide)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+from sqlalchemy import make_url
+
+from supervisor_app.core.coaches import CoachLevel
+from supervisor_app.core.roles import Role
+from supervisor_app.paths import AppPaths
+from supervisor_app.services import accounts, coaches, system
+from supervisor_app.services.context import Actor
+from supervisor_app.store.db import Database
+from tests.postgres_server import create_database, login_url
+
+PASSWORD = "team-secret-1"
+MEMBERS = {"sup": Role.SUPERVISOR, "r1": Role.RATER, "r2": Role.RATER, "hr": Role.HR_VIEWER}
+
+
+@dataclass
+class Team:
+    owner_url: str
+    prefix: str
+    root: Path
+    databases: list[Database] = field(default_factory=list)
+
+    def login(self, username: str) -> str:
+        return f"{self.prefix}_{username}"
+
+    def url(self, username: str, password: str | None = PASSWORD) -> str:
+        return login_url(self.owner_url, self.login(username), password)
+
+    def paths(self, laptop: str) -> AppPaths:
+        paths = AppPaths(self.root / laptop)
+        paths.ensure()
+        return paths
+
+    def open(self, username: str, laptop: str | None = None) -> tuple[Database, Actor, AppPaths]:
+        """`username` on their laptop (its own data folder): connected as their login, signed in by the server."""
+        paths = self.paths(laptop or username)
+        database = system.open_database(paths, self.url(username)).database
+        self.databases.append(database)
+        actor = accounts.server_sign_in(database)
+        assert actor is not None and actor.username == username
+        return database, actor, paths
+
+    def psql(self, username: str) -> psycopg.Connection[tuple[object, ...]]:
+        """A plain connection as the user's login, as anyone with psql and the password could open."""
+        url = make_url(self.url(username))
+        return psycopg.connect(dbname=url.database, user=url.username, password=url.password,
+                               host=str(url.query["host"]), autocommit=True)
+
+    def close(self) -> None:
+        for database in self.databases:
+            database.dispose()
+
+
+def make_team(sockets: str, root: Path) -> Iterator[Team]:
+    owner_url = create_database(sockets)
+    team = Team(owner_url, f"t{uuid.uuid4().hex[:8]}", root)
+    owner = system.open_database(team.paths("owner"), owner_url).database
+    accounts.create_first_admin(owner, "admin", "Ada Admin", PASSWORD, team.login("admin"))
+    owner.dispose()
+    db, admin, _paths = team.open("admin")
+    for username, role in MEMBERS.items():
+        accounts.create_user(db, admin, username, username.upper(), role, PASSWORD, team.login(username))
+    coaches.add_coach(db, admin, coaches.CoachInput("Coach One", CoachLevel.SENIOR, "Legal"))
+    try:
+        yield team
+    finally:
+        team.close()
