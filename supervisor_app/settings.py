@@ -8,11 +8,9 @@ from __future__ import annotations
 import json
 import logging
 import os
-import secrets
 from enum import StrEnum
 from pathlib import Path
 
-from supervisor_app.core.agreement import CalibrationRule
 from supervisor_app.files import atomic_write_text
 
 SETTINGS_SCHEMA_VERSION = 1
@@ -29,8 +27,8 @@ class SettingKey(StrEnum):
     LAST_IMPORT_FOLDER = "last_import_folder"
     SHOW_INACTIVE_COACHES = "show_inactive_coaches"
     TRANSCRIPTION = "transcription"
-    CALIBRATION_RULE = "calibration_rule"
-    PSEUDONYM_KEY = "pseudonym_key"
+    CALIBRATION_RULE = "calibration_rule"  # read once, to move it into the database (program_settings)
+    PSEUDONYM_KEY = "pseudonym_key"  # likewise
     EXPORT = "export"
     ROSTER_MAPPING = "roster_mapping"
 
@@ -85,20 +83,3 @@ class Settings:
         payload = {"schema_version": SETTINGS_SCHEMA_VERSION,
                    "values": {key.value: value for key, value in self._values.items()}}
         atomic_write_text(self._file, json.dumps(payload, indent=2))
-
-
-def calibration_rule(settings: Settings) -> CalibrationRule:
-    """The rater-calibration rule from the settings (default: 80 % within ±1 and every gate the same)."""
-    stored = settings.get(SettingKey.CALIBRATION_RULE)
-    values = stored if isinstance(stored, dict) else {}
-    share, gates = values.get("within_one_share", 0.8), values.get("same_gate_decisions", True)
-    return CalibrationRule(float(share) if isinstance(share, (int, float)) else 0.8, bool(gates))
-
-
-def pseudonym_key(settings: Settings) -> str:
-    """The secret behind coach pseudonyms in exports, made on first use so pseudonyms stay stable."""
-    key = settings.get(SettingKey.PSEUDONYM_KEY)
-    if not isinstance(key, str) or len(key) < 32:
-        key = secrets.token_hex(32)
-        settings.set(SettingKey.PSEUDONYM_KEY, key)
-    return key

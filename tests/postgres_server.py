@@ -30,6 +30,27 @@ def _run(args: list[str], as_postgres: bool) -> None:
         raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}): {result.stderr.strip()}")
 
 
+class PrivateServer:
+    """A private cluster a test may stop (as a crash would: immediate mode) and start again."""
+
+    def __init__(self, base: Path, as_postgres: bool) -> None:
+        self.base, self.as_postgres = base, as_postgres
+        self.data, self.sockets = base / "data", base / "sock"
+
+    def start(self) -> None:
+        _run([str(_bin_dir() / "pg_ctl"), "-D", str(self.data), "-w", "-l", str(self.base / "server.log"), "-o",
+              f"-k {self.sockets} -c listen_addresses='' -c fsync=off", "start"], self.as_postgres)
+
+    def stop(self) -> None:
+        _run([str(_bin_dir() / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"], self.as_postgres)
+
+
+@contextmanager
+def private_server() -> Iterator[PrivateServer]:
+    with postgres_server() as sockets:
+        yield PrivateServer(Path(sockets).parent, os.geteuid() == 0)
+
+
 @contextmanager
 def postgres_server() -> Iterator[str]:
     """Start a private cluster (no TCP, a socket in a fresh temp folder); yield the socket folder; remove it all.

@@ -12,8 +12,7 @@ from supervisor_app.cli.args import add, bounded_int, date, finite_float, id_lis
 from supervisor_app.cli.context import Context
 from supervisor_app.cli.output import print_json, print_table, say, visible
 from supervisor_app.core import agreement
-from supervisor_app.services import agreement_files, drift, export
-from supervisor_app.settings import Settings, calibration_rule, pseudonym_key
+from supervisor_app.services import agreement_files, drift, export, program_settings
 
 
 def _agreement_json(result: agreement.Agreement) -> dict[str, Any]:
@@ -101,9 +100,10 @@ def cmd_export(ctx: Context) -> int:
     args = ctx.args
     actor = ctx.actor()
     scope = export.ExportScope(args.round, args.reviews or (), args.date_from, args.date_to, args.cycle)
-    settings = Settings(ctx.paths.settings_file)
+    db = ctx.database()
     options = export.ExportOptions(pseudonyms=args.pseudonyms, aggregates_only=args.aggregates_only,
-                                   pseudonym_key=pseudonym_key(settings), rule=calibration_rule(settings))
+                                   pseudonym_key=program_settings.pseudonym_key(db, actor),
+                                   rule=program_settings.calibration_rule(db))
     started = time.monotonic()
     result = export.export_audit(ctx.database(), actor, scope, Path(args.out), options)
     say(f"Written {result.path} in {time.monotonic() - started:.1f} s: {result.reviews} reviews, "

@@ -11,8 +11,7 @@ from supervisor_app.cli.context import Context, reviewer_id, reviewer_ids
 from supervisor_app.cli.output import print_json, print_table, say
 from supervisor_app.core.transcripts import clock
 from supervisor_app.errors import ValidationError
-from supervisor_app.services import calibration, rubrics
-from supervisor_app.settings import Settings, calibration_rule
+from supervisor_app.services import calibration, program_settings, rubrics
 
 
 def cmd_round_create(ctx: Context) -> int:
@@ -68,7 +67,7 @@ def cmd_round_show(ctx: Context) -> int:
         print_table(["rater", "submitted", "of"],
                     [(name, count, progress.expected_per_rater) for name, count in progress.submitted.items()])
         return 0
-    compared = calibration.comparison(db, actor, ctx.args.round, calibration_rule(Settings(ctx.paths.settings_file)))
+    compared = calibration.comparison(db, actor, ctx.args.round, program_settings.calibration_rule(db))
     rows = []
     for (recording_id, competency_id), cells in sorted(compared.cells.items()):
         rows.append([compared.codes.get(recording_id, str(recording_id)),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import signal
 import sys
 import time
 from pathlib import Path
@@ -87,6 +88,53 @@ def cmd_transcribe(ctx: Context) -> int:
         runner.shutdown()
         raise
     return 1 if failed else 0
+
+
+RECOVERY_INTERVAL_S = 30.0
+
+
+def _stop_on_terminate() -> None:
+    """A service manager's SIGTERM stops the worker like Ctrl+C: the job in progress goes back to the queue."""
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
+def cmd_worker(ctx: Context) -> int:
+    """Work the (shared) transcription queue until stopped, or with --once until it is empty."""
+    actor = ctx.actor()
+    db = ctx.database()
+    transcription.list_jobs(db, actor, active_only=True)  # refuses a user who may not transcribe, in words
+    ensure_bundled_model(ctx.paths.models_dir)
+    runner = transcription.TranscriptionRunner(db, ctx.paths, ctx.url)
+    say(f"Working the transcription queue of {db.describe()} as {actor.username}; Ctrl+C stops (a job in "
+        "progress goes back to the queue and resumes where it stopped).")
+    _stop_on_terminate()
+    last_recovery = -RECOVERY_INTERVAL_S
+    current: int | None = None
+    try:
+        while True:
+            if time.monotonic() - last_recovery >= RECOVERY_INTERVAL_S:
+                for job_id in transcription.recover_interrupted(db):
+                    say(f"job {job_id}: its worker had stopped; queued again.")
+                last_recovery = time.monotonic()
+            runner.poll()
+            if runner.current_job != current:
+                if current is not None:
+                    job = transcription.get_job(db, actor, current)
+                    say(visible(f"job {job.id} {job.recording_name}: {job.status}. {job.message}"))
+                current = runner.current_job
+                if current is not None:
+                    say(visible(f"job {current}: started."))
+            if ctx.args.once and current is None and not any(
+                    j.status == "queued" for j in transcription.list_jobs(db, actor, active_only=True)):
+                return 0
+            time.sleep(1.0)
+    except KeyboardInterrupt:
+        runner.shutdown()
+        say("Stopped.")
+        return 0
 
 
 def cmd_transcript_show(ctx: Context) -> int:
@@ -174,6 +222,9 @@ def cmd_job_cancel(ctx: Context) -> int:
 
 def register(sub: Any) -> None:
     transcribe = add(sub, "transcribe", cmd_transcribe, "transcribe recordings offline (faster-whisper)")
+    worker = add(sub, "worker", cmd_worker, "work the transcription queue headless (on a team server, next to "
+                                            "the laptops: jobs are shared)")
+    worker.add_argument("--once", action="store_true", help="stop when the queue is empty")
     transcribe.add_argument("recordings", nargs="*", type=record_id, metavar="RECORDING")
     transcribe.add_argument("--all", action="store_true", help="every recording without a transcript")
     transcribe.add_argument("--replace", action="store_true", help="replace existing transcripts")

@@ -15,8 +15,9 @@ from supervisor_app import __version__
 from supervisor_app.core.roles import Permission
 from supervisor_app.errors import AccessDeniedByServerError, AlreadyRunningError, DatabaseError
 from supervisor_app.paths import AppPaths
-from supervisor_app.services import audit
+from supervisor_app.services import audit, program_settings
 from supervisor_app.services.context import Actor, require
+from supervisor_app.settings import Settings
 from supervisor_app.store import backup, logins, migrate
 from supervisor_app.store.db import Database, translated
 from supervisor_app.store.models import User
@@ -39,6 +40,7 @@ def open_database(paths: AppPaths, url: str) -> OpenedDatabase:
             result = migrate.upgrade(database, paths.backups_dir)
         except DBAPIError as exc:
             raise _refused_on_open(database, translated(exc, database.describe())) from exc
+        program_settings.adopt_local(database, Settings(paths.settings_file))
     except Exception:
         database.dispose()
         raise

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, make_url, select, update
 from sqlalchemy.orm import Session
 
 from supervisor_app.core.roles import Permission
@@ -25,6 +25,7 @@ from supervisor_app.media.transcribe import TranscriptionSettings
 from supervisor_app.paths import AppPaths
 from supervisor_app.services import audit
 from supervisor_app.services.context import Actor, require
+from supervisor_app.store import queue
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import Recording, Transcript, TranscriptionJob, utc_now
 
@@ -154,7 +155,8 @@ def recover_interrupted(db: Database) -> list[int]:
     with db.transaction() as session:
         for job in session.scalars(select(TranscriptionJob).where(TranscriptionJob.status.in_(("running",
                                                                                               "cancelling")))):
-            if _worker_alive(job.worker_pid):
+            gone = queue.worker_gone(session, job)
+            if gone is False or (gone is None and _worker_alive(job.worker_pid)):
                 continue
             if job.status == "cancelling":
                 _finish_cancelled(session, job)
@@ -218,18 +220,27 @@ class TranscriptionRunner:
 
     def _start_next(self) -> None:
         with self._db.transaction() as session:
-            job_id = session.scalar(select(TranscriptionJob.id).where(TranscriptionJob.status == "queued")
-                                    .order_by(TranscriptionJob.id).limit(1))
+            job_id = queue.claim_next(session)
         if job_id is None:
             return
         self._paths.ensure()
         log = open(self._log_file(job_id), "ab")  # noqa: SIM115 - handed to the child, closed below
+        url = make_url(self._db_url)
+        environment = dict(os.environ)
+        if url.password is not None:  # a typed server password reaches the worker privately, not on its command line
+            environment["PGPASSWORD"] = url.password
+            url = url.set(password=None)
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", WORKER_MODULE, "--db", self._db_url, "--data-dir", str(self._paths.data_dir),
-                 "--job", str(job_id)],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+                [sys.executable, "-m", WORKER_MODULE, "--db", url.render_as_string(hide_password=False),
+                 "--data-dir", str(self._paths.data_dir), "--job", str(job_id)],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, env=environment,
             )
+        except OSError:
+            with self._db.transaction() as session:
+                session.execute(update(TranscriptionJob).where(TranscriptionJob.id == job_id)
+                                .values(status="queued", worker_host=""))
+            raise
         finally:
             log.close()
         self._job_id = job_id

@@ -28,6 +28,7 @@ from supervisor_app.media.transcribe import (
 )
 from supervisor_app.paths import AppPaths, resolve_paths
 from supervisor_app.services.library import recording_store
+from supervisor_app.store import queue
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import Recording, Transcript, TranscriptionJob, TranscriptSegment, utc_now
 
@@ -161,7 +162,11 @@ def main(argv: list[str] | None = None) -> int:
         os.nice(WORKER_NICENESS)  # background work yields the CPU to the window the user is working in
     db = Database(args.db)
     try:
-        return run_job(db, resolve_paths(args.data_dir), args.job)
+        with queue.held_by_this_worker(db, args.job):  # the server knows this job has a live worker
+            return run_job(db, resolve_paths(args.data_dir), args.job)
+    except SupervisorError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     finally:
         db.dispose()
 

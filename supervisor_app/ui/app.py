@@ -6,10 +6,11 @@ import gc
 import sys
 
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication, QDialog, QInputDialog, QLineEdit
+from sqlalchemy import make_url
 
 from supervisor_app import APP_NAME, __version__
-from supervisor_app.errors import SupervisorError
+from supervisor_app.errors import ServerLoginError, SupervisorError
 from supervisor_app.paths import AppPaths, bundled_path
 from supervisor_app.services import accounts, system, transcription
 from supervisor_app.services.context import Actor
@@ -47,7 +48,10 @@ def settle_heap() -> None:
 
 
 def sign_in(database: Database, settings: Settings, paths: AppPaths | None = None) -> Actor | None:
-    """First-run set-up when the database has no users, then the login dialog; None if the user cancels."""
+    """First-run set-up when the database has no users, then the login dialog; None if the user cancels. On a team
+    server a login that belongs to a user needs no second password: the server checked it."""
+    if not database.is_sqlite and (signed_in := accounts.server_sign_in(database)) is not None:
+        return signed_in
     hint = ""
     if accounts.needs_first_admin(database):
         first_run = FirstRunDialog(database, paths)
@@ -64,6 +68,22 @@ def sign_in(database: Database, settings: Settings, paths: AppPaths | None = Non
     return login.actor
 
 
+def open_with_password_prompt(paths: AppPaths, url: str) -> system.OpenedDatabase | None:
+    """Open the database; a team server that wants the login's password (none in ~/.pgpass) asks for it until it
+    is right or the user cancels (None). The password stays in memory only."""
+    while True:
+        try:
+            return system.open_database(paths, url)
+        except ServerLoginError as exc:
+            parsed = make_url(url)
+            password, accepted = QInputDialog.getText(
+                None, f"{APP_NAME}: team server", f"{exc}\n\nPassword of the server login "
+                f"{parsed.username or ''!r}:", QLineEdit.EchoMode.Password)
+            if not accepted:
+                return None
+            url = parsed.set(password=password).render_as_string(hide_password=False)
+
+
 def run_gui(paths: AppPaths, url: str) -> int:
     app = create_application()
     lock = system.InstanceLock(paths)
@@ -74,10 +94,12 @@ def run_gui(paths: AppPaths, url: str) -> int:
         return 1
     try:
         try:
-            opened = system.open_database(paths, url)
+            opened = open_with_password_prompt(paths, url)
         except SupervisorError as exc:
             show_error(None, f"{APP_NAME} cannot open its database", str(exc))
             return 1
+        if opened is None:
+            return 0
         recovered = transcription.recover_interrupted(opened.database)
         settings = Settings(paths.settings_file)
         actor = sign_in(opened.database, settings, paths)

@@ -31,12 +31,13 @@ from PySide6.QtWidgets import (
 
 from supervisor_app.core.roles import Permission
 from supervisor_app.errors import SupervisorError, ValidationError
-from supervisor_app.services import export
+from supervisor_app.services import export, program_settings
 from supervisor_app.services.export import ExportCancelledError, ExportOptions, ExportResult, ExportScope
-from supervisor_app.settings import SettingKey, calibration_rule, pseudonym_key
+from supervisor_app.settings import SettingKey
 from supervisor_app.ui import workers
 from supervisor_app.ui.shell.app_context import AppContext
 from supervisor_app.ui.widgets.labels import ErrorLabel
+from supervisor_app.ui.widgets.messages import show_error
 
 
 def quarter_start(today: dt.date) -> dt.date:
@@ -197,11 +198,16 @@ class ExportPanel(QWidget):
 
     def start_export(self, scope: ExportScope, target: Path) -> None:
         settings = self._context.settings
-        options = ExportOptions(pseudonyms=self.pseudonyms_check.isChecked(),
-                                aggregates_only=self.aggregates_check.isChecked(),
-                                pseudonym_key=pseudonym_key(settings), rule=calibration_rule(settings))
-        settings.set(SettingKey.EXPORT, {"folder": str(target.parent), "pseudonyms": options.pseudonyms})
         db, actor = self._context.database, self._context.actor
+        try:
+            options = ExportOptions(pseudonyms=self.pseudonyms_check.isChecked(),
+                                    aggregates_only=self.aggregates_check.isChecked(),
+                                    pseudonym_key=program_settings.pseudonym_key(db, actor),
+                                    rule=program_settings.calibration_rule(db))
+        except SupervisorError as exc:
+            show_error(self, "Export failed", str(exc))
+            return
+        settings.set(SettingKey.EXPORT, {"folder": str(target.parent), "pseudonyms": options.pseudonyms})
 
         def run(on_progress: workers.ProgressCallback, cancelled: workers.CancelCheck) -> ExportResult:
             def progress(done: int, total: int) -> bool:

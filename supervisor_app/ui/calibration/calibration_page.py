@@ -22,10 +22,9 @@ from PySide6.QtWidgets import (
 from supervisor_app.core.agreement import CalibrationRule
 from supervisor_app.core.roles import Permission
 from supervisor_app.errors import SupervisorError, ValidationError
-from supervisor_app.services import calibration, drift
+from supervisor_app.services import calibration, drift, program_settings
 from supervisor_app.services.calibration import Comparison, RoundSummary
 from supervisor_app.services.export import ExportScope
-from supervisor_app.settings import calibration_rule
 from supervisor_app.ui.audits.audits_page import ExportDialog
 from supervisor_app.ui.calibration.new_round_dialog import NewRoundDialog
 from supervisor_app.ui.calibration.timeline_view import TimelineView
@@ -177,7 +176,7 @@ class CalibrationPage(QWidget):
             self.notes_list.addItem(f"{author}: {text}")
 
     def rule(self) -> CalibrationRule:
-        return calibration_rule(self._context.settings)
+        return program_settings.calibration_rule(self._context.database)
 
     def _fill_matrix(self, table: Comparison) -> None:
         keys = sorted(table.cells)

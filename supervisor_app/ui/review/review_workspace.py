@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -21,10 +23,11 @@ from PySide6.QtWidgets import (
 
 from supervisor_app.core.reviews import CompetencyScore, Evidence, ReviewContent, quote_for_range
 from supervisor_app.core.transcripts import Segment, clock
-from supervisor_app.errors import NotFoundError, SupervisorError
+from supervisor_app.errors import NotFoundError, ServerUnreachableError, SupervisorError
 from supervisor_app.media.decoded import Decoded, decode_to_cache
 from supervisor_app.media.player import PlaybackUnavailableError, Player
 from supervisor_app.services import library, reviews, transcripts
+from supervisor_app.services.journal import CONFLICT, PENDING, Journal
 from supervisor_app.services.reviews import ReviewDetail
 from supervisor_app.ui import workers
 from supervisor_app.ui.review.evidence_dialog import EvidenceDialog
@@ -33,10 +36,12 @@ from supervisor_app.ui.review.rubric_panel import RubricPanel
 from supervisor_app.ui.review.waveform_view import WaveformView, competency_colour
 from supervisor_app.ui.shell.app_context import AppContext
 from supervisor_app.ui.widgets.labels import page_layout
-from supervisor_app.ui.widgets.messages import show_error
+from supervisor_app.ui.widgets.messages import confirm, show_error
 from supervisor_app.ui.widgets.shortcuts import add_shortcuts
 
 AUTOSAVE_DELAY_MS = 1500
+JOURNAL_RETRY_MS = 5000  # while the server is away: how often kept drafts are tried again
+FETCH_SHARE = 0.5  # of the audio progress bar: fetching a recording this laptop has not got (team server)
 POSITION_INTERVAL_MS = 50
 SKIP_S = 5.0
 MOMENT_S = 5.0
@@ -145,6 +150,9 @@ class ReviewWorkspace(QWidget):
         self.autosave_timer.setSingleShot(True)
         self.autosave_timer.setInterval(AUTOSAVE_DELAY_MS)
         self.autosave_timer.timeout.connect(self.save_now)
+        self.journal_timer = QTimer(self)
+        self.journal_timer.setInterval(JOURNAL_RETRY_MS)
+        self.journal_timer.timeout.connect(self.retry_journal)
         self.position_timer = QTimer(self)
         self.position_timer.setInterval(POSITION_INTERVAL_MS)
         self.position_timer.timeout.connect(self.on_position_timer_timeout)
@@ -197,15 +205,20 @@ class ReviewWorkspace(QWidget):
         self._draw_ranges()
 
     def _start_decode(self) -> None:
+        """Fetch the recording if this laptop has not got it yet (team server), then decode it; both off the GUI
+        thread, on one progress bar."""
         db, actor, paths = self._context.database, self._context.actor, self._context.paths
-        try:
-            source = library.playback_source(db, actor, paths, self.detail.summary.recording_id)
-        except SupervisorError as exc:
-            self._show_banner(str(exc))
-            return
+        recording_id = self.detail.summary.recording_id
         cache_dir = paths.audio_cache_dir
-        task = workers.Task(lambda progress, cancelled: decode_to_cache(source.path, cache_dir, source.cache_key,
-                                                                        source.duration_s, progress, cancelled))
+        share = 0.0 if db.is_sqlite else FETCH_SHARE
+
+        def fetch_and_decode(progress: Callable[[float], None], cancelled: Callable[[], bool]) -> Decoded:
+            source = library.playback_source(db, actor, paths, recording_id, lambda f: progress(f * share),
+                                             cancelled)
+            return decode_to_cache(source.path, cache_dir, source.cache_key, source.duration_s,
+                                   lambda f: progress(share + f * (1 - share)), cancelled)
+
+        task = workers.Task(fetch_and_decode)
         task.signals.progressed.connect(lambda f: self.decode_progress.setValue(int(f * 1000)))
         task.signals.finished.connect(self.on_decoded)
         task.signals.failed.connect(lambda exc: self._show_banner(f"The audio cannot be played: {exc}"))
@@ -381,23 +394,74 @@ class ReviewWorkspace(QWidget):
         self.waveform.set_ranges([(e.start_s, e.end_s, competency_colour(i))
                                   for e, i in self.rubric_panel.evidence_ranges()])
 
-    def save_now(self) -> bool:
-        """Write the draft (autosave calls this 1.5 s after the last change)."""
+    def save_now(self, base_revision: int | None = None) -> bool:
+        """Write the draft (autosave calls this 1.5 s after the last change). A draft saved meanwhile elsewhere is
+        a conflict (this version kept in the journal, the rater chooses); a server that does not answer gets the
+        draft kept in the journal, saved by `retry_journal` once it answers."""
         self.autosave_timer.stop()
         if not self._dirty or not self.detail.editable:
             return True
+        context = self._context
+        base = self.detail.revision if base_revision is None else base_revision
         try:
-            self.detail = reviews.save_draft(self._context.database, self._context.actor, self.detail.id,
-                                             self.content)
+            self.detail = reviews.save_draft(context.database, context.actor, self.detail.id, self.content,
+                                             base_revision=base)
+        except reviews.DraftConflictError as exc:
+            return self._on_conflict(exc)
+        except ServerUnreachableError as exc:
+            Journal(context.paths).keep(PENDING, context.actor, self.detail.id, self.content, None, base, str(exc))
+            self.save_label.setText("Kept on this laptop")
+            self._show_banner("The team server cannot be reached. Your draft is kept on this laptop and saved as "
+                              "soon as the server answers again; keep working.")
+            self.journal_timer.start()
+            self._dirty = False
+            return True
         except SupervisorError as exc:
             self.save_label.setText("Not saved")
             show_error(self, "Draft not saved", str(exc))
             return False
+        self._after_save()
+        return True
+
+    def _after_save(self) -> None:
         self._dirty = False
         self.content = self.detail.content
         self.save_label.setText(f"Saved {self.detail.summary.updated_at.astimezone():%H:%M:%S}")
         self.saved.emit(self.detail)
-        return True
+
+    def _on_conflict(self, exc: reviews.DraftConflictError) -> bool:
+        context = self._context
+        entry = Journal(context.paths).keep(CONFLICT, context.actor, self.detail.id, self.content, None,
+                                            self.detail.revision, str(exc))
+        self.save_label.setText("Not saved: conflict")
+        keep_mine = confirm(self, "Draft changed elsewhere",
+                            f"{exc}\n\nYour version is kept in {entry.path}.\n\nKeep your version (it replaces the "
+                            "stored one), or cancel to load the stored draft?", "Keep mine")
+        if keep_mine:
+            return self.save_now(base_revision=exc.stored.revision)
+        self.detail = exc.stored
+        self.content = exc.stored.content
+        self._dirty = False
+        self._apply_detail()
+        self.save_label.setText("Loaded the stored draft")
+        return False
+
+    def retry_journal(self) -> None:
+        """Every few seconds while drafts wait in the journal: save them once the server answers."""
+        context = self._context
+        replay = Journal(context.paths).replay(context.database, context.actor)
+        if replay.still_pending:
+            return
+        self.journal_timer.stop()
+        self.banner.hide()
+        if self.detail.id in replay.saved:
+            self.detail = reviews.get_review(context.database, context.actor, self.detail.id)
+            self.save_label.setText(f"Saved {self.detail.summary.updated_at.astimezone():%H:%M:%S} (from this "
+                                    "laptop's journal)")
+            self.saved.emit(self.detail)
+        for entry in replay.conflicts:
+            show_error(self, "Draft kept on this laptop",
+                       f"{entry.reason}\n\nThe version typed while the server was away is kept in {entry.path}.")
 
     def submit(self) -> None:
         if not self.save_now():

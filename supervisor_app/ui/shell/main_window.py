@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -34,6 +35,7 @@ from supervisor_app.ui.rubrics.rubrics_page import RubricsPage
 from supervisor_app.ui.shell.about_dialog import AboutDialog
 from supervisor_app.ui.shell.app_context import AppContext
 from supervisor_app.ui.shell.login_dialog import LoginDialog
+from supervisor_app.ui.shell.team_feed import TeamFeed
 from supervisor_app.ui.widgets.messages import show_error, show_info
 
 
@@ -44,6 +46,14 @@ class Area:
     purpose: str
     permission: Permission | None = None
 
+
+# pages that show what these tables hold (a change by another laptop refreshes them)
+REFRESHED_BY: dict[str, frozenset[str]] = {
+    "library": frozenset({"recordings", "transcripts", "transcription_jobs", "reviews"}),
+    "reviews": frozenset({"reviews", "assignments"}),
+    "calibration": frozenset({"calibration_rounds", "round_raters", "reviews"}),
+    "program": frozenset({"audit_cycles", "assignments", "reviews"}),
+}
 
 AREAS = (
     Area("library", "Library", "", Permission.VIEW_RECORDINGS),
@@ -100,13 +110,27 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.nav)
-        layout.addWidget(self.stack, 1)
+        content = QVBoxLayout()
+        content.setContentsMargins(0, 0, 0, 0)
+        content.addWidget(self.server_banner)
+        content.addWidget(self.stack, 1)
+        layout.addLayout(content, 1)
         self.setCentralWidget(central)
 
         self.user_label = QLabel()
         self.database_label = QLabel()
         self.statusBar().addPermanentWidget(self.database_label)
         self.statusBar().addPermanentWidget(self.user_label)
+
+        self.server_banner = QLabel("⚠ The team server cannot be reached. What you type is kept on this laptop and "
+                                    "saved when the server answers again; other people's changes appear then.")
+        self.server_banner.setObjectName("warningBanner")
+        self.server_banner.setWordWrap(True)
+        self.server_banner.hide()
+        self.team_feed = TeamFeed(context.database, self)
+        self.team_feed.changed.connect(self.on_team_feed_changed)
+        self.team_feed.reachability_changed.connect(self.on_team_feed_reachability_changed)
+        self._stale: set[str] = set()
 
         self.transcriptions = TranscriptionController(context, self)
         self.nav.currentRowChanged.connect(self.on_nav_current_row_changed)
@@ -198,10 +222,39 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ behaviour
 
+    def on_team_feed_changed(self, tables: frozenset[str]) -> None:
+        """Other laptops changed these tables: refresh the page in view now, the others when shown."""
+        for key, page in self.pages.items():
+            if tables & REFRESHED_BY.get(key, frozenset()):
+                if page is self.stack.currentWidget():
+                    self._refresh_page(page)
+                else:
+                    self._stale.add(key)
+
+    def on_team_feed_reachability_changed(self, reachable: bool) -> None:
+        self.server_banner.setVisible(not reachable)
+        if reachable:  # changes made while away were not heard: everything may be stale
+            self._stale.update(self.pages)
+            current = self.stack.currentWidget()
+            self._stale.discard(self.current_area())
+            self._refresh_page(current)
+
+    @staticmethod
+    def _refresh_page(page: QWidget) -> None:
+        if isinstance(page, LibraryPage):
+            page.reload()
+        elif isinstance(page, CalibrationPage):
+            page.refresh(page.rounds.selected_id())
+        elif isinstance(page, ReviewsPage | ProgramPage):
+            page.refresh()
+
     def show_area(self, key: str) -> None:
         page = self.pages.get(key)
         if page is None:
             return
+        if key in self._stale:
+            self._stale.discard(key)
+            self._refresh_page(page)
         self.stack.setCurrentWidget(page)
         for row in range(self.nav.count()):
             if self.nav.item(row).data(Qt.ItemDataRole.UserRole) == key:
@@ -272,6 +325,7 @@ class MainWindow(QMainWindow):
         if isinstance(reviews_page, ReviewsPage):
             reviews_page.close_workspace()
         self.transcriptions.shutdown()
+        self.team_feed.stop()
         self.context.settings.set(SettingKey.WINDOW_GEOMETRY,
                                   bytes(self.saveGeometry().toBase64().data()).decode("ascii"))
         super().closeEvent(event)

@@ -130,13 +130,21 @@ SELECT c.id AS coach_id, c.name AS coach_name, c.level, c.business_unit,
 """
 
 POLICIES = """
+ALTER TABLE program_settings ENABLE ROW LEVEL SECURITY;
+CREATE POLICY settings_read ON program_settings FOR SELECT
+  USING (key <> 'pseudonym_key' OR cs_role() IN ('admin', 'supervisor', 'hr_viewer'));
+CREATE POLICY settings_first_pseudonym_key ON program_settings FOR INSERT WITH CHECK (key = 'pseudonym_key');
+CREATE POLICY settings_staff ON program_settings FOR ALL USING (cs_is_staff()) WITH CHECK (cs_is_staff());
+
 ALTER TABLE users ENABLE ROW LEVEL SECURITY;
 CREATE POLICY users_read ON users FOR SELECT USING (true);
 CREATE POLICY users_admin ON users FOR ALL USING (cs_role() = 'admin') WITH CHECK (cs_role() = 'admin');
 CREATE POLICY users_own_sign_in ON users FOR UPDATE USING (id = cs_user_id()) WITH CHECK (id = cs_user_id());
 
 ALTER TABLE audit_events ENABLE ROW LEVEL SECURITY;
-CREATE POLICY audit_read ON audit_events FOR SELECT USING (cs_role() = 'admin' OR actor_id = cs_user_id());
+-- own events, and the app's own (no actor: job recovery), which an INSERT … RETURNING must be able to read back
+CREATE POLICY audit_read ON audit_events FOR SELECT
+  USING (cs_role() = 'admin' OR actor_id = cs_user_id() OR actor_id IS NULL);
 CREATE POLICY audit_append ON audit_events FOR INSERT
   WITH CHECK (actor_id IS NULL OR actor_id = cs_user_id());
 
@@ -234,6 +242,7 @@ def _install_access() -> None:
     op.execute(f"GRANT UPDATE (state, review_id) ON assignments TO {group['rater']}")
     op.execute(f"GRANT INSERT ON round_notes TO {group['rater']}")
     op.execute(f"GRANT SELECT ON {', '.join(HR_READS)} TO {group['hr_viewer']}")
+    op.execute(f"GRANT INSERT ON program_settings TO {group['hr_viewer']}")
 
 
 def upgrade() -> None:
