@@ -95,8 +95,17 @@ def resolve_paths(data_dir: str | os.PathLike[str] | None = None) -> AppPaths:
     return AppPaths(data_dir=path.resolve())
 
 
+SERVICE_PREFIX = "service:"
+
+
 def resolve_database_url(paths: AppPaths, db_url: str | None = None) -> str:
-    return db_url or os.environ.get(DB_URL_ENV) or paths.default_database_url()
+    """`--db`, else SUPERVISOR_DB_URL, else SQLite in the data folder. `service:NAME` names an entry of the
+    user's pg_service.conf (host, database, login; the password from ~/.pgpass), which a program lead can hand
+    out to every laptop."""
+    url = db_url or os.environ.get(DB_URL_ENV) or paths.default_database_url()
+    if url.startswith(SERVICE_PREFIX):
+        return f"postgresql+psycopg:///?service={url.removeprefix(SERVICE_PREFIX)}"
+    return url
 
 
 def bundled_path(*parts: str) -> Path:

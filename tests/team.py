@@ -47,7 +47,8 @@ class Team:
         database = system.open_database(paths, self.url(username)).database
         self.databases.append(database)
         actor = accounts.server_sign_in(database)
-        assert actor is not None and actor.username == username
+        assert actor is not None
+        assert actor.username == username
         return database, actor, paths
 
     def psql(self, username: str) -> psycopg.Connection[tuple[object, ...]]:

@@ -118,7 +118,7 @@ def _round(session: Session, round_id: int) -> CalibrationRound:
 def _rubric(session: Session, calibration: CalibrationRound) -> Rubric:
     row = session.get(RubricVersion, calibration.rubric_version_id)
     assert row is not None
-    return rubrics.parse_rubric_document(row.document)
+    return rubrics.stored_rubric(row.document)
 
 
 def _is_lead(actor: Actor, calibration: CalibrationRound) -> bool:

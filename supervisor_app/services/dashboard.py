@@ -165,7 +165,7 @@ def _below_standard(session: Session, submitted: Sequence[tuple[Review, Recordin
         if review.rubric_version_id not in rubric_cache:
             row = session.get(RubricVersion, review.rubric_version_id)
             assert row is not None
-            rubric_cache[review.rubric_version_id] = rubrics.parse_rubric_document(row.document)
+            rubric_cache[review.rubric_version_id] = rubrics.stored_rubric(row.document)
         scores = [CompetencyScore(s.competency_id, s.score, s.gate_passed, s.not_observed)
                   for s in session.scalars(select(ReviewScore).where(ReviewScore.review_id == review.id))]
         low = below_standard(rubric_cache[review.rubric_version_id], scores)

@@ -70,7 +70,7 @@ def outcomes(db: Database, actor: Actor, quarter_text: str) -> Outcomes:
         assert row is not None
         version = session.get(RubricVersion, row.rubric_version_id)
         assert version is not None
-        rubric: Rubric = rubrics.parse_rubric_document(version.document)
+        rubric: Rubric = rubrics.stored_rubric(version.document)
         done = list(session.execute(select(Assignment, Review).join(Review, Review.id == Assignment.review_id)
                                     .where(Assignment.cycle_id == row.id, Assignment.state == audits.SUBMITTED)))
         open_count = len(list(session.scalars(select(Assignment.id).where(

@@ -128,7 +128,7 @@ def _detail(session: Session, review: Review) -> ReviewDetail:
     recording = session.get(Recording, review.recording_id)
     assert rubric_row is not None
     assert recording is not None
-    rubric = rubrics.parse_rubric_document(rubric_row.document)
+    rubric = rubrics.stored_rubric(rubric_row.document)
     scores = {s.competency_id: CompetencyScore(s.competency_id, s.score, s.gate_passed, s.not_observed, s.rationale)
               for s in session.scalars(select(ReviewScore).where(ReviewScore.review_id == review.id))}
     evidence = tuple(Evidence(e.competency_id, e.start_s, e.end_s, e.quote, e.tag, e.note, e.id)

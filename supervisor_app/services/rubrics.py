@@ -39,6 +39,17 @@ def parse_rubric_document(document: object, source: str = "The rubric") -> Rubri
     return parse_rubric(document, rubric_schema(), source=source)
 
 
+@functools.lru_cache(maxsize=32)
+def _parsed_text(text: str) -> Rubric:
+    return parse_rubric_document(json.loads(text))
+
+
+def stored_rubric(document: object) -> Rubric:
+    """A stored version's rubric. Checking a document against the schema costs about 10 ms, and every autosave
+    reads its rubric: the result is kept per document text (a changed document is a new key, so never stale)."""
+    return _parsed_text(json.dumps(document, sort_keys=True, ensure_ascii=False))
+
+
 def validate_rubric_file(path: Path) -> Rubric:
     """Check a rubric file without storing anything; DocumentInvalidError lists every problem by JSON path."""
     source = f"Rubric file {path.name}"

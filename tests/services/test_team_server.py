@@ -279,8 +279,7 @@ def test_the_queue_is_shared_and_a_dead_workers_job_is_released(team: Team) -> N
     with queue.held_by_this_worker(other_db, alive):
         assert recover_interrupted(sup_db) == [dead]
     with sup_db.transaction() as session:
-        states = {job_id: status for job_id, status in session.execute(select(TranscriptionJob.id,
-                                                                             TranscriptionJob.status))}
+        states = dict(session.execute(select(TranscriptionJob.id, TranscriptionJob.status)).all())
     assert states == {alive: "running", dead: "queued"}
 
 

@@ -138,10 +138,15 @@ def test_cancel_takes_effect_at_once(demo_db: Database, paths: AppPaths) -> None
     [job_id] = transcription.enqueue(demo_db, maria, [recording], TranscriptionSettings())
     runner = transcription.TranscriptionRunner(demo_db, paths, paths.default_database_url())
     runner.poll()
-    _wait_for(lambda: transcription.get_job(demo_db, maria, job_id).status == "running")
-    with demo_db.transaction() as session:
-        pid = session.get(TranscriptionJob, job_id).worker_pid  # type: ignore[union-attr]
-    assert pid
+    assert transcription.get_job(demo_db, maria, job_id).status == "running"  # claimed at once
+
+    def worker_pid() -> int | None:
+        with demo_db.transaction() as session:
+            return session.get(TranscriptionJob, job_id).worker_pid  # type: ignore[union-attr]
+
+    _wait_for(lambda: worker_pid() is not None)  # the worker process has taken it
+    pid = worker_pid()
+    assert pid is not None
     started = time.monotonic()
     transcription.cancel(demo_db, maria, job_id)
     runner.poll()

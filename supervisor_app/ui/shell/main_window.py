@@ -105,6 +105,11 @@ class MainWindow(QMainWindow):
         self.nav.setFixedWidth(190)
         self.nav.setIconSize(QSize(0, 0))
         self.stack = QStackedWidget()
+        self.server_banner = QLabel("⚠ The team server cannot be reached. What you type is kept on this laptop and "
+                                    "saved when the server answers again; other people's changes appear then.")
+        self.server_banner.setObjectName("warningBanner")
+        self.server_banner.setWordWrap(True)
+        self.server_banner.hide()
         central = QWidget()
         layout = QHBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -122,17 +127,13 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.database_label)
         self.statusBar().addPermanentWidget(self.user_label)
 
-        self.server_banner = QLabel("⚠ The team server cannot be reached. What you type is kept on this laptop and "
-                                    "saved when the server answers again; other people's changes appear then.")
-        self.server_banner.setObjectName("warningBanner")
-        self.server_banner.setWordWrap(True)
-        self.server_banner.hide()
         self.team_feed = TeamFeed(context.database, self)
         self.team_feed.changed.connect(self.on_team_feed_changed)
         self.team_feed.reachability_changed.connect(self.on_team_feed_reachability_changed)
         self._stale: set[str] = set()
 
         self.transcriptions = TranscriptionController(context, self)
+        self.team_feed.changed.connect(self.transcriptions.on_jobs_changed_elsewhere)
         self.nav.currentRowChanged.connect(self.on_nav_current_row_changed)
         self._build_menus()
         self._build_pages()

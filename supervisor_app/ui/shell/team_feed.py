@@ -23,6 +23,7 @@ class TeamFeed(QObject):
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self.on_timer_timeout)
         if self.feed.shared:
+            self.feed.poll()  # listening from now on: nothing committed after the window opened is missed
             self.timer.start()
 
     def on_timer_timeout(self) -> None:
