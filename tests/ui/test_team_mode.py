@@ -115,3 +115,22 @@ def test_the_server_goes_away_while_the_rater_types_and_nothing_is_lost(qtbot: Q
         window.close()
         workspace.close()
         team.close()
+
+
+def test_an_administrator_adds_a_user_with_their_own_server_login(qtbot: QtBot, team: Team) -> None:
+    from supervisor_app.ui.admin.user_dialog import UserDialog
+
+    db, admin, paths = team.open("admin", "admin-laptop")
+    dialog = UserDialog(AppContext(db, paths, Settings(paths.settings_file), admin))
+    qtbot.addWidget(dialog)
+    assert dialog.on_server
+    dialog.username_edit.setText("nia")
+    dialog.display_name_edit.setText("Nia Rater")
+    dialog.login_edit.setText(team.login("nia"))
+    dialog.role_combo.setCurrentIndex(dialog.role_combo.findText("Rater"))
+    dialog.password_edit.setText("team-secret-1")
+    dialog.repeat_edit.setText("team-secret-1")
+    dialog.on_buttons_accepted()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    with team.psql("nia") as connection:  # the login exists, with that password, and is a rater
+        assert connection.execute("SELECT cs_role()").fetchone() == ("rater",)

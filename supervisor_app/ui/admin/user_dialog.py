@@ -46,11 +46,17 @@ class UserDialog(QDialog):
         self.active_check = QCheckBox("Account active")
         self.active_check.setChecked(existing.active if existing else True)
         self.active_check.setVisible(existing is not None)
+        self.on_server = not context.database.is_sqlite
+        self.login_edit = QLineEdit()
+        self.login_edit.setPlaceholderText("the user name")
+        self.login_edit.setToolTip("The PostgreSQL login this person connects with; the server keeps the password.")
 
         form = QFormLayout()
         form.addRow("&User name", self.username_edit)
         form.addRow("&Display name", self.display_name_edit)
         form.addRow("&Role", self.role_combo)
+        if self.on_server and existing is None:
+            form.addRow("Server &login", self.login_edit)
         form.addRow("&Password", self.password_edit)
         form.addRow("Repeat password", self.repeat_edit)
         form.addRow("", self.active_check)
@@ -64,8 +70,10 @@ class UserDialog(QDialog):
                 raise ValidationError("The two passwords differ.", field="password")
             role = Role(self.role_combo.currentData())  # Qt hands enum data back as plain str
             if self._existing is None:
+                login = (self.login_edit.text().strip() or accounts.normalise_username(self.username_edit.text())
+                         ) if self.on_server else None
                 row = accounts.create_user(db, actor, self.username_edit.text(), self.display_name_edit.text(), role,
-                                           password)
+                                           password, login)
             else:
                 row = accounts.update_user(db, actor, self._existing.id, display_name=self.display_name_edit.text(),
                                            role=role, active=self.active_check.isChecked())

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from supervisor_app.core.reviews import CompetencyScore, Evidence, ReviewContent, quote_for_range
 from supervisor_app.core.transcripts import Segment, clock
-from supervisor_app.errors import NotFoundError, ServerUnreachableError, SupervisorError
+from supervisor_app.errors import ConcurrentChangeError, NotFoundError, ServerUnreachableError, SupervisorError
 from supervisor_app.media.decoded import Decoded, decode_to_cache
 from supervisor_app.media.player import PlaybackUnavailableError, Player
 from supervisor_app.services import library, reviews, transcripts
@@ -404,8 +404,12 @@ class ReviewWorkspace(QWidget):
         context = self._context
         base = self.detail.revision if base_revision is None else base_revision
         try:
-            self.detail = reviews.save_draft(context.database, context.actor, self.detail.id, self.content,
-                                             base_revision=base)
+            try:
+                self.detail = reviews.save_draft(context.database, context.actor, self.detail.id, self.content,
+                                                 base_revision=base)
+            except ConcurrentChangeError:  # a clash inside the server: the same save again is safe (revisioned)
+                self.detail = reviews.save_draft(context.database, context.actor, self.detail.id, self.content,
+                                                 base_revision=base)
         except reviews.DraftConflictError as exc:
             return self._on_conflict(exc)
         except ServerUnreachableError as exc:
