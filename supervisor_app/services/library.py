@@ -242,6 +242,8 @@ def _store_in_use(paths: AppPaths, db: Database) -> Iterator[None]:
 def _remove_orphans(paths: AppPaths, db: Database) -> None:
     with db.transaction() as session:
         known = set(session.scalars(select(Recording.stored_name)))
+        if dropped := recording_store(db, paths).sweep_abandoned(session):
+            log.warning("removed %d upload(s) to the team server that were abandoned unfinished", dropped)
     root = paths.recordings_dir
     for entry in root.glob("*/*"):
         name = entry.relative_to(root).as_posix()

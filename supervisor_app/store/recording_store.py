@@ -4,6 +4,7 @@ cache. Both stream: nothing here holds more than one chunk of a recording in mem
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import logging
@@ -20,11 +21,12 @@ from sqlalchemy.orm import Session
 
 from supervisor_app.errors import DatabaseError, NotFoundError, ServerUnreachableError, SupervisorError
 from supervisor_app.store.db import Database
-from supervisor_app.store.models import RecordingBlob, RecordingChunk
+from supervisor_app.store.models import Recording, RecordingBlob, RecordingChunk, utc_now
 
 CHUNK_BYTES = 1 << 20
 RETRIES = 5  # a dropped connection during a transfer is retried this often (the pool reconnects), then reported
 FETCH_PREFIX = ".fetching-"
+ABANDONED_AFTER = dt.timedelta(days=2)
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +172,17 @@ class RecordingStore:
         if data is None:
             raise DatabaseError(f"Part {idx + 1} of the recording is missing on the team server.")
         return bytes(data)
+
+    def sweep_abandoned(self, session: Session) -> int:
+        """On a server: drop uploads that were never completed and no recording uses, once they are older than
+        any upload could take (a laptop that gave up, and never imported the file again)."""
+        if not self.shared:
+            return 0
+        cutoff = utc_now() - ABANDONED_AFTER
+        result = session.execute(delete(RecordingBlob).where(
+            RecordingBlob.complete.is_(False), RecordingBlob.created_at < cutoff,
+            ~select(Recording.id).where(Recording.sha256 == RecordingBlob.sha256).exists()))
+        return int(getattr(result, "rowcount", 0) or 0)
 
     def forget(self, session: Session, sha256: str) -> None:
         """Inside the row's removal: drop the server's copy (the local file goes after the commit)."""

@@ -335,3 +335,21 @@ def test_wrong_password_unknown_host_and_a_login_without_grants_are_refused_in_w
     with foreign.engine.connect() as connection:  # and it was left as it was
         assert connection.scalar(text("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")) == 1
     foreign.dispose()
+
+
+def test_an_upload_abandoned_for_days_is_swept_by_the_next_import(team: Team) -> None:
+    db, sup, paths = team.open("sup")
+    with db.transaction() as session:
+        session.add(RecordingBlob(sha256="ab" * 32, size_bytes=3, chunk_bytes=CHUNK_BYTES, chunk_count=2,
+                                  complete=False, created_at=utc_now() - dt.timedelta(days=3)))
+        session.add(RecordingBlob(sha256="cd" * 32, size_bytes=3, chunk_bytes=CHUNK_BYTES, chunk_count=2,
+                                  complete=False))  # someone's upload in progress right now: kept
+        session.flush()
+        session.add(RecordingChunk(sha256="ab" * 32, idx=0, data=b"abc"))
+    library.import_recording(db, sup, paths, AUDIO / "short.ogg", library.RecordingInput(1))
+    with db.transaction() as session:
+        left = set(session.scalars(select(RecordingBlob.sha256)))
+        assert session.scalar(select(func.count()).select_from(RecordingChunk).where(
+            RecordingChunk.sha256 == "ab" * 32)) == 0
+    assert "ab" * 32 not in left
+    assert "cd" * 32 in left
