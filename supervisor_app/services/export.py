@@ -368,6 +368,11 @@ def export_audit(db: Database, actor: Actor, scope: ExportScope, target: Path,
         raise ValidationError(f"{target.name}: the workbook must be saved with the .xlsx extension.")
     require(actor, Permission.EXPORT_AGGREGATES)  # full content needs READ_ALL_REVIEWS as well:
     aggregates_only = options.aggregates_only or not actor.can(Permission.READ_ALL_REVIEWS)
+    if not db.is_sqlite and not actor.can(Permission.READ_ALL_REVIEWS):
+        raise PermissionDeniedError(
+            "On a team server an HR viewer's login reads only the aggregate views hr_competency_scores and "
+            "hr_review_counts (open them from a spreadsheet's PostgreSQL connection); the audit workbook is "
+            "exported by a supervisor or the program lead, with 'Aggregates only' for HR.")
     with db.snapshot() as session:
         facts, where = _gather(session, scope)
         fingerprint, events = audit.head(session)

@@ -353,3 +353,14 @@ def test_an_upload_abandoned_for_days_is_swept_by_the_next_import(team: Team) ->
             RecordingChunk.sha256 == "ab" * 32)) == 0
     assert "ab" * 32 not in left
     assert "cd" * 32 in left
+
+
+def test_hr_on_a_team_server_is_pointed_at_the_aggregate_views(team: Team, tmp_path: Path) -> None:
+    from supervisor_app.errors import PermissionDeniedError
+    from supervisor_app.services import export
+
+    db, hr, _ = team.open("hr")
+    with pytest.raises(PermissionDeniedError, match="hr_competency_scores"):
+        export.export_audit(db, hr, export.ExportScope(start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31)),
+                            tmp_path / "hr.xlsx")
+    assert not (tmp_path / "hr.xlsx").exists()
