@@ -134,3 +134,32 @@ def test_an_administrator_adds_a_user_with_their_own_server_login(qtbot: QtBot, 
     assert dialog.result() == dialog.DialogCode.Accepted
     with team.psql("nia") as connection:  # the login exists, with that password, and is a rater
         assert connection.execute("SELECT cs_role()").fetchone() == ("rater",)
+
+
+def test_the_first_run_on_an_empty_server_is_server_init(qtbot: QtBot, postgres_url: str, tmp_path: Path) -> None:
+    import uuid
+
+    from supervisor_app.paths import AppPaths
+    from supervisor_app.services import system
+    from supervisor_app.ui.shell.first_run_dialog import FirstRunDialog
+    from tests.postgres_server import login_url
+
+    paths = AppPaths(tmp_path / "owner-laptop")
+    owner = system.open_database(paths, postgres_url).database
+    dialog = FirstRunDialog(owner, paths)
+    qtbot.addWidget(dialog)
+    name = f"a{uuid.uuid4().hex[:10]}"
+    dialog.username_edit.setText(name)
+    dialog.display_name_edit.setText("Ada Lead")
+    dialog.password_edit.setText("first-admin-pw")
+    dialog.repeat_edit.setText("first-admin-pw")
+    dialog.on_create_button_clicked()
+    assert dialog.actor is not None
+    owner.dispose()
+    own = system.open_database(AppPaths(tmp_path / "ada"), login_url(postgres_url, name, "first-admin-pw")).database
+    from supervisor_app.services import accounts
+
+    signed_in = accounts.server_sign_in(own)
+    assert signed_in is not None
+    assert signed_in.username == name
+    own.dispose()

@@ -95,8 +95,11 @@ class FirstRunDialog(QDialog):
         try:
             if self.password_edit.text() != self.repeat_edit.text():
                 raise ValidationError("The two passwords differ.")
+            # on a team server (opened with the owner's connection) this is `server init`: the administrator
+            # gets their own server login, named like the user, with this password
+            login = None if self._database.is_sqlite else accounts.normalise_username(self.username_edit.text())
             self.actor = accounts.create_first_admin(self._database, self.username_edit.text(),
-                                                     self.display_name_edit.text(), self.password_edit.text())
+                                                     self.display_name_edit.text(), self.password_edit.text(), login)
         except SupervisorError as exc:
             self._fail(exc)
             return
