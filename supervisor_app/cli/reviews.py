@@ -12,6 +12,7 @@ from supervisor_app.cli.context import Context
 from supervisor_app.cli.output import print_json, print_table, say
 from supervisor_app.files import read_bounded
 from supervisor_app.services import reviews, rubrics
+from supervisor_app.services.journal import Journal
 
 FEEDBACK_FILE_MAX_BYTES = 200_000
 
@@ -61,6 +62,30 @@ def cmd_review_save(ctx: Context) -> int:
     return 0
 
 
+def cmd_review_journal(ctx: Context) -> int:
+    """What this laptop kept because the server could not take it, or because the draft changed elsewhere."""
+    entries = Journal(ctx.paths).entries(ctx.actor())
+    if not entries:
+        say("Nothing is waiting in this laptop's journal.")
+        return 0
+    print_table(["kind", "review", "kept at", "file", "why"],
+                [(e.kind, e.review_id, e.kept_at.astimezone().strftime("%Y-%m-%d %H:%M"), e.path, e.reason)
+                 for e in entries])
+    return 0
+
+
+def cmd_review_replay(ctx: Context) -> int:
+    """Save the drafts kept while the server was away (the window does this by itself)."""
+    replay = Journal(ctx.paths).replay(ctx.database(), ctx.actor())
+    for review_id in replay.saved:
+        say(f"Review {review_id}: the draft kept on this laptop is saved.")
+    for entry in replay.conflicts:
+        say(f"Review {entry.review_id}: not saved ({entry.reason}) Your version is kept in {entry.path}.")
+    if replay.still_pending:
+        say(f"{replay.still_pending} draft(s) still wait: the server does not answer yet.")
+    return 1 if replay.conflicts or replay.still_pending else 0
+
+
 def cmd_review_submit(ctx: Context) -> int:
     detail = reviews.submit(ctx.database(), ctx.actor(), ctx.args.review)
     due = detail.summary.feedback_due_at
@@ -103,6 +128,9 @@ def register(sub: Any) -> None:
                "(schemas/review-draft.schema.json)")
     save.add_argument("review", type=record_id)
     save.add_argument("--from", dest="from_file", required=True, metavar="FILE.json")
+    add(review, "journal", cmd_review_journal, "drafts this laptop kept: typed while the team server was away, or "
+                                               "the losing side of a conflict")
+    add(review, "replay", cmd_review_replay, "save the drafts kept while the team server was away")
     submit = add(review, "submit", cmd_review_submit, "submit a draft (checked against the rubric's rules)")
     submit.add_argument("review", type=record_id)
     amend = add(review, "amend", cmd_review_amend, "start a new version of a submitted review, with the reason")

@@ -338,6 +338,7 @@ def export_review(db: Database, actor: Actor, review_id: int, target: Path | Non
     detail = get_review(db, actor, review_id)
     payload: dict[str, Any] = {
         "review": {**asdict(detail.summary)}, "rubric": {"id": detail.rubric.id, "version": detail.rubric.version},
+        "revision": detail.revision,
         "amendment_reason": detail.amendment_reason, "supersedes": detail.supersedes_id,
         "scores": [asdict(s) for s in detail.content.scores.values()],
         "evidence": [asdict(e) for e in detail.content.evidence], "feedback": detail.feedback,
@@ -379,6 +380,8 @@ def save_draft_file(db: Database, actor: Actor, review_id: int, path: Path) -> R
     document = decode_json(read_bounded(path, DRAFT_DOCUMENT_MAX_BYTES, "a review draft .json file"), source,
                            DRAFT_DOCUMENT_MAX_BYTES)
     content, feedback = content_from_document(document, source)
+    revision = cast(dict[str, Any], document).get("revision")
+    base_revision = revision if isinstance(revision, int) and not isinstance(revision, bool) else None
     if any(not item.quote for item in content.evidence):
         recording_id = get_review(db, actor, review_id).summary.recording_id
         try:
@@ -388,4 +391,4 @@ def save_draft_file(db: Database, actor: Actor, review_id: int, path: Path) -> R
         content = ReviewContent(content.scores, tuple(
             item if item.quote else replace(item, quote=quote_for_range(segments, item.start_s, item.end_s))
             for item in content.evidence))
-    return save_draft(db, actor, review_id, content, feedback)
+    return save_draft(db, actor, review_id, content, feedback, base_revision)

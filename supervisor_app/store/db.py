@@ -163,7 +163,9 @@ class Database:
             with self.sessions.begin() as session:
                 yield session
         except DBAPIError as exc:
-            raise translated(exc, self.describe()) from exc
+            if (ours := translated(exc, self.describe())) is exc:
+                raise
+            raise ours from exc
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[Session]:
@@ -178,7 +180,9 @@ class Database:
                     session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
                 yield session
         except DBAPIError as exc:
-            raise translated(exc, self.describe()) from exc
+            if (ours := translated(exc, self.describe())) is exc:
+                raise
+            raise ours from exc
 
     def check_connection(self) -> None:
         try:

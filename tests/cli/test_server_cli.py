@@ -87,3 +87,41 @@ def test_a_headless_worker_works_the_shared_queue(team: Team, tmp_path: Path, ca
     assert f"job {list_jobs(sup_db, sup)[0].id} dialogue.flac: done." in out
     assert reviews.start_review(sup_db, sup, recording.id).duration_s > 30
     assert os.listdir(tmp_path / "server-machine" / "recordings")  # the worker fetched the audio it needed
+
+
+def test_a_stale_exported_draft_is_refused_and_the_journal_is_listed(team: Team, tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str],
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+    import json
+
+    from supervisor_app.core.reviews import CompetencyScore, ReviewContent
+    from supervisor_app.services import calibration, journal, rubrics
+
+    sup_db, sup, sup_paths = team.open("sup")
+    recording = library.import_recording(sup_db, sup, sup_paths, AUDIO / "dialogue.flac",
+                                         library.RecordingInput(1)).recording
+    raters = [team.open(name)[1].user_id for name in ("r1", "r2")]
+    calibration.create_round(sup_db, sup, "Panel", [recording.id], raters, rubrics.list_rubrics(sup_db, sup)[0].id,
+                             dt.datetime.now(dt.UTC) + dt.timedelta(days=7))
+    r1_db, r1, r1_paths = team.open("r1", "r1-laptop")
+    review_id = reviews.list_reviews(r1_db, r1)[0].id
+    laptop = Cli(r1_paths.data_dir, capsys, monkeypatch)
+    exported = tmp_path / "draft.json"
+    code, _, err = laptop("--db", team.url("r1"), "review", "export", str(review_id), "--out", str(exported))
+    assert code == 0, err
+    assert json.loads(exported.read_text())["revision"] == 0
+    reviews.save_draft(r1_db, r1, review_id, ReviewContent(
+        {"active_listening": CompetencyScore("active_listening", score=2)}))  # meanwhile, in the window
+    code, _, err = laptop("--db", team.url("r1"), "review", "save", str(review_id), "--from", str(exported))
+    assert code == 1
+    assert "saved elsewhere" in err
+    journal.Journal(r1_paths).keep(journal.PENDING, r1, review_id, ReviewContent(
+        {"active_listening": CompetencyScore("active_listening", score=4)}), None, 1, "server away")
+    code, out, err = laptop("--db", team.url("r1"), "review", "journal")
+    assert code == 0, err
+    assert "pending" in out
+    code, out, err = laptop("--db", team.url("r1"), "review", "replay")
+    assert code == 0, err
+    assert f"Review {review_id}: the draft kept on this laptop is saved." in out
+    assert reviews.get_review(r1_db, r1, review_id).content.scores["active_listening"].score == 4

@@ -402,6 +402,8 @@ class ReviewWorkspace(QWidget):
         if not self._dirty or not self.detail.editable:
             return True
         context = self._context
+        if self.journal_timer.isActive():  # an earlier draft still waits in the journal: it goes first
+            self.retry_journal()
         base = self.detail.revision if base_revision is None else base_revision
         try:
             try:
@@ -451,15 +453,17 @@ class ReviewWorkspace(QWidget):
         return False
 
     def retry_journal(self) -> None:
-        """Every few seconds while drafts wait in the journal: save them once the server answers."""
+        """Every few seconds while a draft waits in the journal: save it once the server answers (the window may
+        have saved it meanwhile). What was typed since stays in the editor and is saved next, on top."""
         context = self._context
         replay = Journal(context.paths).replay(context.database, context.actor)
         if replay.still_pending:
             return
         self.journal_timer.stop()
         self.banner.hide()
-        if self.detail.id in replay.saved:
-            self.detail = reviews.get_review(context.database, context.actor, self.detail.id)
+        self.detail = reviews.get_review(context.database, context.actor, self.detail.id)
+        if not self._dirty:
+            self.content = self.detail.content
             self.save_label.setText(f"Saved {self.detail.summary.updated_at.astimezone():%H:%M:%S} (from this "
                                     "laptop's journal)")
             self.saved.emit(self.detail)

@@ -22,6 +22,7 @@ from supervisor_app.core.roles import Permission
 from supervisor_app.errors import SupervisorError
 from supervisor_app.services import system
 from supervisor_app.services.context import Actor
+from supervisor_app.services.journal import Journal
 from supervisor_app.settings import SettingKey
 from supervisor_app.ui.admin.admin_page import AdminPage
 from supervisor_app.ui.audits.audits_page import AuditsPage
@@ -142,6 +143,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(QByteArray.fromBase64(geometry.encode("ascii")))
         last_area = context.settings.get(SettingKey.LAST_AREA)
         self.show_area(last_area if isinstance(last_area, str) and last_area in self.pages else self.home_area())
+        self.replay_journal()
 
     def home_area(self) -> str:
         """Where a first start opens: the Program page for a program lead, else the Library, else the first area."""
@@ -232,9 +234,22 @@ class MainWindow(QMainWindow):
                 else:
                     self._stale.add(key)
 
+    def replay_journal(self) -> None:
+        """Save drafts this laptop kept while the server was away (at start and whenever it answers again)."""
+        if self.context.database.is_sqlite:
+            return
+        context = self.context
+        replay = Journal(context.paths).replay(context.database, context.actor)
+        if replay.saved:
+            self.show_status(f"{len(replay.saved)} draft(s) typed while the server was away are saved now.")
+        for entry in replay.conflicts:
+            show_info(self, "Draft kept on this laptop",
+                      f"{entry.reason}\n\nThe version typed while the server was away is kept in {entry.path}.")
+
     def on_team_feed_reachability_changed(self, reachable: bool) -> None:
         self.server_banner.setVisible(not reachable)
-        if reachable:  # changes made while away were not heard: everything may be stale
+        if reachable:  # drafts kept meanwhile are saved; changes made while away were not heard: all may be stale
+            self.replay_journal()
             self._stale.update(self.pages)
             current = self.stack.currentWidget()
             self._stale.discard(self.current_area())
