@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -12,9 +13,10 @@ import psycopg
 from sqlalchemy import make_url
 
 from supervisor_app.core.coaches import CoachLevel
+from supervisor_app.core.reviews import CompetencyScore, Evidence, ReviewContent
 from supervisor_app.core.roles import Role
 from supervisor_app.paths import AppPaths
-from supervisor_app.services import accounts, coaches, system
+from supervisor_app.services import accounts, calibration, coaches, library, reviews, rubrics, system
 from supervisor_app.services.context import Actor
 from supervisor_app.store.db import Database
 from tests.postgres_server import create_database, login_url
@@ -60,6 +62,31 @@ class Team:
     def close(self) -> None:
         for database in self.databases:
             database.dispose()
+
+
+def panel_round(team: Team, recording_id: int, raters: tuple[str, ...] = ("r1", "r2"), title: str = "Panel") -> int:
+    """A calibration round on the recording, led by sup, with these raters (an open round: drafts for each)."""
+    sup_db, sup, _ = team.open("sup", "sup-laptop")
+    ids = [team.open(name)[1].user_id for name in raters]
+    return calibration.create_round(sup_db, sup, title, [recording_id], ids, rubrics.list_rubrics(sup_db, sup)[0].id,
+                                    dt.datetime.now(dt.UTC) + dt.timedelta(days=7))
+
+
+def imported_in_round(team: Team, file: Path) -> tuple[int, int]:
+    """`file` imported on sup's laptop and put in a panel round for r1 and r2: (recording id, r1's review id)."""
+    sup_db, sup, sup_paths = team.open("sup", "sup-laptop")
+    recording = library.import_recording(sup_db, sup, sup_paths, file, library.RecordingInput(1)).recording
+    panel_round(team, recording.id)
+    r1_db, r1, _ = team.open("r1", "r1-elsewhere")
+    [summary] = reviews.list_reviews(r1_db, r1)
+    return recording.id, summary.id
+
+
+def scored_content(detail: reviews.ReviewDetail, listening: int, quote: str = "q") -> ReviewContent:
+    """Content that may be submitted: active listening scored with one evidence moment, the rest not observed."""
+    scores = {c.id: CompetencyScore(c.id, not_observed=True) for c in detail.rubric.competencies}
+    scores["active_listening"] = CompetencyScore("active_listening", score=listening)
+    return ReviewContent(scores, (Evidence("active_listening", 1.0, 3.0, quote),))
 
 
 def make_team(sockets: str, root: Path) -> Iterator[Team]:

@@ -27,13 +27,12 @@ from pathlib import Path
 import av
 import numpy as np
 
-from supervisor_app.core.reviews import CompetencyScore, Evidence, ReviewContent
 from supervisor_app.core.roles import Role
 from supervisor_app.services import accounts, audit, calibration, library, reviews, rubrics
 from supervisor_app.store.changes import ChangeFeed
 from tests.benchmarks.conftest import print_table
 from tests.conftest import AUDIO, REPO_ROOT
-from tests.team import PASSWORD, Team
+from tests.team import PASSWORD, Team, scored_content
 
 LOAD_SECONDS = float(os.environ.get("LOAD_SECONDS", "120"))
 CLIENTS = 10
@@ -244,9 +243,7 @@ def test_notification_latency_from_a_submit_to_another_laptop(team: Team) -> Non
                                  dt.datetime.now(dt.UTC) + dt.timedelta(days=7))
         draft = next(r for r in reviews.list_reviews(r1_db, r1) if r.status == "draft")
         detail = reviews.get_review(r1_db, r1, draft.id)
-        scores = {c.id: CompetencyScore(c.id, not_observed=True) for c in detail.rubric.competencies}
-        scores["active_listening"] = CompetencyScore("active_listening", score=3)
-        reviews.save_draft(r1_db, r1, detail.id, ReviewContent(scores, (Evidence("active_listening", 1, 2, "q"),)))
+        reviews.save_draft(r1_db, r1, detail.id, scored_content(detail, 3))
         feed.poll()
         clicked = time.perf_counter()
         reviews.submit(r1_db, r1, detail.id)

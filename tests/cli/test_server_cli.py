@@ -15,7 +15,7 @@ from supervisor_app.services.transcription import enqueue, list_jobs
 from tests.cli.conftest import Cli
 from tests.conftest import AUDIO
 from tests.postgres_server import create_database, login_url
-from tests.team import Team
+from tests.team import Team, imported_in_round
 
 PASSWORD = "server-pass-42"
 
@@ -92,20 +92,13 @@ def test_a_headless_worker_works_the_shared_queue(team: Team, tmp_path: Path, ca
 def test_a_stale_exported_draft_is_refused_and_the_journal_is_listed(team: Team, tmp_path: Path,
                                                                       capsys: pytest.CaptureFixture[str],
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    import datetime as dt
     import json
 
     from supervisor_app.core.reviews import CompetencyScore, ReviewContent
-    from supervisor_app.services import calibration, journal, rubrics
+    from supervisor_app.services import journal
 
-    sup_db, sup, sup_paths = team.open("sup")
-    recording = library.import_recording(sup_db, sup, sup_paths, AUDIO / "dialogue.flac",
-                                         library.RecordingInput(1)).recording
-    raters = [team.open(name)[1].user_id for name in ("r1", "r2")]
-    calibration.create_round(sup_db, sup, "Panel", [recording.id], raters, rubrics.list_rubrics(sup_db, sup)[0].id,
-                             dt.datetime.now(dt.UTC) + dt.timedelta(days=7))
+    _recording, review_id = imported_in_round(team, AUDIO / "dialogue.flac")
     r1_db, r1, r1_paths = team.open("r1", "r1-laptop")
-    review_id = reviews.list_reviews(r1_db, r1)[0].id
     laptop = Cli(r1_paths.data_dir, capsys, monkeypatch)
     exported = tmp_path / "draft.json"
     code, _, err = laptop("--db", team.url("r1"), "review", "export", str(review_id), "--out", str(exported))

@@ -16,11 +16,11 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select, text
 
-from supervisor_app.core.reviews import CompetencyScore, Evidence, ReviewContent
+from supervisor_app.core.reviews import CompetencyScore, ReviewContent
 from supervisor_app.errors import ServerUnreachableError
 from supervisor_app.media.transcribe import TranscriptionSettings
 from supervisor_app.paths import AppPaths
-from supervisor_app.services import audit, calibration, journal, library, reviews, rubrics, transcripts
+from supervisor_app.services import audit, calibration, journal, library, reviews, transcripts
 from supervisor_app.services.transcription import TranscriptionRunner, enqueue, list_jobs, recover_interrupted
 from supervisor_app.store import queue
 from supervisor_app.store.changes import ChangeFeed
@@ -29,7 +29,7 @@ from supervisor_app.store.models import RecordingBlob, RecordingChunk, Transcrip
 from supervisor_app.store.recording_store import CHUNK_BYTES
 from tests.conftest import AUDIO, REPO_ROOT
 from tests.postgres_server import private_server
-from tests.team import PASSWORD, Team, make_team
+from tests.team import PASSWORD, Team, make_team, panel_round, scored_content
 
 
 def _tone_wav(path: Path, seconds: float) -> Path:
@@ -61,14 +61,6 @@ def _work_the_queue(db: Database, paths: AppPaths, timeout_s: float = 180.0) -> 
     raise AssertionError("transcription jobs did not finish in time")
 
 
-def _round_for(team: Team, recording_id: int) -> int:
-    sup_db, sup, _ = team.open("sup", "sup-laptop")
-    raters = [team.open(name)[1].user_id for name in ("r1", "r2")]
-    return calibration.create_round(sup_db, sup, "Panel", [recording_id], raters,
-                                    rubrics.list_rubrics(sup_db, sup)[0].id,
-                                    dt.datetime.now(dt.UTC) + dt.timedelta(days=7))
-
-
 def test_import_on_one_laptop_transcribe_play_and_review_on_another(team: Team) -> None:
     a_db, sup, a_paths = team.open("sup", "laptop-a")
     imported = library.import_recording(a_db, sup, a_paths, AUDIO / "dialogue.flac", library.RecordingInput(1))
@@ -83,7 +75,7 @@ def test_import_on_one_laptop_transcribe_play_and_review_on_another(team: Team) 
     assert view.status == "complete"
     assert view.segments
     # a rater on a third laptop plays it: fetched from the server, verified, byte for byte the imported file
-    _round_for(team, recording_id)
+    panel_round(team, recording_id)
     c_db, r1, c_paths = team.open("r1", "laptop-c")
     fractions: list[float] = []
     source = library.playback_source(c_db, r1, c_paths, recording_id, fractions.append)
@@ -93,9 +85,7 @@ def test_import_on_one_laptop_transcribe_play_and_review_on_another(team: Team) 
     # and scores it, against the transcript made on laptop B
     [summary] = reviews.list_reviews(c_db, r1)
     detail = reviews.get_review(c_db, r1, summary.id)
-    scores = {c.id: CompetencyScore(c.id, score=4) if c.id == "active_listening"
-              else CompetencyScore(c.id, not_observed=True) for c in detail.rubric.competencies}
-    reviews.save_draft(c_db, r1, detail.id, ReviewContent(scores, (Evidence("active_listening", 1.0, 3.0, "q"),)))
+    reviews.save_draft(c_db, r1, detail.id, scored_content(detail, 4))
     assert reviews.submit(c_db, r1, detail.id).summary.status == "submitted"
 
 
@@ -178,7 +168,7 @@ def test_a_stale_draft_is_a_conflict_and_both_versions_are_kept(team: Team) -> N
     sup_db, sup, sup_paths = team.open("sup")
     recording = library.import_recording(sup_db, sup, sup_paths, AUDIO / "dialogue.flac",
                                          library.RecordingInput(1)).recording
-    _round_for(team, recording.id)
+    panel_round(team, recording.id)
     a_db, r1, _ = team.open("r1", "r1-laptop")
     b_db, _r1, b_paths = team.open("r1", "r1-desktop")
     [summary] = reviews.list_reviews(a_db, r1)
@@ -287,15 +277,13 @@ def test_a_submit_on_one_laptop_reaches_another_within_two_seconds(team: Team) -
     sup_db, sup, sup_paths = team.open("sup")
     recording = library.import_recording(sup_db, sup, sup_paths, AUDIO / "dialogue.flac",
                                          library.RecordingInput(1)).recording
-    _round_for(team, recording.id)
+    panel_round(team, recording.id)
     r1_db, r1, _ = team.open("r1")
     feed = ChangeFeed(sup_db)
     feed.poll()
     [summary] = reviews.list_reviews(r1_db, r1)
     detail = reviews.get_review(r1_db, r1, summary.id)
-    scores = {c.id: CompetencyScore(c.id, not_observed=True) for c in detail.rubric.competencies}
-    scores["active_listening"] = CompetencyScore("active_listening", score=3)
-    reviews.save_draft(r1_db, r1, detail.id, ReviewContent(scores, (Evidence("active_listening", 1, 2, "q"),)))
+    reviews.save_draft(r1_db, r1, detail.id, scored_content(detail, 3))
     feed.poll()
     started = time.monotonic()
     reviews.submit(r1_db, r1, detail.id)

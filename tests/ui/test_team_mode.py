@@ -3,14 +3,13 @@ conflict resolved by the rater, and a server that goes away while the rater type
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
 
 from supervisor_app.core.reviews import CompetencyScore, ReviewContent
-from supervisor_app.services import calibration, journal, library, reviews, rubrics
+from supervisor_app.services import journal, library, reviews
 from supervisor_app.settings import Settings
 from supervisor_app.ui.review import review_workspace as workspace_module
 from supervisor_app.ui.review.review_workspace import ReviewWorkspace
@@ -18,21 +17,8 @@ from supervisor_app.ui.shell.app_context import AppContext
 from supervisor_app.ui.shell.main_window import MainWindow
 from tests.conftest import AUDIO
 from tests.postgres_server import private_server
-from tests.team import Team, make_team
+from tests.team import Team, imported_in_round, make_team
 from tests.ui.conftest import screenshot
-
-
-def _round_review(team: Team) -> int:
-    """A round on dialogue.flac (imported on the supervisor's laptop) with r1 and r2; r1's review id."""
-    sup_db, sup, sup_paths = team.open("sup", "sup-laptop")
-    recording = library.import_recording(sup_db, sup, sup_paths, AUDIO / "dialogue.flac",
-                                         library.RecordingInput(1)).recording
-    raters = [team.open(name)[1].user_id for name in ("r1", "r2")]
-    calibration.create_round(sup_db, sup, "Panel", [recording.id], raters, rubrics.list_rubrics(sup_db, sup)[0].id,
-                             dt.datetime.now(dt.UTC) + dt.timedelta(days=7))
-    r1_db, r1, _ = team.open("r1", "r1-elsewhere")
-    [summary] = reviews.list_reviews(r1_db, r1)
-    return summary.id
 
 
 def _workspace(qtbot: QtBot, team: Team, review_id: int, laptop: str) -> ReviewWorkspace:
@@ -47,7 +33,7 @@ def _workspace(qtbot: QtBot, team: Team, review_id: int, laptop: str) -> ReviewW
 
 def test_a_rater_opens_a_recording_this_laptop_never_had_and_resolves_a_conflict(
         qtbot: QtBot, team: Team, monkeypatch: pytest.MonkeyPatch) -> None:
-    review_id = _round_review(team)
+    _recording, review_id = imported_in_round(team, AUDIO / "dialogue.flac")
     workspace = _workspace(qtbot, team, review_id, "r1-laptop")
     paths = workspace._context.paths
     assert list(paths.recordings_dir.rglob("*.flac"))  # fetched from the server into this laptop's cache
@@ -90,7 +76,7 @@ def test_another_laptops_import_appears_in_the_library_within_two_seconds(qtbot:
 def test_the_server_goes_away_while_the_rater_types_and_nothing_is_lost(qtbot: QtBot, tmp_path: Path) -> None:
     with private_server() as server:
         team = next(iter(make_team(str(server.sockets), tmp_path / "laptops")))
-        review_id = _round_review(team)
+        _recording, review_id = imported_in_round(team, AUDIO / "dialogue.flac")
         workspace = _workspace(qtbot, team, review_id, "r1-laptop")
         window_db, sup, window_paths = team.open("sup", "lead-laptop")
         window = MainWindow(AppContext(window_db, window_paths, Settings(window_paths.settings_file), sup))
