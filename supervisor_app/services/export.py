@@ -39,6 +39,7 @@ from supervisor_app.services import audit, drift, rubrics
 from supervisor_app.services.audits import REASSIGNED, SUBMITTED, quarter_of
 from supervisor_app.services.context import Actor, require
 from supervisor_app.services.xlsx import Column, Kind, SheetWriter, Typed, clean_text, discard, new_workbook
+from supervisor_app.store import logins
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import (
     Assignment,
@@ -358,6 +359,14 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
+def _on_own_server_login(db: Database) -> bool:
+    """True when this connection is a person's own team-server login (row-level security applies to it)."""
+    if db.is_sqlite:
+        return False
+    with db.transaction() as session:
+        return logins.signed_in_user(session) is not None
+
+
 def export_audit(db: Database, actor: Actor, scope: ExportScope, target: Path,
                  options: ExportOptions | None = None, progress: Progress | None = None, *,
                  streaming: bool = True) -> ExportResult:
@@ -368,7 +377,7 @@ def export_audit(db: Database, actor: Actor, scope: ExportScope, target: Path,
         raise ValidationError(f"{target.name}: the workbook must be saved with the .xlsx extension.")
     require(actor, Permission.EXPORT_AGGREGATES)  # full content needs READ_ALL_REVIEWS as well:
     aggregates_only = options.aggregates_only or not actor.can(Permission.READ_ALL_REVIEWS)
-    if not db.is_sqlite and not actor.can(Permission.READ_ALL_REVIEWS):
+    if not actor.can(Permission.READ_ALL_REVIEWS) and _on_own_server_login(db):
         raise PermissionDeniedError(
             "On a team server an HR viewer's login reads only the aggregate views hr_competency_scores and "
             "hr_review_counts (open them from a spreadsheet's PostgreSQL connection); the audit workbook is "

@@ -148,36 +148,6 @@ CREATE POLICY audit_read ON audit_events FOR SELECT
 CREATE POLICY audit_append ON audit_events FOR INSERT
   WITH CHECK (actor_id IS NULL OR actor_id = cs_user_id());
 
-ALTER TABLE recordings ENABLE ROW LEVEL SECURITY;
-CREATE POLICY recordings_read ON recordings FOR SELECT USING (cs_sees_recording(id));
-CREATE POLICY recordings_staff ON recordings FOR ALL USING (cs_is_staff()) WITH CHECK (cs_is_staff());
-
-ALTER TABLE transcripts ENABLE ROW LEVEL SECURITY;
-CREATE POLICY transcripts_read ON transcripts FOR SELECT USING (cs_sees_recording(recording_id));
-CREATE POLICY transcripts_staff ON transcripts FOR ALL USING (cs_is_staff()) WITH CHECK (cs_is_staff());
-
-ALTER TABLE transcript_segments ENABLE ROW LEVEL SECURITY;
-CREATE POLICY segments_read ON transcript_segments FOR SELECT
-  USING (EXISTS (SELECT 1 FROM transcripts t WHERE t.id = transcript_id));
-CREATE POLICY segments_staff ON transcript_segments FOR ALL USING (cs_is_staff()) WITH CHECK (cs_is_staff());
-
-ALTER TABLE transcript_edits ENABLE ROW LEVEL SECURITY;
-CREATE POLICY edits_staff ON transcript_edits FOR ALL USING (cs_is_staff()) WITH CHECK (cs_is_staff());
-
-ALTER TABLE transcription_jobs ENABLE ROW LEVEL SECURITY;
-CREATE POLICY jobs_read ON transcription_jobs FOR SELECT USING (cs_sees_recording(recording_id));
-CREATE POLICY jobs_staff ON transcription_jobs FOR ALL USING (cs_is_staff()) WITH CHECK (cs_is_staff());
-
-ALTER TABLE recording_blobs ENABLE ROW LEVEL SECURITY;
-CREATE POLICY blobs_read ON recording_blobs FOR SELECT
-  USING (EXISTS (SELECT 1 FROM recordings r WHERE r.sha256 = recording_blobs.sha256));
-CREATE POLICY blobs_staff ON recording_blobs FOR ALL USING (cs_is_staff()) WITH CHECK (cs_is_staff());
-
-ALTER TABLE recording_chunks ENABLE ROW LEVEL SECURITY;
-CREATE POLICY chunks_read ON recording_chunks FOR SELECT
-  USING (EXISTS (SELECT 1 FROM recordings r WHERE r.sha256 = recording_chunks.sha256));
-CREATE POLICY chunks_staff ON recording_chunks FOR ALL USING (cs_is_staff()) WITH CHECK (cs_is_staff());
-
 ALTER TABLE assignments ENABLE ROW LEVEL SECURITY;
 CREATE POLICY assignments_own ON assignments FOR SELECT USING (reviewer_id = cs_user_id());
 CREATE POLICY assignments_own_progress ON assignments FOR UPDATE USING (reviewer_id = cs_user_id())
@@ -194,20 +164,40 @@ CREATE POLICY reviews_change ON reviews FOR UPDATE USING (rater_id = cs_user_id(
 CREATE POLICY reviews_discard ON reviews FOR DELETE
   USING ((rater_id = cs_user_id() AND status = 'draft') OR cs_role() = 'admin');
 
-ALTER TABLE review_scores ENABLE ROW LEVEL SECURITY;
-CREATE POLICY scores_read ON review_scores FOR SELECT USING (cs_reads_review_content(review_id));
-CREATE POLICY scores_insert ON review_scores FOR INSERT WITH CHECK (cs_writes_review_content(review_id));
-CREATE POLICY scores_update ON review_scores FOR UPDATE USING (cs_writes_review_content(review_id))
-  WITH CHECK (cs_writes_review_content(review_id));
-CREATE POLICY scores_delete ON review_scores FOR DELETE USING (cs_writes_review_content(review_id));
-
-ALTER TABLE evidence_items ENABLE ROW LEVEL SECURITY;
-CREATE POLICY evidence_read ON evidence_items FOR SELECT USING (cs_reads_review_content(review_id));
-CREATE POLICY evidence_insert ON evidence_items FOR INSERT WITH CHECK (cs_writes_review_content(review_id));
-CREATE POLICY evidence_update ON evidence_items FOR UPDATE USING (cs_writes_review_content(review_id))
-  WITH CHECK (cs_writes_review_content(review_id));
-CREATE POLICY evidence_delete ON evidence_items FOR DELETE USING (cs_writes_review_content(review_id));
 """
+
+# staff (admin, supervisor) read and change every row; the others read a row when the expression holds
+STAFF_AND_READERS = {
+    "recordings": "cs_sees_recording(id)",
+    "transcripts": "cs_sees_recording(recording_id)",
+    "transcript_segments": "EXISTS (SELECT 1 FROM transcripts t WHERE t.id = transcript_id)",
+    "transcript_edits": "false",
+    "transcription_jobs": "cs_sees_recording(recording_id)",
+    "recording_blobs": "EXISTS (SELECT 1 FROM recordings r WHERE r.sha256 = recording_blobs.sha256)",
+    "recording_chunks": "EXISTS (SELECT 1 FROM recordings r WHERE r.sha256 = recording_chunks.sha256)",
+}
+# a review's content: read under cs_reads_review_content, written only into the author's own draft
+REVIEW_CONTENT = ("review_scores", "evidence_items")
+
+
+def _generated_policies() -> str:
+    statements = []
+    for table, readable in STAFF_AND_READERS.items():
+        statements += [f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;",
+                       f"CREATE POLICY {table}_read ON {table} FOR SELECT USING ({readable});",
+                       f"CREATE POLICY {table}_staff ON {table} FOR ALL USING (cs_is_staff()) "
+                       "WITH CHECK (cs_is_staff());"]
+    for table in REVIEW_CONTENT:
+        statements += [f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;",
+                       f"CREATE POLICY {table}_read ON {table} FOR SELECT "
+                       "USING (cs_reads_review_content(review_id));",
+                       f"CREATE POLICY {table}_insert ON {table} FOR INSERT "
+                       "WITH CHECK (cs_writes_review_content(review_id));",
+                       f"CREATE POLICY {table}_update ON {table} FOR UPDATE "
+                       "USING (cs_writes_review_content(review_id)) WITH CHECK (cs_writes_review_content(review_id));",
+                       f"CREATE POLICY {table}_delete ON {table} FOR DELETE "
+                       "USING (cs_writes_review_content(review_id));"]
+    return "\n".join(statements)
 
 
 def _install_access() -> None:
@@ -219,7 +209,7 @@ def _install_access() -> None:
     for role in APP_ROLES:
         op.execute(f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{database}_{role}') THEN "
                    f"CREATE ROLE {group[role]} NOLOGIN; END IF; END $$")
-    for script in (HELPERS, VIEWS, POLICIES):  # several statements each: psycopg runs them in one round trip
+    for script in (HELPERS, VIEWS, POLICIES, _generated_policies()):  # several statements each, in one round trip
         op.execute(script)
     for table in NOTIFIED:
         op.execute(f"CREATE TRIGGER {table}_changed AFTER INSERT OR UPDATE OR DELETE ON {table} "
