@@ -130,3 +130,37 @@ def test_the_audit_trail_is_insert_only_for_everyone(team: Team, program: dict[s
         visible = _rows(connection, "SELECT count(*) FROM audit_events")[0][0]
         total = _rows(connection, "SELECT cs_audit_count()")[0][0]
         assert (visible == total) == (who == "admin")  # others see only their own events
+
+
+def test_an_audit_assignment_opens_its_recording_and_transcript_until_it_is_reassigned(team: Team) -> None:
+    from sqlalchemy import text
+
+    from supervisor_app.services import audits
+
+    sup_db, sup, sup_paths = team.open("sup")
+    assigned = library.import_recording(sup_db, sup, sup_paths, AUDIO / "dialogue.flac",
+                                        library.RecordingInput(1)).recording.id
+    other = library.import_recording(sup_db, sup, sup_paths, AUDIO / "short.ogg", library.RecordingInput(1)).recording.id
+    with sup_db.transaction() as session:  # a transcript for each (as the worker would write them)
+        for recording_id in (assigned, other):
+            transcript_id = session.execute(text(
+                "INSERT INTO transcripts (recording_id, status, model_name, model_sha256, engine_version, settings, "
+                "language, language_probability, created_at) VALUES (:r, 'complete', 'm', '', '', '{}', 'en', 1, "
+                "now()) RETURNING id"), {"r": recording_id}).scalar_one()
+            session.execute(text(
+                "INSERT INTO transcript_segments (transcript_id, idx, start_s, end_s, text, speaker, words, "
+                "avg_logprob, no_speech_prob, edited) VALUES (:t, 0, 0, 1, :words, '', '[]', 0, 0, false)"),
+                {"t": transcript_id, "words": f"said in recording {recording_id}"})
+    r1_id = team.open("r1")[1].user_id
+    with team.psql("r1") as r1:
+        assert _rows(r1, "SELECT count(*) FROM recordings") == [(0,)]  # nothing assigned yet
+    row = audits.add_assignment(sup_db, sup, assigned, r1_id, dt.datetime.now(dt.UTC) + dt.timedelta(days=14))
+    with team.psql("r1") as r1:
+        assert _rows(r1, "SELECT id FROM recordings") == [(assigned,)]
+        assert _rows(r1, "SELECT text FROM transcript_segments") == [(f"said in recording {assigned}",)]
+        assert len(_rows(r1, "SELECT id FROM assignments")) == 1
+    audits.reassign(sup_db, sup, row.id, team.open("r2")[1].user_id, "Away for two weeks, reassigned.")
+    with team.psql("r1") as r1, team.psql("r2") as r2:
+        assert _rows(r1, "SELECT count(*) FROM recordings") == [(0,)]  # no review started: access ends
+        assert _rows(r1, "SELECT count(*) FROM transcript_segments") == [(0,)]
+        assert _rows(r2, "SELECT id FROM recordings") == [(assigned,)]
