@@ -140,7 +140,8 @@ def test_an_audit_assignment_opens_its_recording_and_transcript_until_it_is_reas
     sup_db, sup, sup_paths = team.open("sup")
     assigned = library.import_recording(sup_db, sup, sup_paths, AUDIO / "dialogue.flac",
                                         library.RecordingInput(1)).recording.id
-    other = library.import_recording(sup_db, sup, sup_paths, AUDIO / "short.ogg", library.RecordingInput(1)).recording.id
+    other = library.import_recording(sup_db, sup, sup_paths, AUDIO / "short.ogg",
+                                     library.RecordingInput(1)).recording.id
     with sup_db.transaction() as session:  # a transcript for each (as the worker would write them)
         for recording_id in (assigned, other):
             transcript_id = session.execute(text(
