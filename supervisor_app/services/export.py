@@ -23,7 +23,7 @@ from typing import Any
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule, FormulaRule
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Font, PatternFill
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from supervisor_app import __version__
@@ -355,6 +355,10 @@ def _score_facts(session: Session, where: Any, facts: _Facts) -> None:
     facts.agreement = by_competency(facts.ratings) if facts.ratings else {}
 
 
+SMALL_CELL = 5  # aggregates only: a cell describing fewer reviews than this is suppressed
+SUPPRESSED = f"< {SMALL_CELL}"
+
+
 def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
@@ -504,7 +508,8 @@ class _Sheets:
               "installation." if self.names.stable else "pseudonyms are consistent within this workbook only."))
              if self.names.pseudonyms else "Coaches appear by name."),
             ("Content", "aggregates only" if self.aggregates_only else "full",
-             "Aggregates only: no rationale, no quotes, no evidence notes (the HR viewer role always gets this)."
+             "Aggregates only: no review, rationale, quote, evidence note, coachee or rater name; cells describing "
+             f"fewer than {SMALL_CELL} reviews show “< {SMALL_CELL}” (the HR viewer role always gets this)."
              if self.aggregates_only else "Includes each rater's rationale and quoted evidence."),
             ("Sessions from", Typed(f.first_session, Kind.DATE), "Earliest session date among the reviewed "
              "recordings."),
@@ -537,10 +542,11 @@ class _Sheets:
             ("Agreement: exact", Typed(overall.exact_agreement if overall else None, pct),
              "Share of rater pairs giving the same score."),
             ("Gate pass rate", Typed(_share(f.gates_passed, f.gate_decisions), pct),
-             f"Passed gate decisions ÷ gate decisions ({f.gates_passed} of {f.gate_decisions})."),
+             "Passed gate decisions ÷ gate decisions"
+             + ("." if self.aggregates_only else f" ({f.gates_passed} of {f.gate_decisions}).")),
             ("Reviews meeting the standard", Typed(_share(f.meets_standard, len(f.reviews)), pct),
-             f"Reviews with every scored core competency at {MEETS_STANDARD_SCORE} or above and no failed gate "
-             f"({f.meets_standard} of {len(f.reviews)})."),
+             f"Reviews with every scored core competency at {MEETS_STANDARD_SCORE} or above and no failed gate"
+             + ("." if self.aggregates_only else f" ({f.meets_standard} of {len(f.reviews)}).")),
             ("Raters calibrated", f"{sum(status)} of {len(status)}" if status else "n/a",
              "Raters meeting the calibration rule against the master (see Method); n/a without a master score set."),
             ("Audit trail", f"{'intact' if intact else 'BROKEN'}, {events} events",
@@ -548,6 +554,12 @@ class _Sheets:
             ("Audit fingerprint", fingerprint, "Hash of the newest audit-trail event at export time: it identifies "
              "the exact state of the data this workbook was made from."),
         ]
+        if self.aggregates_only and len(f.reviews) < SMALL_CELL:  # too few reviews for any figure about them
+            derived = {"Reviews", "Recordings", "Recordings scored by 2+ raters", "Coaches reviewed", "Coverage",
+                       "Coverage target met", "Raters", "Score rows", "Evidence items", "Gate pass rate",
+                       "Reviews meeting the standard", "Raters calibrated"}
+            rows = [(item, SUPPRESSED if item in derived or item.startswith("Agreement") else value, meaning)
+                    for item, value, meaning in rows]
         sheet.write(rows, preamble=[("Coaching audit results", "cs_title"), (f.scope_text, "cs_note")])
 
     def _calibration_status(self) -> dict[str, bool | None]:
@@ -560,6 +572,9 @@ class _Sheets:
 
     # ------------------------------------------------------------ Scores
     def scores(self, session: Session, where: Any, counter: _Counter) -> None:
+        if self.aggregates_only:
+            self._score_aggregates(session, where)
+            return
         columns = [Column("Review", Kind.INT), Column("Session date", Kind.DATE), Column("Coach"),
                    Column("Level"), Column("Coachee"), Column("Recording"), Column("Rater"), Column("Round"),
                    Column("Competency", max_width=36), Column("Type"), Column("Core"), Column("Score", Kind.INT),
@@ -601,6 +616,54 @@ class _Sheets:
         sheet.sheet.conditional_formatting.add(gate_range, FormulaRule(
             formula=[f'{gate_range.split(":")[0]}="not yet met"'], fill=_fill(RED)))
 
+    def _score_aggregates(self, session: Session, where: Any) -> None:
+        """Aggregates only: per coach and competency, and for all coaches, how many reviews and what they gave;
+        no review, rater, coachee or recording appears, and a cell describing fewer than SMALL_CELL reviews shows
+        "< 5" (the count included), so no single review can be read back from a small group."""
+        columns = [Column("Coach"), Column("Level"), Column("Competency", max_width=36), Column("Type"),
+                   Column("Core"), Column("Reviews", Kind.INT), Column("Mean score", Kind.DECIMAL),
+                   Column("Gate pass rate", Kind.PERCENT)]
+        sheet = self._sheet("Scores", columns, first_row=3)
+        stmt = (select(Recording.coach_id, Coach.level, ReviewScore.competency_id,
+                       func.count(func.distinct(Review.id)), func.count(ReviewScore.score), func.avg(ReviewScore.score),
+                       func.count(ReviewScore.gate_passed),
+                       func.sum(case((ReviewScore.gate_passed.is_(True), 1), else_=0)))
+                .join(ReviewScore, ReviewScore.review_id == Review.id)
+                .join(Recording, Recording.id == Review.recording_id).join(Coach, Coach.id == Recording.coach_id)
+                .where(where, ReviewScore.not_observed.is_(False))
+                .group_by(Recording.coach_id, Coach.level, ReviewScore.competency_id))
+        groups = session.execute(stmt).all()
+        order = {c.id: c.order for c in self.facts.competencies.values()}
+        totals: dict[str, list[float]] = {}
+        lines: list[list[object]] = []
+        for coach_id, level, competency_id, reviews, scored, mean, decisions, passes in sorted(
+                groups, key=lambda g: (self.names.coach(g[0]), order.get(g[2], 99))):
+            total = totals.setdefault(competency_id, [0, 0, 0.0, 0, 0])
+            total[0] += reviews
+            total[1] += scored
+            total[2] += float(mean or 0) * scored
+            total[3] += decisions
+            total[4] += int(passes or 0)
+            lines.append(self._aggregate_row(self.names.coach(coach_id), CoachLevel(level).label, competency_id,
+                                             reviews, float(mean) if mean is not None else None,
+                                             _share(int(passes or 0), decisions) if decisions else None))
+        program = [self._aggregate_row("All coaches", "", competency_id, int(t[0]), t[2] / t[1] if t[1] else None,
+                                       _share(int(t[4]), int(t[3])) if t[3] else None)
+                   for competency_id, t in sorted(totals.items(), key=lambda item: order.get(item[0], 99))]
+        sheet.write([*program, *lines], preamble=[
+            ("Scores (aggregates)", "cs_title"),
+            (f"Aggregates only: per coach and competency. Cells describing fewer than {SMALL_CELL} reviews show "
+             f"“< {SMALL_CELL}”.", "cs_note")])
+
+    def _aggregate_row(self, coach: str, level: str, competency_id: str, reviews: int, mean: float | None,
+                       gate_rate: float | None) -> list[object]:
+        info = self.facts.competencies.get(competency_id)
+        small = reviews < SMALL_CELL
+        return [coach, level, info.title if info else competency_id, "gate" if info and info.is_gate else "scale",
+                "" if info is None else "core" if info.core else "discretionary",
+                SUPPRESSED if small else reviews, SUPPRESSED if small else mean,
+                SUPPRESSED if small and gate_rate is not None else gate_rate]
+
     # ------------------------------------------------------------ Agreement
     def agreement_sheet(self) -> None:
         f = self.facts
@@ -621,6 +684,9 @@ class _Sheets:
                 gate_rate: float | None) -> list[object]:
             bands = result.bands() if result else {}
             ci = result.icc2_1_ci if result else None
+            if self.aggregates_only and len(scores) < SMALL_CELL:
+                return [title, kind, core, *[SUPPRESSED] * 19,
+                        f"Fewer than {SMALL_CELL} scores: not shown in an aggregates-only export."]
             return [title, kind, core, result.n_units if result else 0, result.n_raters if result else 0, len(scores),
                     statistics.fmean(scores) if scores else None, gate_rate,
                     result.icc2_1 if result else None, ci[0] if ci else None, ci[1] if ci else None,
@@ -667,17 +733,24 @@ class _Sheets:
         status = self._calibration_status()
         lines = []
         reviews_per_rater = f.reviews_per_rater
-        for rater in sorted(reviews_per_rater):
+        for number, rater in enumerate(sorted(reviews_per_rater), start=1):
             given = f.per_rater.get(rater, [])
             history = series.get(rater, [])
             trend = rater_drift(rater, history, BIAS_THRESHOLD) if history else None
             calibrated_text = "master" if rater == f.master else {True: "yes", False: "no", None: "n/a"}[
                 status.get(rater)]
-            lines.append([rater, reviews_per_rater[rater], statistics.fmean(given) if given else None,
-                          bias.get(rater, {}).get("vs_master"), bias.get(rater, {}).get("vs_panel"), calibrated_text,
-                          len(history), history[-1] if history else None, trend.ewma[-1] if trend else None,
-                          "yes" if trend and trend.flagged else "no" if trend else "n/a",
-                          trend.reason if trend else ""])
+            line: list[object] = [
+                rater, reviews_per_rater[rater], statistics.fmean(given) if given else None,
+                bias.get(rater, {}).get("vs_master"), bias.get(rater, {}).get("vs_panel"), calibrated_text,
+                len(history), history[-1] if history else None, trend.ewma[-1] if trend else None,
+                "yes" if trend and trend.flagged else "no" if trend else "n/a", trend.reason if trend else ""]
+            if self.aggregates_only:  # raters are people too: numbered, and a small count says nothing more
+                line[0] = "Master" if rater == f.master else f"Rater {number}"
+                if reviews_per_rater[rater] < SMALL_CELL:
+                    line[1:] = [SUPPRESSED] * (len(line) - 1)
+                else:
+                    line[10] = ""
+            lines.append(line)
         sheet.write(lines)
         ws = sheet.sheet
         for column in (3, 4, 7, 8):
@@ -707,6 +780,9 @@ class _Sheets:
         done = sum(any(a.state == SUBMITTED for a in work.get(row.recording_id or 0, [])) or bool(row.excused_reason)
                    for row, _coach, _recording in sample)
         share = Fraction(cycle.share_numerator, cycle.share_denominator)
+        if self.aggregates_only:
+            self._audit_cycle_counts(cycle, sample, work, below, done, share)
+            return
         columns = [Column("#", Kind.INT, width=5), Column("Coach"), Column("Level"), Column("Business unit"),
                    Column("Session date", Kind.DATE), Column("Reviewers"), Column("State"),
                    Column("Outcome", Kind.WRAP, width=40), Column("Not reviewed because", Kind.WRAP, width=34)]
@@ -730,6 +806,32 @@ class _Sheets:
              f" · independent: {'yes' if cycle.independent else 'no'} · frame SHA-256 {cycle.frame_sha256} · the "
              "draw is re-derivable from these (docs/audit-sampling.md; `supervisor-app audit-cycle verify`)",
              "cs_note")])
+
+    def _audit_cycle_counts(self, cycle: AuditCycle, sample: Sequence[Any], work: dict[int, list[Assignment]],
+                            below: dict[int, str], done: int, share: Fraction) -> None:
+        """Aggregates only: the quarter's draw as counts, no coach named."""
+        states: Counter[str] = Counter()
+        for row, _coach, _recording in sample:
+            given = work.get(row.recording_id or 0, [])
+            if row.excused_reason:
+                states["excused"] += 1
+            elif row.recording_id is None:
+                states["needs a recording"] += 1
+            elif not given:
+                states["not assigned"] += 1
+            elif any(a.state == SUBMITTED and a.review_id in below for a in given):
+                states["reviewed: below the standard"] += 1
+            elif any(a.state == SUBMITTED for a in given):
+                states["reviewed: meets the standard"] += 1
+            else:
+                states["review in progress"] += 1
+        sheet = self._sheet("Audit cycle", [Column("Coaches drawn", width=34), Column("Count", Kind.INT)],
+                            first_row=3)
+        sheet.write([(state, count if count >= SMALL_CELL else SUPPRESSED) for state, count in sorted(states.items())],
+                    preamble=[(f"Audit cycle {cycle.quarter} ({cycle.status}): {len(sample)} of {len(cycle.frame)} "
+                               f"active coaches drawn (share {float(share):.0%}), {done} done", "cs_title"),
+                              (f"Aggregates only: counts; fewer than {SMALL_CELL} show “< {SMALL_CELL}”.",
+                               "cs_note")])
 
     # ------------------------------------------------------------ Evidence
     def evidence(self, session: Session, where: Any, counter: _Counter) -> None:
@@ -768,10 +870,12 @@ class _Sheets:
             .group_by(EvidenceItem.competency_id, EvidenceItem.tag)).all()
         order = {c.id: c.order for c in self.facts.competencies.values()}
         titles = {c.id: c.title for c in self.facts.competencies.values()}
-        sheet.write([[titles.get(c, c), tag or "(no tag)", n, reviews]
+        sheet.write([[titles.get(c, c), tag or "(no tag)", *((n, reviews) if reviews >= SMALL_CELL
+                                                             else (SUPPRESSED, SUPPRESSED))]
                      for c, tag, n, reviews in sorted(rows, key=lambda r: (order.get(r[0], 99), r[1]))],
                     preamble=[("Evidence (counts only)", "cs_title"),
-                              ("Aggregates-only export: quotes, notes and time ranges are left out.", "cs_note")])
+                              ("Aggregates-only export: quotes, notes and time ranges are left out; counts from "
+                               f"fewer than {SMALL_CELL} reviews show “< {SMALL_CELL}”.", "cs_note")])
 
     # ------------------------------------------------------------ Method
     def method(self) -> None:

@@ -26,7 +26,7 @@ from supervisor_app.services.export import (
     recent_exports,
 )
 from supervisor_app.store.db import Database
-from supervisor_app.store.models import CalibrationRound, Coach, EvidenceItem, Recording, User
+from supervisor_app.store.models import CalibrationRound, Coach, EvidenceItem, Recording, ReviewScore, User
 from tests.conftest import login
 
 SHEETS = ["Summary", "Scores", "Agreement", "Raters", "Evidence", "Method"]
@@ -233,25 +233,46 @@ def test_hostile_round_title_and_names_reach_every_part_safely(round_db: Databas
 
 
 def test_hr_viewer_gets_aggregates_only(round_db: Database, tmp_path: Path) -> None:
+    """Scanned cell by cell: no review, rater, coachee, quote or rationale; every cell about fewer than five
+    reviews suppressed."""
     helen = login(round_db, "helen")
     target = tmp_path / "hr.xlsx"
     result = export_audit(round_db, helen, ExportScope(round_id=1), target, ExportOptions(pseudonyms=True))
     assert result.aggregates_only
     book = openpyxl.load_workbook(target)
     assert book.sheetnames == SHEETS
-    assert "Rationale" not in [c.value for c in book["Scores"][1]]
     text = all_text(book)
-    assert "Demo rationale" not in text
     with round_db.transaction() as session:
         quotes = set(session.scalars(select(EvidenceItem.quote)))
         names = set(session.scalars(select(Coach.name)))
+        raters = set(session.scalars(select(User.display_name)))
+        coachees = {p for p in session.scalars(select(Recording.coachee_pseudonym)) if p}
+        rationales = {r for r in session.scalars(select(ReviewScore.rationale)) if r}
     assert quotes
-    assert not any(quote in text for quote in quotes)
-    assert not any(name in text for name in names)
+    assert coachees
+    for secret in (*quotes, *names, *coachees, *rationales, *(raters - {helen.display_name})):
+        assert secret not in text, secret
     assert summary_values(book)["Content"] == "aggregates only"
+    scores = book["Scores"]
+    header = [c.value for c in scores[3]]
+    assert header == ["Coach", "Level", "Competency", "Type", "Core", "Reviews", "Mean score", "Gate pass rate"]
+    rows = list(scores.iter_rows(min_row=4, values_only=True))
+    program = [r for r in rows if r[0] == "All coaches"]
+    per_coach = [r for r in rows if r[0] != "All coaches"]
+    assert program
+    assert per_coach
+    assert all(r[5] == 12 for r in program)  # four raters × three recordings
+    assert all(r[5:] == ("< 5", "< 5", r[7] if r[7] is None else "< 5") for r in per_coach)  # 4 reviews each
+    for sheet in book.worksheets:  # wherever a count of reviews is given, it is 5 or more
+        for row in sheet.iter_rows(values_only=True):
+            for value in row:
+                assert not (isinstance(value, str) and re.fullmatch(r"\(\d of \d+\)", value))
     evidence_header = [c.value for c in book["Evidence"][3]]
     assert evidence_header == ["Competency", "Tag", "Evidence items", "Reviews citing"]
-    assert sum(row[2] for row in book["Evidence"].iter_rows(min_row=4, values_only=True)) == 120
+    for _competency, _tag, items, citing in book["Evidence"].iter_rows(min_row=4, values_only=True):
+        assert (items, citing) == ("< 5", "< 5") or citing >= 5
+    assert {row[0] for row in book["Raters"].iter_rows(min_row=2, values_only=True)} <= {
+        "Master", *(f"Rater {n}" for n in range(1, 10))}
 
 
 def test_who_may_export_what(round_db: Database, tmp_path: Path) -> None:
