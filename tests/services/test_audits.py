@@ -241,3 +241,29 @@ def test_an_amended_audit_review_still_counts(recorded: Database, tmp_path: Path
     assert done.review_id == amendment.id
     result = export.export_audit(recorded, maria, export.ExportScope(quarter=QUARTER), tmp_path / "cycle.xlsx")
     assert result.reviews == 1
+
+
+def test_the_hr_workbook_of_a_cycle_gives_counts_and_names_no_coach(recorded: Database, tmp_path: Path) -> None:
+    import openpyxl
+    from sqlalchemy import select
+
+    from supervisor_app.services import export
+    from supervisor_app.store.models import Coach
+
+    maria = login(recorded, "maria")
+    audits.create_cycle(recorded, maria, QUARTER, seed=5)
+    [tom] = _ids(recorded, "Tom Berg")
+    audits.assign_cycle(recorded, maria, QUARTER, audits.propose_assignments(recorded, maria, QUARTER, [tom]))
+    submit_first_assignment(recorded, "tom")
+    export.export_audit(recorded, login(recorded, "helen"), export.ExportScope(quarter=QUARTER),
+                        tmp_path / "hr-cycle.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "hr-cycle.xlsx")["Audit cycle"]
+    rows = list(sheet.iter_rows(min_row=4, values_only=True))
+    assert [c.value for c in sheet[3]] == ["Coaches drawn", "Count"]
+    assert {state for state, _ in rows} <= {"excused", "needs a recording", "not assigned", "review in progress",
+                                            "reviewed: below the standard", "reviewed: meets the standard"}
+    assert all(count == "< 5" or count >= 5 for _, count in rows)
+    with recorded.transaction() as session:
+        names = set(session.scalars(select(Coach.name)))
+    text = " ".join(str(v) for row in sheet.iter_rows(values_only=True) for v in row if v is not None)
+    assert not any(name in text for name in names)
