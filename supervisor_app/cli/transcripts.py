@@ -139,6 +139,7 @@ def cmd_worker(ctx: Context) -> int:
 
 def cmd_transcript_show(ctx: Context) -> int:
     view = transcripts.get_transcript(ctx.database(), ctx.actor(), ctx.args.recording)
+    print(f"Transcript: {view.review_state}.", file=sys.stderr)
     print(visible(render(view.segments, ExportFormat.TXT, view.metadata())), end="")
     return 0
 
@@ -162,6 +163,12 @@ def cmd_transcript_search(ctx: Context) -> int:
         print_table(["recording", "at", "speaker", "text", "coach", "file"],
                     [(h.recording_id, clock(h.start_s), h.speaker, h.text, h.coach_name, h.recording_name)
                      for h in hits])
+    return 0
+
+
+def cmd_transcript_confirm(ctx: Context) -> int:
+    view = transcripts.confirm(ctx.database(), ctx.actor(), ctx.args.recording)
+    say(f"Transcript of recording {view.recording_id}: {view.review_state}.")
     return 0
 
 
@@ -248,6 +255,9 @@ def register(sub: Any) -> None:
     search = add(transcript, "search", cmd_transcript_search, "search every transcript")
     search.add_argument("query")
     search.add_argument("--json", action="store_true")
+    confirm = add(transcript, "confirm", cmd_transcript_confirm, "confirm that a person has checked the machine-made "
+                                                                 "transcript and its speaker labels")
+    confirm.add_argument("recording", type=record_id)
     history = add(transcript, "history", cmd_transcript_history, "every correction made to a transcript")
     history.add_argument("recording", type=record_id)
     speaker = add(transcript, "speaker", cmd_transcript_speaker, "rename a speaker throughout a transcript")

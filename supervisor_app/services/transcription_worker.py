@@ -27,6 +27,7 @@ from supervisor_app.media.transcribe import (
     transcribe_source,
 )
 from supervisor_app.paths import AppPaths, resolve_paths
+from supervisor_app.services import audit
 from supervisor_app.services.library import recording_store
 from supervisor_app.store import queue
 from supervisor_app.store.db import Database
@@ -128,6 +129,10 @@ def run_job(db: Database, paths: AppPaths, job_id: int) -> int:
             job = session.get(TranscriptionJob, job_id)
             assert job is not None
             job.status, job.finished_at, job.progress_s = "done", utc_now(), job.duration_s
+            audit.record(session, None, "transcription.run", "recording", transcript.recording_id, {
+                "job": job_id, "model": transcript.model_name, "model_sha256": transcript.model_sha256,
+                "engine": transcript.engine_version, "segments": count, "language": info.language,
+                "settings": {k: str(v) for k, v in transcript.settings.items()}})
             job.message = f"{count} segment{'s' if count != 1 else ''}." if count else "No speech found."
         return 0
     except SupervisorError as exc:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from supervisor_app.core.roles import Permission
 from supervisor_app.core.transcripts import ExportFormat, Segment, fts_query, neutral_speakers, render
-from supervisor_app.errors import NotFoundError, PermissionDeniedError, ValidationError
+from supervisor_app.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from supervisor_app.files import atomic_write_text
 from supervisor_app.services import audit, library
 from supervisor_app.services.context import Actor, require
@@ -25,10 +25,14 @@ from supervisor_app.store.models import (
     TranscriptEdit,
     TranscriptSegment,
     User,
+    utc_now,
 )
 
 SPEAKER_MAX = 64
 SEARCH_LIMIT = 200
+
+
+MACHINE_MADE = "machine-made, not yet reviewed by a person"
 
 
 @dataclass(frozen=True)
@@ -42,11 +46,20 @@ class TranscriptView:
     settings: dict[str, Any]
     language: str
     segments: tuple[Segment, ...]
+    confirmed_by: str | None = None
+    confirmed_at: dt.datetime | None = None
+
+    @property
+    def review_state(self) -> str:
+        """Machine output counts only once a person has confirmed it."""
+        if self.confirmed_by is None or self.confirmed_at is None:
+            return MACHINE_MADE
+        return f"reviewed by {self.confirmed_by} on {self.confirmed_at.astimezone():%Y-%m-%d %H:%M}"
 
     def metadata(self) -> dict[str, Any]:
         return {"recording_id": self.recording_id, "status": self.status, "model": self.model_name,
                 "model_sha256": self.model_sha256, "engine": self.engine_version, "language": self.language,
-                "settings": self.settings}
+                "settings": self.settings, "review": self.review_state}
 
 
 @dataclass(frozen=True)
@@ -87,9 +100,29 @@ def get_transcript(db: Database, actor: Actor, recording_id: int) -> TranscriptV
         segments = [_segment(s) for s in rows]
         if library.identity_hidden_for(session, actor, recording_id):
             segments = neutral_speakers(segments)
+        confirmer = session.get(User, transcript.confirmed_by_id) if transcript.confirmed_by_id else None
         return TranscriptView(transcript.id, recording_id, transcript.status, transcript.model_name,
                               transcript.model_sha256, transcript.engine_version, transcript.settings,
-                              transcript.language, tuple(segments))
+                              transcript.language, tuple(segments),
+                              confirmer.display_name if confirmer else None, transcript.confirmed_at)
+
+
+def confirm(db: Database, actor: Actor, recording_id: int) -> TranscriptView:
+    """A person has read the machine-made transcript (text and speaker labels) against the recording and confirms
+    it; recorded in the audit trail. A new transcription starts unconfirmed again."""
+    require(actor, Permission.EDIT_TRANSCRIPTS)
+    with db.transaction() as session:
+        transcript = session.scalar(select(Transcript).where(Transcript.recording_id == recording_id))
+        if transcript is None:
+            raise NotFoundError(f"Recording {recording_id} has no transcript yet; transcribe it first.")
+        if transcript.status != "complete":
+            raise ValidationError("The transcript is not complete yet; confirm it once its job has finished.")
+        if transcript.confirmed_by_id is not None:
+            raise ConflictError("This transcript is already confirmed.")
+        transcript.confirmed_by_id, transcript.confirmed_at = actor.user_id, utc_now()
+        audit.record(session, actor, "transcript.confirm", "recording", recording_id,
+                     {"transcript": transcript.id, "model": transcript.model_name})
+    return get_transcript(db, actor, recording_id)
 
 
 def segment_count(db: Database, actor: Actor, recording_id: int) -> int:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from supervisor_app.paths import AppPaths
+from supervisor_app.store.db import Database
 from tests.cli.conftest import Cli
 from tests.conftest import DEMO_PASSWORDS
 
@@ -157,3 +159,19 @@ def test_transcription_jobs_and_transcript_corrections(cli: Cli, transcribed_tem
         assert as_(cli, "maria", "job", "cancel", str(queued[0]["id"]))[0] == 0
     code, _, err = as_(cli, "maria", "job", "cancel", "999999")
     assert (code, "no transcription job 999999" in err) == (1, True)
+
+
+def test_transcript_confirm_from_the_command_line(transcribed: tuple[Database, AppPaths],
+                                                  capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    _db, paths = transcribed
+    cli = Cli(paths.data_dir, capsys, monkeypatch)
+    code, out, err = cli("transcript", "show", "1", user="maria", password="demo-supervisor")
+    assert code == 0, err
+    assert "machine-made, not yet reviewed by a person" in err
+    code, out, err = cli("transcript", "confirm", "1", user="maria", password="demo-supervisor")
+    assert code == 0, err
+    assert "reviewed by Maria" in out
+    code, _, err = cli("transcript", "confirm", "1", user="aisha", password="demo-rater")
+    assert code == 1
+    assert "error:" in err

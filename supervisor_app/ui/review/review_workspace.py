@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from supervisor_app.core.reviews import CompetencyScore, Evidence, ReviewContent, quote_for_range
+from supervisor_app.core.roles import Permission
 from supervisor_app.core.transcripts import Segment, clock
 from supervisor_app.errors import ConcurrentChangeError, NotFoundError, ServerUnreachableError, SupervisorError
 from supervisor_app.media.decoded import Decoded, decode_to_cache
@@ -65,10 +66,18 @@ class ReviewWorkspace(QWidget):
         self._dirty = False
         summary = self.detail.summary
         try:
-            self.segments: list[Segment] = list(transcripts.get_transcript(
-                context.database, context.actor, summary.recording_id).segments)
+            view = transcripts.get_transcript(context.database, context.actor, summary.recording_id)
+            self.segments: list[Segment] = list(view.segments)
         except NotFoundError:
-            self.segments = []
+            view, self.segments = None, []
+        self.transcript_state = QLabel()
+        self.transcript_state.setObjectName("transcriptState")
+        self.transcript_state.setWordWrap(True)
+        self.confirm_transcript_button = QPushButton("Confirm transcript")
+        self.confirm_transcript_button.setToolTip("You have checked the words and speaker labels against the "
+                                                  "recording: the transcript stops being marked machine-made.")
+        self.confirm_transcript_button.clicked.connect(self.confirm_transcript)
+        self._show_transcript_state(view)
 
         title = QLabel(f"{summary.recording_name} — {summary.coach_name}")
         title.setObjectName("pageTitle")
@@ -135,6 +144,10 @@ class ReviewWorkspace(QWidget):
             left_layout.addWidget(widget)
         left_layout.addLayout(transport)
         left_layout.addWidget(self.search_edit)
+        state_row = QHBoxLayout()
+        state_row.addWidget(self.transcript_state, 1)
+        state_row.addWidget(self.confirm_transcript_button)
+        left_layout.addLayout(state_row)
         left_layout.addWidget(self.transcript_list, 1)
         self.rubric_panel = RubricPanel(self.detail.rubric)
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -203,6 +216,25 @@ class ReviewWorkspace(QWidget):
         self.amend_button.setVisible(summary.status == "submitted")
         self.rubric_panel.set_content(self.content, editable)
         self._draw_ranges()
+
+    def _show_transcript_state(self, view: transcripts.TranscriptView | None) -> None:
+        machine_made = view is not None and view.confirmed_by is None
+        self.transcript_state.setVisible(view is not None)
+        if view is not None:
+            self.transcript_state.setText(("⚠ Transcript and speaker labels: " if machine_made else "Transcript ")
+                                          + view.review_state + ".")
+        self.confirm_transcript_button.setVisible(
+            machine_made and view is not None and view.status == "complete"
+            and self._context.actor.can(Permission.EDIT_TRANSCRIPTS))
+
+    def confirm_transcript(self) -> None:
+        context = self._context
+        try:
+            view = transcripts.confirm(context.database, context.actor, self.detail.summary.recording_id)
+        except SupervisorError as exc:
+            show_error(self, "Transcript not confirmed", str(exc))
+            return
+        self._show_transcript_state(view)
 
     def _start_decode(self) -> None:
         """Fetch the recording if this laptop has not got it yet (team server), then decode it; both off the GUI
