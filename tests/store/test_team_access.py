@@ -165,3 +165,23 @@ def test_an_audit_assignment_opens_its_recording_and_transcript_until_it_is_reas
         assert _rows(r1, "SELECT count(*) FROM recordings") == [(0,)]  # no review started: access ends
         assert _rows(r1, "SELECT count(*) FROM transcript_segments") == [(0,)]
         assert _rows(r2, "SELECT id FROM recordings") == [(assigned,)]
+
+
+def test_role_changes_deactivation_and_new_passwords_reach_the_login(team: Team, program: dict[str, int]) -> None:
+    from supervisor_app.core.roles import Role
+    from supervisor_app.services import accounts
+
+    admin_db, admin, _ = team.open("admin")
+    r1_id = accounts.find_user_id(admin_db, admin, "r1")
+    accounts.update_user(admin_db, admin, r1_id, role=Role.SUPERVISOR)
+    with team.psql("r1") as r1:  # now a supervisor: the whole library
+        assert {row[0] for row in _rows(r1, "SELECT id FROM recordings")} == {program["a"], program["b"]}
+    accounts.set_password(admin_db, admin, r1_id, "a-brand-new-secret")
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        team.psql("r1")
+    url = team.url("r1", password="a-brand-new-secret")
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as connection:
+        assert connection.execute("SELECT cs_role()").fetchone() == ("supervisor",)
+    accounts.update_user(admin_db, admin, r1_id, active=False)
+    with pytest.raises(psycopg.OperationalError, match="not permitted to log in"):
+        psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
