@@ -14,7 +14,18 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from supervisor_app import APP_NAME, __version__
-from supervisor_app.cli import admin, audits, coaches, library, reports, reviews, rounds, rubrics, transcripts
+from supervisor_app.cli import (
+    admin,
+    audits,
+    coaches,
+    governance,
+    library,
+    reports,
+    reviews,
+    rounds,
+    rubrics,
+    transcripts,
+)
 from supervisor_app.cli.args import Handler
 from supervisor_app.cli.context import NEW_PASSWORD_ENV, PASSWORD_ENV, USER_ENV, Context
 from supervisor_app.cli.guard import guarded
@@ -22,7 +33,7 @@ from supervisor_app.cli.output import visible
 from supervisor_app.errors import ConfigurationError
 from supervisor_app.paths import DATA_DIR_ENV, DB_URL_ENV
 
-GROUPS = (admin, coaches, rubrics, library, transcripts, reviews, rounds, audits, reports)
+GROUPS = (admin, coaches, rubrics, library, governance, transcripts, reviews, rounds, audits, reports)
 
 
 def build_parser() -> argparse.ArgumentParser:

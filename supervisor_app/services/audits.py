@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from supervisor_app.core import assignments as rules
 from supervisor_app.core.coaches import CoachLevel
+from supervisor_app.core.consent import Scope
 from supervisor_app.core.roles import Permission, Role
 from supervisor_app.core.sampling import (
     FrameMember,
@@ -30,7 +31,7 @@ from supervisor_app.core.sampling import (
     pick_recording,
 )
 from supervisor_app.errors import ConflictError, NotFoundError, ValidationError
-from supervisor_app.services import audit
+from supervisor_app.services import audit, consent
 from supervisor_app.services.context import Actor, require
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import (
@@ -186,14 +187,14 @@ def _frame(session: Session) -> list[FrameMember]:
 
 
 def _eligible_recordings(session: Session, coach_id: int, quarter: Quarter) -> list[int]:
-    """The coach's recorded sessions of the quarter (by session date, else import date). Every recording is
-    eligible until consent is recorded per recording (the governance issue adds that filter here)."""
+    """The coach's recorded sessions of the quarter (by session date, else import date) whose consent allows an
+    audit."""
     start = dt.datetime.combine(quarter.start, dt.time(), dt.UTC)
     end = dt.datetime.combine(quarter.end + dt.timedelta(days=1), dt.time(), dt.UTC)
     query = select(Recording.id).where(Recording.coach_id == coach_id, or_(
         Recording.session_date.between(quarter.start, quarter.end),
         Recording.session_date.is_(None) & (Recording.imported_at >= start) & (Recording.imported_at < end)))
-    return list(session.scalars(query.order_by(Recording.id)))
+    return consent.allowed_ids(session, session.scalars(query.order_by(Recording.id)), Scope.AUDIT)
 
 
 def create_cycle(db: Database, actor: Actor, quarter_text: str, *, share: str | float | Fraction = "0.2",

@@ -17,11 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from supervisor_app.core.agreement import Agreement, CalibrationRule, Rating, by_competency, calibrated
+from supervisor_app.core.consent import Scope
 from supervisor_app.core.reviews import numeric_value
 from supervisor_app.core.roles import Permission
 from supervisor_app.core.rubric import Rubric
 from supervisor_app.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from supervisor_app.services import audit, rubrics
+from supervisor_app.services import audit, consent, rubrics
 from supervisor_app.services.context import Actor, require
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import (
@@ -165,6 +166,7 @@ def create_round(db: Database, actor: Actor, title: str, recording_ids: Sequence
         for recording_id in recording_ids:
             if session.get(Recording, recording_id) is None:
                 raise NotFoundError(f"There is no recording with id {recording_id}.")
+            consent.check(session, recording_id, Scope.CALIBRATION)
         calibration = CalibrationRound(title=name, rubric_version_id=rubric_version_id, lead_id=actor.user_id,
                                        master_id=master_id, due_at=due_at, hide_identity=hide_identity, status=OPEN)
         session.add(calibration)

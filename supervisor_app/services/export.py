@@ -29,13 +29,14 @@ from sqlalchemy.orm import Session
 from supervisor_app import __version__
 from supervisor_app.core.agreement import OVERALL, Agreement, CalibrationRule, Rating, by_competency, calibrated
 from supervisor_app.core.coaches import CoachLevel
+from supervisor_app.core.consent import Scope
 from supervisor_app.core.drift import BIAS_THRESHOLD, rater_drift
 from supervisor_app.core.reviews import MEETS_STANDARD_SCORE, numeric_value
 from supervisor_app.core.roles import Permission
 from supervisor_app.core.rubric import Category
 from supervisor_app.errors import NotFoundError, PermissionDeniedError, SupervisorError, ValidationError
 from supervisor_app.files import UnwritableFileError, atomic_target
-from supervisor_app.services import audit, drift, rubrics
+from supervisor_app.services import audit, consent, drift, rubrics
 from supervisor_app.services.audits import REASSIGNED, SUBMITTED, quarter_of
 from supervisor_app.services.context import Actor, require
 from supervisor_app.services.xlsx import Column, Kind, SheetWriter, Typed, clean_text, discard, new_workbook
@@ -850,12 +851,16 @@ class _Sheets:
             .order_by(Review.id, EvidenceItem.competency_id, EvidenceItem.start_s)
             .execution_options(yield_per=STREAM_BATCH))
 
+        quotable = set(consent.allowed_ids(session, {r.recording_id for r in self.facts.reviews.values()},
+                                           Scope.QUOTE))
+
         def rows() -> Iterator[Sequence[object]]:
             for review_id, coach_id, recording_id, rater, competency_id, start, end, quote, tag, note in \
                     session.execute(stmt):
                 info = self.facts.competencies.get(competency_id)
+                shown = quote if recording_id in quotable or not quote else consent.NO_CONSENT_QUOTE
                 yield [review_id, self.names.coach(coach_id), self.facts.codes.get(recording_id, f"#{recording_id}"),
-                       rater, info.title if info else competency_id, start, end, quote, tag, note]
+                       rater, info.title if info else competency_id, start, end, shown, tag, note]
 
         sheet.write(counter.tick(rows()))
 

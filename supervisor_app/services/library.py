@@ -22,7 +22,7 @@ from supervisor_app.errors import ConflictError, NotFoundError, ValidationError
 from supervisor_app.files import open_regular
 from supervisor_app.media.audio import MediaError, Probe, check_suffix, probe
 from supervisor_app.paths import AppPaths
-from supervisor_app.services import audit, audits
+from supervisor_app.services import audit, audits, consent
 from supervisor_app.services.context import Actor, require
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import (
@@ -72,6 +72,7 @@ class RecordingRow:
     imported_at: dt.datetime
     transcript_status: str
     review_status: str
+    consent_state: str = ""
 
     def as_input(self) -> RecordingInput:
         return RecordingInput(self.coach_id, self.coachee_pseudonym, self.session_date)
@@ -137,7 +138,9 @@ def review_status(submitted: int, drafts: int) -> str:
 
 def _rows(session: Session, query: Select[Any]) -> list[RecordingRow]:
     rows = []
-    for recording, job_status, progress, transcript, segments, submitted, drafts in session.execute(query):
+    found = session.execute(query).all()
+    states = consent.summaries(session, [row[0] for row in found])
+    for recording, job_status, progress, transcript, segments, submitted, drafts in found:
         rows.append(RecordingRow(
             id=recording.id, original_name=recording.original_name, coach_id=recording.coach_id,
             coach_name=recording.coach.name, coachee_pseudonym=recording.coachee_pseudonym,
@@ -145,7 +148,7 @@ def _rows(session: Session, query: Select[Any]) -> list[RecordingRow]:
             codec=recording.codec, sample_rate=recording.sample_rate, channels=recording.channels,
             has_video=recording.has_video, damage_note=recording.damage_note, imported_at=recording.imported_at,
             transcript_status=transcript_status(job_status, progress, transcript, segments, recording.duration_s),
-            review_status=review_status(submitted or 0, drafts or 0),
+            review_status=review_status(submitted or 0, drafts or 0), consent_state=states[recording.id],
         ))
     return rows
 
@@ -429,6 +432,7 @@ def playback_source(db: Database, actor: Actor, paths: AppPaths, recording_id: i
         if recording is None:
             raise NotFoundError(f"There is no recording with id {recording_id}.")
         require_recording_access(session, actor, recording_id)
+        consent.playable_by(session, actor, recording)
         sha256, stored_name, duration_s = recording.sha256, recording.stored_name, recording.duration_s
     path = recording_store(db, paths).local_file(sha256, stored_name, on_progress, is_cancelled)
     return PlaybackSource(path, sha256, duration_s)

@@ -19,11 +19,12 @@ from pathlib import Path
 from sqlalchemy import delete, make_url, select, update
 from sqlalchemy.orm import Session
 
+from supervisor_app.core.consent import Scope
 from supervisor_app.core.roles import Permission
 from supervisor_app.errors import ConflictError, NotFoundError
 from supervisor_app.media.transcribe import TranscriptionSettings
 from supervisor_app.paths import AppPaths
-from supervisor_app.services import audit
+from supervisor_app.services import audit, consent
 from supervisor_app.services.context import Actor, require
 from supervisor_app.store import queue
 from supervisor_app.store.db import Database
@@ -75,6 +76,7 @@ def enqueue(db: Database, actor: Actor, recording_ids: Sequence[int], settings: 
             if session.scalar(select(TranscriptionJob.id).where(TranscriptionJob.recording_id == recording_id,
                                                                 TranscriptionJob.status.in_(ACTIVE))) is not None:
                 continue
+            consent.check(session, recording_id, Scope.TRANSCRIBE)
             transcript = session.scalar(select(Transcript).where(Transcript.recording_id == recording_id))
             if transcript is not None and transcript.status == "complete":
                 if not replace:

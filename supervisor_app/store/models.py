@@ -162,6 +162,8 @@ class Recording(Base):
     session_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True, index=True)
     imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    # set when its audio and transcript were purged (consent withdrawn): the row stays for the reviews of it
+    purged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     coach: Mapped[Coach] = relationship(lazy="joined")
 
@@ -464,3 +466,22 @@ class ProgramSetting(Base):
     value: Mapped[Any] = mapped_column(JSON)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+
+class Consent(Base):
+    """A coachee's consent (or one recording's, where it differs): the scopes granted, by whom it was captured,
+    the document it rests on, its expiry, and each withdrawal with its date (scope → ISO date)."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    coachee_pseudonym: Mapped[str] = mapped_column(String(100), index=True)
+    recording_id: Mapped[int | None] = mapped_column(ForeignKey("recordings.id", ondelete="CASCADE"),
+                                                     nullable=True, index=True)
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    withdrawn: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    captured_on: Mapped[dt.date] = mapped_column(Date)
+    expires_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    document_ref: Mapped[str] = mapped_column(String(500), default="")
+    captured_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
