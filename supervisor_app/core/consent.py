@@ -2,9 +2,10 @@
 
 A consent record grants scopes on a date, may expire, and any scope may be withdrawn from a date on. For a
 recording, the newest record captured for that recording applies; without one, the newest record of its coachee
-pseudonym. A scope is then granted, withdrawn, expired or missing. Withdrawn and expired always refuse; a missing
-one refuses only when the program requires consent (its policy), so an installation that has not started
-recording consent keeps working and sees "no consent recorded".
+pseudonym. A scope is then granted, withdrawn, expired, not granted (the record leaves it out) or missing (no
+record at all). All but granted refuse, except that missing refuses only when the program requires consent (its
+policy), so an installation that has not started recording consent keeps working and sees "no consent
+recorded".
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ class State(StrEnum):
     GRANTED = "granted"
     WITHDRAWN = "withdrawn"
     EXPIRED = "expired"
-    MISSING = "missing"
+    NOT_GRANTED = "not granted"  # a consent record exists and leaves this scope out: the coachee did not agree
+    MISSING = "missing"  # no consent record at all
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,8 @@ class Decision:
             return f"consent to {self.scope.label} was withdrawn on {self.since}"
         if self.state is State.EXPIRED:
             return f"consent to {self.scope.label} expired on {self.since}"
+        if self.state is State.NOT_GRANTED:
+            return f"the coachee's consent (record {self.record_id}) does not cover: {self.scope.label}"
         return f"no consent to {self.scope.label} is recorded"
 
 
@@ -84,8 +88,10 @@ def applicable(records: Iterable[ConsentRecord], recording_id: int, coachee: str
 
 
 def decide(record: ConsentRecord | None, scope: Scope, today: dt.date) -> Decision:
-    if record is None or scope not in record.scopes:
-        return Decision(scope, State.MISSING, record.id if record else None)
+    if record is None:
+        return Decision(scope, State.MISSING, None)
+    if scope not in record.scopes:
+        return Decision(scope, State.NOT_GRANTED, record.id)
     withdrawn = record.withdrawn.get(scope)
     if withdrawn is not None and withdrawn <= today:
         return Decision(scope, State.WITHDRAWN, record.id, withdrawn)

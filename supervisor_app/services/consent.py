@@ -138,7 +138,7 @@ def playable_by(session: Session, actor: Actor, recording: Recording) -> None:
     if recording.purged_at is not None:
         raise NotFoundError(f"{recording.original_name}: the audio was purged after consent was withdrawn.")
     found = decision(session, recording, Scope.RECORD)
-    if found.state in (rules.State.WITHDRAWN, rules.State.EXPIRED):
+    if found.state in (rules.State.WITHDRAWN, rules.State.EXPIRED, rules.State.NOT_GRANTED):
         raise ConsentMissingError(f"{recording.original_name}: {found.describe()}; it is not played any more.")
     if found.state is rules.State.MISSING and required(session) and recording.imported_by_id != actor.user_id:
         raise ConsentMissingError(f"{recording.original_name}: consent pending — only whoever imported it may play "
