@@ -140,7 +140,7 @@ def test_withdrawal_stops_use_and_the_purge_removes_audio_transcript_and_quotes(
 
 def test_bad_consent_input_changes_nothing(demo_db: Database, paths: AppPaths) -> None:
     maria = login(demo_db, "maria")
-    with pytest.raises(ValidationError, match="expires .* before it was captured"):
+    with pytest.raises(ValidationError, match=r"expires .* before it was captured"):
         consent.add_consent(demo_db, maria, "Leader Q", ALL, TODAY, "f", expires_on=TODAY - dt.timedelta(days=1))
     with pytest.raises(ValidationError, match="at least one scope"):
         consent.add_consent(demo_db, maria, "Leader Q", [], TODAY, "f")
