@@ -162,7 +162,7 @@ def test_ten_thousand_recordings_stay_lazy(qtbot: QtBot, page: LibraryPage) -> N
     assert len(page.model.cached_ids()) <= 400  # only the rows on screen were fetched
     page.table.scrollToBottom()
     QApplication.processEvents()
-    assert page.model.index(9_999, 6).data().startswith("session-")
+    assert page.model.index(9_999, 7).data().startswith("session-")
     assert len(page.model.cached_ids()) <= 800
     page.table.horizontalHeader().setSortIndicator(3, Qt.SortOrder.DescendingOrder)
     assert cell(page, 0, 3) == "3:16:39"  # the longest: 1800 + 9999 s
@@ -238,3 +238,43 @@ def test_transcription_settings_are_remembered(qtbot: QtBot, page: LibraryPage) 
     stored = load_settings(page._context.settings)
     assert (stored.language, stored.beam_size, stored.model, stored.vad_filter) == ("en", 3, "bundled", True)
     screenshot(dialog, "transcription-settings")
+
+
+def test_consent_is_recorded_withdrawn_and_purged_from_the_library(qtbot: QtBot, page: LibraryPage,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from supervisor_app.core.consent import Scope
+    from supervisor_app.services import library
+    from supervisor_app.ui.library import consent_dialog as consent_module
+    from supervisor_app.ui.library.consent_dialog import ConsentDialog
+
+    context = page._context
+    imported = library.import_recording(context.database, context.actor, context.paths, AUDIO / "short.wav",
+                                        library.RecordingInput(3, "Leader C", dt.date(2026, 11, 2))).recording
+    page.reload(select_id=imported.id)
+    assert cell(page, 0, 6) == "no consent recorded"
+    page.consent_button.click()
+    dialog = page.active_dialog
+    assert isinstance(dialog, ConsentDialog)
+    dialog.scope_checks[Scope.TRANSCRIBE].setChecked(False)
+    dialog.document_edit.setText("form 2026-117")
+    dialog.add_button.click()
+    assert dialog.table.rowCount() == 1
+    assert cell(page, 0, 6) == "record, calibration, audit, quote"
+    screenshot(dialog, "library-consent")
+    # withdraw "record" from the selected record; purge when asked
+    dialog.table.selectRow(0)
+    for scope, check in dialog.scope_checks.items():
+        check.setChecked(scope is Scope.RECORD)
+    asked: list[str] = []
+    monkeypatch.setattr(consent_module, "confirm", lambda _p, _t, text, _a: asked.append(text) or True)
+    dialog.withdraw_button.click()
+    assert "purge" in asked[0].lower()
+    assert "Purged: 1 audio file(s)" in dialog.error_label.text()
+    assert cell(page, 0, 6) == "withdrawn, purged"
+    # bad input: a scope this record never granted
+    dialog.table.selectRow(0)
+    for scope, check in dialog.scope_checks.items():
+        check.setChecked(scope is Scope.TRANSCRIBE)
+    dialog.withdraw_button.click()
+    assert "never granted transcribe" in dialog.error_label.text()
+    dialog.accept()

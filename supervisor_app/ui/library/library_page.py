@@ -30,6 +30,7 @@ from supervisor_app.services import library, transcription, transcripts
 from supervisor_app.services.library import RecordingRow
 from supervisor_app.services.transcription import JobRow
 from supervisor_app.settings import SettingKey
+from supervisor_app.ui.library.consent_dialog import ConsentDialog
 from supervisor_app.ui.library.import_dialog import ImportDialog
 from supervisor_app.ui.library.jobs_panel import JobsPanel
 from supervisor_app.ui.library.recording_dialog import RecordingDialog
@@ -84,16 +85,19 @@ class LibraryPage(QWidget):
         self.assign_button = QPushButton("Assign…")
         self.assign_button.setToolTip("Assign the selected recording to a reviewer, with a due date")
         self.assign_button.setVisible(context.actor.can(Permission.RUN_AUDITS))
+        self.consent_button = QPushButton("Consent…")
+        self.consent_button.setToolTip("The coachee's consent for the selected recording: record, withdraw, purge")
         self.settings_button = QPushButton("Settings…")
         self.settings_button.setToolTip("Transcription model and options")
-        for button in (self.import_button, self.edit_button, self.remove_button):
+        for button in (self.import_button, self.edit_button, self.remove_button, self.consent_button):
             button.setVisible(self.can_manage)
         for button in (self.transcribe_button, self.settings_button):
             button.setVisible(self.can_transcribe)
         toolbar = QHBoxLayout()
         toolbar.addWidget(self.filter_edit, 2)
         toolbar.addWidget(self.search_edit, 2)
-        for button in (self.settings_button, self.remove_button, self.edit_button, self.transcribe_button,
+        for button in (self.settings_button, self.remove_button, self.edit_button, self.consent_button,
+                       self.transcribe_button,
                        self.assign_button, self.review_button, self.import_button):
             toolbar.addWidget(button)
 
@@ -151,6 +155,7 @@ class LibraryPage(QWidget):
         self.settings_button.clicked.connect(self.open_settings)
         self.review_button.clicked.connect(self.review_selected)
         self.assign_button.clicked.connect(self.assign_selected)
+        self.consent_button.clicked.connect(self.consent_for_selected)
         self.table.doubleClicked.connect(lambda _index: self.edit_selected())
         self.table.selectionModel().selectionChanged.connect(self.on_table_selection_changed)
         self.jobs_panel.cancel_requested.connect(self.cancel_job)
@@ -211,6 +216,7 @@ class LibraryPage(QWidget):
         self.transcribe_button.setEnabled(bool(rows))
         self.review_button.setEnabled(len(rows) == 1)
         self.assign_button.setEnabled(len(rows) == 1)
+        self.consent_button.setEnabled(len(rows) == 1)
         if len(rows) == 1:
             self.transcript_panel.show_recording(rows[0].id, rows[0].original_name)
         else:
@@ -245,6 +251,16 @@ class LibraryPage(QWidget):
             self.import_files(files)
 
     # ------------------------------------------------------------------ actions
+
+    def consent_for_selected(self) -> None:
+        rows = self.selected_rows()
+        if len(rows) != 1 or not self.can_manage:
+            return
+        dialog = ConsentDialog(self._context, rows[0], self)
+        dialog.changed.connect(lambda: self.reload(select_id=rows[0].id))
+        dialog.finished.connect(dialog.deleteLater)
+        self.active_dialog = dialog
+        dialog.open()
 
     def edit_selected(self) -> None:
         rows = self.selected_rows()

@@ -19,7 +19,7 @@ BLOCK = 200
 ROW_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 COLUMNS = (
     ("Coach", "coach"), ("Coachee", "coachee"), ("Session date", "session_date"), ("Length", "duration"),
-    ("Transcript", None), ("Review", None), ("File", "name"),
+    ("Transcript", None), ("Review", None), ("Consent", None), ("File", "name"),
 )
 _STATUS_COLOURS = {"failed": "#b3261e", "interrupted": "#a15c00", "transcribed": "#146c2e"}
 
@@ -96,12 +96,16 @@ class RecordingTableModel(QAbstractTableModel):
             if column == 4:
                 colour = _STATUS_COLOURS.get(row.transcript_status.split()[0])
                 return QBrush(QColor(colour)) if colour else None
-            return QBrush(QColor("#b3261e")) if row.damage_note and column == 6 else None
+            if column == 6 and ("withdrawn" in row.consent_state or "pending" in row.consent_state
+                                or "expired" in row.consent_state):
+                return QBrush(QColor("#b3261e"))
+            return QBrush(QColor("#b3261e")) if row.damage_note and column == 7 else None
         if role == Qt.ItemDataRole.ToolTipRole:
             return row.damage_note or f"{row.original_name} · {row.codec}, {row.sample_rate} Hz, {row.channels} ch"
         values = (row.coach_name, row.coachee_pseudonym or "—",
                   row.session_date.isoformat() if row.session_date else "—", clock(row.duration_s),
-                  row.transcript_status, row.review_status, ("⚠ " if row.damage_note else "") + row.original_name)
+                  row.transcript_status, row.review_status, row.consent_state,
+                  ("⚠ " if row.damage_note else "") + row.original_name)
         return values[column]
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
