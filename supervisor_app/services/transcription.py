@@ -73,10 +73,10 @@ def enqueue(db: Database, actor: Actor, recording_ids: Sequence[int], settings: 
             recording = session.get(Recording, recording_id)
             if recording is None:
                 raise NotFoundError(f"There is no recording with id {recording_id}.")
+            consent.check(session, recording_id, Scope.TRANSCRIBE)
             if session.scalar(select(TranscriptionJob.id).where(TranscriptionJob.recording_id == recording_id,
                                                                 TranscriptionJob.status.in_(ACTIVE))) is not None:
                 continue
-            consent.check(session, recording_id, Scope.TRANSCRIBE)
             transcript = session.scalar(select(Transcript).where(Transcript.recording_id == recording_id))
             if transcript is not None and transcript.status == "complete":
                 if not replace:

@@ -15,6 +15,7 @@ import traceback
 
 from sqlalchemy import func, select
 
+from supervisor_app.core.consent import Scope
 from supervisor_app.errors import SupervisorError
 from supervisor_app.media.decoded import PcmFile, ensure_cached
 from supervisor_app.media.speakers import suggest_speakers
@@ -27,7 +28,7 @@ from supervisor_app.media.transcribe import (
     transcribe_source,
 )
 from supervisor_app.paths import AppPaths, resolve_paths
-from supervisor_app.services import audit
+from supervisor_app.services import audit, consent
 from supervisor_app.services.library import recording_store
 from supervisor_app.store import queue
 from supervisor_app.store.db import Database
@@ -53,6 +54,7 @@ def _prepare(db: Database, job_id: int) -> tuple[TranscriptionSettings, str, str
             raise SupervisorError(f"Job {job_id} is not waiting to run.")
         recording = session.get(Recording, job.recording_id)
         assert recording is not None
+        consent.check(session, recording.id, Scope.TRANSCRIBE)  # withdrawn since it was queued: it fails, in words
         transcript = session.scalar(select(Transcript).where(Transcript.recording_id == recording.id))
         resume_at, next_index = 0.0, 0
         if transcript is not None:
@@ -70,7 +72,11 @@ def _prepare(db: Database, job_id: int) -> tuple[TranscriptionSettings, str, str
 
 
 def run_job(db: Database, paths: AppPaths, job_id: int) -> int:
-    settings, stored_name, sha256, resume_at, next_index = _prepare(db, job_id)
+    try:
+        settings, stored_name, sha256, resume_at, next_index = _prepare(db, job_id)
+    except consent.ConsentMissingError as exc:
+        _set_job(db, job_id, status="failed", finished_at=utc_now(), message=str(exc))
+        return 1
     try:
         model_info = resolve_model(settings, paths.models_dir)
         model = load_model(model_info, settings)

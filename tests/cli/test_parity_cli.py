@@ -175,3 +175,34 @@ def test_transcript_confirm_from_the_command_line(transcribed: tuple[Database, A
     code, _, err = cli("transcript", "confirm", "1", user="aisha", password="demo-rater")
     assert code == 1
     assert "error:" in err
+
+
+def test_consent_from_the_command_line(full_demo: Cli) -> None:
+    code, out, err = as_(full_demo, "maria", "recording", "list", "--json")
+    assert code == 0, err
+    first = json.loads(out)[0]
+    code, out, err = as_(full_demo, "maria", "consent", "add", "--recording", str(first["id"]), "--scopes",
+                         "record,quote", "--captured", "2026-11-01", "--document", "form 9")
+    assert code == 0, err
+    record = int(out.split("Consent record ")[1].split()[0])
+    code, _, err = as_(full_demo, "maria", "transcribe", str(first["id"]), "--replace")
+    assert code == 1
+    assert "does not cover: transcribe it with local AI" in err
+    code, out, err = as_(full_demo, "maria", "consent", "show")
+    assert code == 0, err
+    assert "form 9" in out
+    code, _, err = as_(full_demo, "maria", "consent", "withdraw", str(record), "--scopes", "record", "--purge")
+    assert code == 1
+    assert "add --yes" in err
+    code, out, err = as_(full_demo, "maria", "consent", "withdraw", str(record), "--scopes", "record", "--purge",
+                         "--yes")
+    assert code == 0, err
+    assert f"Purged recording(s) {first['id']}" in out
+    with pytest.raises(SystemExit) as refused:
+        as_(full_demo, "maria", "consent", "add", "Leader X", "--scopes", "everything", "--captured", "2026-11-01",
+            "--document", "f")
+    assert refused.value.code == 2
+    code, out, err = as_(full_demo, "admin", "consent", "policy", "--require", "yes")
+    assert (code, "Consent is required" in out) == (0, True), err
+    code, _, err = as_(full_demo, "maria", "consent", "policy", "--require", "no")
+    assert code == 1

@@ -158,3 +158,18 @@ def test_bad_consent_input_changes_nothing(demo_db: Database, paths: AppPaths) -
     expired = consent.add_consent(demo_db, maria, "Leader R", ALL, TODAY - dt.timedelta(days=10), "f",
                                   expires_on=TODAY - dt.timedelta(days=1))
     assert "record expired" in expired.state
+
+
+def test_a_job_queued_before_the_withdrawal_fails_in_words(demo_db: Database, paths: AppPaths) -> None:
+    from supervisor_app.services import transcription
+    from tests.conftest import run_jobs
+
+    maria = login(demo_db, "maria")
+    recording = _import(demo_db, paths, "short.wav", "Leader W")
+    record = consent.add_consent(demo_db, maria, "Leader W", ALL, TODAY, "form 40")
+    [job_id] = enqueue(demo_db, maria, [recording], TranscriptionSettings())
+    consent.withdraw(demo_db, maria, record.id, [Scope.TRANSCRIBE])
+    run_jobs(demo_db, paths)
+    job = transcription.get_job(demo_db, maria, job_id)
+    assert job.status == "failed"
+    assert "consent to transcribe it with local AI was withdrawn on" in job.message
