@@ -422,6 +422,16 @@ def require_recording_access(session: Session, actor: Actor, recording_id: int) 
         require(actor, Permission.VIEW_RECORDINGS)
 
 
+def consent_state(db: Database, actor: Actor, recording_id: int) -> str:
+    """The recording's consent in a few words, for whoever may open it (a rater too)."""
+    with db.transaction() as session:
+        recording = session.get(Recording, recording_id)
+        if recording is None:
+            raise NotFoundError(f"There is no recording with id {recording_id}.")
+        require_recording_access(session, actor, recording_id)
+        return consent.summaries(session, [recording])[recording_id]
+
+
 def playback_source(db: Database, actor: Actor, paths: AppPaths, recording_id: int,
                     on_progress: Callable[[float], None] | None = None,
                     is_cancelled: Callable[[], bool] | None = None) -> PlaybackSource:

@@ -246,6 +246,7 @@ def test_scale_and_gate_show_their_own_buttons(workspace: ReviewWorkspace) -> No
 def test_the_workspace_says_the_transcript_is_machine_made_until_confirmed(qtbot: QtBot,
                                                                            workspace: ReviewWorkspace) -> None:
     assert "machine-made, not yet reviewed by a person" in workspace.transcript_state.text()
+    assert workspace.status_label.text().endswith(" · consent: no consent recorded")
     assert workspace.confirm_transcript_button.isVisible()
     qtbot.mouseClick(workspace.confirm_transcript_button, Qt.MouseButton.LeftButton)
     assert workspace.transcript_state.text().startswith("Transcript reviewed by Maria")

@@ -70,6 +70,10 @@ class ReviewWorkspace(QWidget):
             self.segments: list[Segment] = list(view.segments)
         except NotFoundError:
             view, self.segments = None, []
+        try:
+            self.consent_text = library.consent_state(context.database, context.actor, summary.recording_id)
+        except SupervisorError as exc:
+            self.consent_text = str(exc)
         self.transcript_state = QLabel()
         self.transcript_state.setObjectName("transcriptState")
         self.transcript_state.setWordWrap(True)
@@ -211,7 +215,7 @@ class ReviewWorkspace(QWidget):
             text += f" · amendment: {self.detail.amendment_reason}"
         if summary.feedback_due_at is not None:
             text += f" · feedback due {summary.feedback_due_at.astimezone():%Y-%m-%d %H:%M}"
-        self.status_label.setText(text)
+        self.status_label.setText(text + f" · consent: {self.consent_text}")
         self.submit_button.setVisible(editable)
         self.amend_button.setVisible(summary.status == "submitted")
         self.rubric_panel.set_content(self.content, editable)
