@@ -1,8 +1,10 @@
-"""Consent: record it, withdraw it (and purge what it covered), show it, and set the program's policy."""
+"""Consent: record it, withdraw it (and purge what it covered), show it, set the program's policy; subject
+requests: everything held about a coachee or coach, and a coachee's erasure."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from supervisor_app.cli.args import add, date, group, record_id
@@ -10,7 +12,7 @@ from supervisor_app.cli.context import Context
 from supervisor_app.cli.output import print_table, say
 from supervisor_app.core.consent import Scope
 from supervisor_app.errors import ValidationError
-from supervisor_app.services import consent
+from supervisor_app.services import consent, subjects
 
 
 def scope_list(text: str) -> tuple[Scope, ...]:
@@ -73,6 +75,25 @@ def cmd_consent_policy(ctx: Context) -> int:
     return 0
 
 
+def cmd_subject_export(ctx: Context) -> int:
+    a = ctx.args
+    result = subjects.export_subject(ctx.database(), ctx.actor(), ctx.paths, Path(a.out), coachee=a.coachee,
+                                     coach_id=a.coach)
+    say(f"Written {result.folder}: {result.recordings} recording(s), {result.reviews} review(s), "
+        f"{result.audio_files} audio file(s), with subject.json.")
+    return 0
+
+
+def cmd_subject_erase(ctx: Context) -> int:
+    a = ctx.args
+    if not a.yes:
+        raise ValidationError("Erasure deletes the coachee's audio and transcripts for good: add --yes to confirm.")
+    result = subjects.erase_coachee(ctx.database(), ctx.actor(), ctx.paths, a.coachee, a.reason)
+    say(f"Erased recording(s) {', '.join(map(str, result.recordings))}: {result.files} audio file(s), "
+        f"{result.transcripts} transcript(s), {result.quotes} quote(s) replaced. Submitted scores are kept.")
+    return 0
+
+
 def register(sub: Any) -> None:
     consent_group = group(sub, "consent", "the coachee's consent to record, transcribe, calibrate, audit and quote")
     add_parser = add(consent_group, "add", cmd_consent_add, "record a coachee's consent (or one recording's)")
@@ -93,3 +114,14 @@ def register(sub: Any) -> None:
     show.add_argument("coachee", nargs="?")
     policy = add(consent_group, "policy", cmd_consent_policy, "show or set whether consent is required")
     policy.add_argument("--require", choices=["yes", "no"])
+
+    subject = group(sub, "subject", "subject requests: everything held about a coachee or a coach, and erasure")
+    export = add(subject, "export", cmd_subject_export, "write a folder with subject.json and the audio files")
+    who = export.add_mutually_exclusive_group(required=True)
+    who.add_argument("--coachee", help="the coachee pseudonym")
+    who.add_argument("--coach", type=record_id, help="the coach's id")
+    export.add_argument("--out", required=True, help="an existing folder to write the subject's folder into")
+    erase = add(subject, "erase", cmd_subject_erase, "erase a coachee's recordings and transcripts")
+    erase.add_argument("--coachee", required=True)
+    erase.add_argument("--reason", required=True, help="the request's reference (kept in the audit trail)")
+    erase.add_argument("--yes", action="store_true", help="confirm")

@@ -124,7 +124,7 @@ def summaries(session: Session, recordings: Sequence[Recording]) -> dict[int, st
     out = {}
     for recording in recordings:
         if recording.purged_at is not None:
-            out[recording.id] = "withdrawn, purged"
+            out[recording.id] = "purged"
             continue
         record = rules.applicable(records, recording.id, recording.coachee_pseudonym)
         text = rules.summary(record, today)
@@ -235,7 +235,7 @@ def _governed(session: Session, row: Consent) -> list[int]:
 
 
 def purge_recordings(db: Database, actor: Actor, paths: AppPaths, recording_ids: Sequence[int],
-                     reason: str) -> PurgeResult:
+                     reason: str, *, require_withdrawal: bool = True) -> PurgeResult:
     """After a withdrawal, confirmed by the user: the audio (store, decode cache, team server) and transcript go,
     quotes of the recording in reviews become "[withdrawn]"; the row and the submitted scores stay. Recorded in the
     audit trail with the audio's SHA-256, no content."""
@@ -248,7 +248,8 @@ def purge_recordings(db: Database, actor: Actor, paths: AppPaths, recording_ids:
         if len(recordings) != len(set(recording_ids)):
             raise NotFoundError("One of the recordings to purge does not exist.")
         for recording in recordings:
-            if not any(decision(session, recording, s).state is rules.State.WITHDRAWN for s in Scope):
+            if require_withdrawal and not any(decision(session, recording, s).state is rules.State.WITHDRAWN
+                                              for s in Scope):
                 raise ConflictError(f"{recording.original_name}: no consent was withdrawn for it; nothing is purged.")
             if recording.purged_at is not None:
                 continue

@@ -206,3 +206,13 @@ def test_consent_from_the_command_line(full_demo: Cli) -> None:
     assert (code, "Consent is required" in out) == (0, True), err
     code, _, err = as_(full_demo, "maria", "consent", "policy", "--require", "no")
     assert code == 1
+
+
+def test_subject_requests_from_the_command_line(full_demo: Cli, tmp_path: Path) -> None:
+    code, out, err = as_(full_demo, "maria", "subject", "export", "--coach", "1", "--out", str(tmp_path))
+    assert code == 0, err
+    assert "with subject.json" in out
+    code, _, err = as_(full_demo, "maria", "subject", "erase", "--coachee", "Leader A", "--reason",
+                       "Request SR-1 by mail")
+    assert code == 1
+    assert "add --yes" in err

@@ -128,7 +128,7 @@ def test_withdrawal_stops_use_and_the_purge_removes_audio_transcript_and_quotes(
     kept = reviews.get_review(db, maria, review.id)
     assert kept.summary.status == "submitted"
     assert kept.content.scores["active_listening"].score == 4  # about the coach: kept
-    assert library.get_recording(db, maria, 1).consent_state == "withdrawn, purged"
+    assert library.get_recording(db, maria, 1).consent_state == "purged"
     with pytest.raises(NotFoundError, match="purged"):
         library.playback_source(db, maria, paths, 1)
     with pytest.raises(ConsentMissingError, match="purged"):

@@ -270,7 +270,7 @@ def test_consent_is_recorded_withdrawn_and_purged_from_the_library(qtbot: QtBot,
     dialog.withdraw_button.click()
     assert "purge" in asked[0].lower()
     assert "Purged: 1 audio file(s)" in dialog.error_label.text()
-    assert cell(page, 0, 6) == "withdrawn, purged"
+    assert cell(page, 0, 6) == "purged"
     # bad input: a scope this record never granted
     dialog.table.selectRow(0)
     for scope, check in dialog.scope_checks.items():
@@ -278,3 +278,32 @@ def test_consent_is_recorded_withdrawn_and_purged_from_the_library(qtbot: QtBot,
     dialog.withdraw_button.click()
     assert "never granted transcribe" in dialog.error_label.text()
     dialog.accept()
+
+
+def test_a_subject_request_from_the_library(qtbot: QtBot, page: LibraryPage, monkeypatch: pytest.MonkeyPatch,
+                                            tmp_path: Path) -> None:
+    from supervisor_app.services import library
+    from supervisor_app.ui.library import subject_dialog as subject_module
+    from supervisor_app.ui.library.subject_dialog import SubjectDialog
+
+    context = page._context
+    imported = library.import_recording(context.database, context.actor, context.paths, AUDIO / "short.wav",
+                                        library.RecordingInput(3, "Leader S", dt.date(2026, 11, 2))).recording
+    page.reload(select_id=imported.id)
+    page.resize(1100, 700)
+    screenshot(page, "library-1100x700")
+    page.subject_button.click()
+    dialog = page.active_dialog
+    assert isinstance(dialog, SubjectDialog)
+    dialog.folder_edit.setText(str(tmp_path))
+    dialog.export_button.click()
+    assert "Written" in dialog.result_label.text()
+    assert (tmp_path / f"subject-Leader-S-{dt.date.today().isoformat()}" / "subject.json").is_file()
+    monkeypatch.setattr(subject_module, "confirm", lambda *_a: True)
+    dialog.erase_button.click()
+    assert "at least 10 characters" in dialog.result_label.text()
+    dialog.reason_edit.setText("Request SR-2026-15 by letter")
+    dialog.erase_button.click()
+    assert dialog.result_label.text().startswith("Erased 1 recording(s)")
+    dialog.accept()
+    assert cell(page, 0, 6) == "purged"

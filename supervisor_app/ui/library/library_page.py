@@ -35,6 +35,7 @@ from supervisor_app.ui.library.import_dialog import ImportDialog
 from supervisor_app.ui.library.jobs_panel import JobsPanel
 from supervisor_app.ui.library.recording_dialog import RecordingDialog
 from supervisor_app.ui.library.recording_table_model import RecordingTableModel
+from supervisor_app.ui.library.subject_dialog import SubjectDialog
 from supervisor_app.ui.library.transcript_panel import TranscriptPanel
 from supervisor_app.ui.library.transcription_controller import TranscriptionController
 from supervisor_app.ui.library.transcription_settings_dialog import TranscriptionSettingsDialog, load_settings
@@ -87,18 +88,24 @@ class LibraryPage(QWidget):
         self.assign_button.setVisible(context.actor.can(Permission.RUN_AUDITS))
         self.consent_button = QPushButton("Consent…")
         self.consent_button.setToolTip("The coachee's consent for the selected recording: record, withdraw, purge")
+        self.subject_button = QPushButton("Subject request…")
+        self.subject_button.setToolTip("Everything held about the selected recording's coachee or coach, or the "
+                                       "coachee's erasure")
         self.settings_button = QPushButton("Settings…")
         self.settings_button.setToolTip("Transcription model and options")
-        for button in (self.import_button, self.edit_button, self.remove_button, self.consent_button):
+        for button in (self.import_button, self.edit_button, self.remove_button, self.consent_button,
+                       self.subject_button):
             button.setVisible(self.can_manage)
         for button in (self.transcribe_button, self.settings_button):
             button.setVisible(self.can_transcribe)
+        search_row = QHBoxLayout()  # the boxes on a row of their own: all buttons fit beside nothing at 1100 px
+        search_row.addWidget(self.filter_edit, 1)
+        search_row.addWidget(self.search_edit, 1)
         toolbar = QHBoxLayout()
-        toolbar.addWidget(self.filter_edit, 2)
-        toolbar.addWidget(self.search_edit, 2)
-        for button in (self.settings_button, self.remove_button, self.edit_button, self.consent_button,
-                       self.transcribe_button,
-                       self.assign_button, self.review_button, self.import_button):
+        toolbar.addStretch(1)
+        for button in (self.settings_button, self.remove_button, self.edit_button, self.subject_button,
+                       self.consent_button, self.transcribe_button, self.assign_button, self.review_button,
+                       self.import_button):
             toolbar.addWidget(button)
 
         self.model = RecordingTableModel(context)
@@ -138,6 +145,7 @@ class LibraryPage(QWidget):
         layout = page_layout(self)
         layout.addWidget(title)
         layout.addWidget(subtitle)
+        layout.addLayout(search_row)
         layout.addLayout(toolbar)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.count_label)
@@ -156,6 +164,7 @@ class LibraryPage(QWidget):
         self.review_button.clicked.connect(self.review_selected)
         self.assign_button.clicked.connect(self.assign_selected)
         self.consent_button.clicked.connect(self.consent_for_selected)
+        self.subject_button.clicked.connect(self.subject_request_for_selected)
         self.table.doubleClicked.connect(lambda _index: self.edit_selected())
         self.table.selectionModel().selectionChanged.connect(self.on_table_selection_changed)
         self.jobs_panel.cancel_requested.connect(self.cancel_job)
@@ -217,6 +226,7 @@ class LibraryPage(QWidget):
         self.review_button.setEnabled(len(rows) == 1)
         self.assign_button.setEnabled(len(rows) == 1)
         self.consent_button.setEnabled(len(rows) == 1)
+        self.subject_button.setEnabled(len(rows) == 1)
         if len(rows) == 1:
             self.transcript_panel.show_recording(rows[0].id, rows[0].original_name)
         else:
@@ -258,6 +268,16 @@ class LibraryPage(QWidget):
             return
         dialog = ConsentDialog(self._context, rows[0], self)
         dialog.changed.connect(lambda: self.reload(select_id=rows[0].id))
+        dialog.finished.connect(dialog.deleteLater)
+        self.active_dialog = dialog
+        dialog.open()
+
+    def subject_request_for_selected(self) -> None:
+        rows = self.selected_rows()
+        if len(rows) != 1 or not self.can_manage:
+            return
+        dialog = SubjectDialog(self._context, rows[0], self)
+        dialog.finished.connect(lambda _result: self.reload(select_id=rows[0].id))
         dialog.finished.connect(dialog.deleteLater)
         self.active_dialog = dialog
         dialog.open()

@@ -96,8 +96,8 @@ class RecordingTableModel(QAbstractTableModel):
             if column == 4:
                 colour = _STATUS_COLOURS.get(row.transcript_status.split()[0])
                 return QBrush(QColor(colour)) if colour else None
-            if column == 6 and ("withdrawn" in row.consent_state or "pending" in row.consent_state
-                                or "expired" in row.consent_state):
+            if column == 6 and any(word in row.consent_state for word in ("withdrawn", "pending", "expired",
+                                                                          "purged")):
                 return QBrush(QColor("#b3261e"))
             return QBrush(QColor("#b3261e")) if row.damage_note and column == 7 else None
         if role == Qt.ItemDataRole.ToolTipRole:
