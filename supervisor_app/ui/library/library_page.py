@@ -8,6 +8,7 @@ from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -246,9 +247,7 @@ class LibraryPage(QWidget):
         self._context.settings.set(SettingKey.LAST_IMPORT_FOLDER, str(files[0].parent))
         dialog = ImportDialog(self._context, files, self)
         dialog.recording_imported.connect(lambda recording_id: self.reload(select_id=recording_id))
-        dialog.finished.connect(dialog.deleteLater)
-        self.active_dialog = dialog
-        dialog.open()
+        self._open(dialog)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if self.can_manage and any(u.isLocalFile() for u in event.mimeData().urls()):
@@ -262,35 +261,32 @@ class LibraryPage(QWidget):
 
     # ------------------------------------------------------------------ actions
 
-    def consent_for_selected(self) -> None:
+    def _selected_for_dialog(self) -> RecordingRow | None:
         rows = self.selected_rows()
-        if len(rows) != 1 or not self.can_manage:
-            return
-        dialog = ConsentDialog(self._context, rows[0], self)
-        dialog.changed.connect(lambda: self.reload(select_id=rows[0].id))
+        return rows[0] if len(rows) == 1 and self.can_manage else None
+
+    def _open(self, dialog: QDialog) -> None:
         dialog.finished.connect(dialog.deleteLater)
         self.active_dialog = dialog
         dialog.open()
+
+    def consent_for_selected(self) -> None:
+        if (row := self._selected_for_dialog()) is not None:
+            dialog = ConsentDialog(self._context, row, self)
+            dialog.changed.connect(lambda: self.reload(select_id=row.id))
+            self._open(dialog)
 
     def subject_request_for_selected(self) -> None:
-        rows = self.selected_rows()
-        if len(rows) != 1 or not self.can_manage:
-            return
-        dialog = SubjectDialog(self._context, rows[0], self)
-        dialog.finished.connect(lambda _result: self.reload(select_id=rows[0].id))
-        dialog.finished.connect(dialog.deleteLater)
-        self.active_dialog = dialog
-        dialog.open()
+        if (row := self._selected_for_dialog()) is not None:
+            dialog = SubjectDialog(self._context, row, self)
+            dialog.finished.connect(lambda _result: self.reload(select_id=row.id))
+            self._open(dialog)
 
     def edit_selected(self) -> None:
-        rows = self.selected_rows()
-        if len(rows) != 1 or not self.can_manage:
-            return
-        dialog = RecordingDialog(self._context, rows[0], self)
-        dialog.recording_saved.connect(lambda saved: self.reload(select_id=saved.id))
-        dialog.finished.connect(dialog.deleteLater)
-        self.active_dialog = dialog
-        dialog.open()
+        if (row := self._selected_for_dialog()) is not None:
+            dialog = RecordingDialog(self._context, row, self)
+            dialog.recording_saved.connect(lambda saved: self.reload(select_id=saved.id))
+            self._open(dialog)
 
     def remove_selected(self) -> None:
         rows = self.selected_rows()
@@ -363,10 +359,7 @@ class LibraryPage(QWidget):
         self._controller.on_timer_timeout()
 
     def open_settings(self) -> None:
-        dialog = TranscriptionSettingsDialog(self._context.settings, self)
-        dialog.finished.connect(dialog.deleteLater)
-        self.active_dialog = dialog
-        dialog.open()
+        self._open(TranscriptionSettingsDialog(self._context.settings, self))
 
     # ------------------------------------------------------------------ live updates
 

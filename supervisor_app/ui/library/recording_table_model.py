@@ -101,6 +101,8 @@ class RecordingTableModel(QAbstractTableModel):
                 return QBrush(QColor("#b3261e"))
             return QBrush(QColor("#b3261e")) if row.damage_note and column == 7 else None
         if role == Qt.ItemDataRole.ToolTipRole:
+            if column == 6:
+                return f"Consent: {row.consent_state}"
             return row.damage_note or f"{row.original_name} · {row.codec}, {row.sample_rate} Hz, {row.channels} ch"
         values = (row.coach_name, row.coachee_pseudonym or "—",
                   row.session_date.isoformat() if row.session_date else "—", clock(row.duration_s),
