@@ -15,7 +15,7 @@ from supervisor_app.errors import AuthenticationError, ConflictError, NotFoundEr
 from supervisor_app.services import audit, rubrics
 from supervisor_app.services.context import Actor, require
 from supervisor_app.store import logins
-from supervisor_app.store.db import Database
+from supervisor_app.store.db import Database, is_server
 from supervisor_app.store.models import User, utc_now
 
 MIN_PASSWORD_LENGTH = 8
@@ -84,7 +84,7 @@ def insert_user(session: Session, username: str, display_name: str, role: Role, 
     if session.scalar(select(User.id).where(User.username == name)) is not None:
         raise ConflictError(f"A user named {name!r} already exists.")
     if login is not None:
-        if not logins.is_server(session):
+        if not is_server(session):
             raise ValidationError("Server logins exist only on a team server (a postgresql:// database).",
                                   field="login")
         logins.create_login(session, login, password, role, may_create_logins=role is Role.ADMIN)

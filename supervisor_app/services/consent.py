@@ -145,7 +145,7 @@ def playable_by(session: Session, actor: Actor, recording: Recording) -> None:
                                   "it until the coachee's consent is recorded.")
 
 
-def _view(session: Session, row: Consent) -> ConsentView:
+def _view(row: Consent) -> ConsentView:
     record = _record(row)
     return ConsentView(row.id, row.coachee_pseudonym, row.recording_id, tuple(row.scopes), dict(row.withdrawn or {}),
                        row.captured_on, row.expires_on, row.document_ref, rules.summary(record, _today()))
@@ -183,7 +183,7 @@ def add_consent(db: Database, actor: Actor, coachee: str, scopes: Iterable[Scope
         audit.record(session, actor, "consent.add", "consent", row.id,
                      {"coachee": name, "recording": recording_id, "scopes": granted, "document": reference,
                       "expires": str(expires_on) if expires_on else ""})
-        return _view(session, row)
+        return _view(row)
 
 
 def list_consents(db: Database, actor: Actor, coachee: str | None = None) -> list[ConsentView]:
@@ -192,7 +192,7 @@ def list_consents(db: Database, actor: Actor, coachee: str | None = None) -> lis
         query = select(Consent).order_by(Consent.coachee_pseudonym, Consent.captured_on.desc(), Consent.id.desc())
         if coachee:
             query = query.where(Consent.coachee_pseudonym == " ".join(coachee.split()))
-        return [_view(session, row) for row in session.scalars(query)]
+        return [_view(row) for row in session.scalars(query)]
 
 
 def withdraw(db: Database, actor: Actor, consent_id: int, scopes: Iterable[Scope], on: dt.date | None = None
@@ -247,8 +247,11 @@ def purge_recordings(db: Database, actor: Actor, paths: AppPaths, recording_ids:
         recordings = list(session.scalars(select(Recording).where(Recording.id.in_(list(recording_ids)))))
         if len(recordings) != len(set(recording_ids)):
             raise NotFoundError("One of the recordings to purge does not exist.")
+        records = _records_for(session, recordings)
+        today = _today()
         for recording in recordings:
-            if require_withdrawal and not any(decision(session, recording, s).state is rules.State.WITHDRAWN
+            governing = rules.applicable(records, recording.id, recording.coachee_pseudonym)
+            if require_withdrawal and not any(rules.decide(governing, s, today).state is rules.State.WITHDRAWN
                                               for s in Scope):
                 raise ConflictError(f"{recording.original_name}: no consent was withdrawn for it; nothing is purged.")
             if recording.purged_at is not None:

@@ -124,6 +124,3 @@ class Journal:
             entry.path.unlink(missing_ok=True)
             saved.append(entry.review_id)
         return Replay(tuple(saved), tuple(conflicts), pending)
-
-    def discard(self, entry: JournalEntry) -> None:
-        entry.path.unlink(missing_ok=True)

@@ -93,10 +93,6 @@ class ImportOutcome:
         return f"Imported {name} as recording {self.recording.id} ({clock(self.recording.duration_s)}).{note}"
 
 
-def stored_file(paths: AppPaths, stored_name: str) -> Path:
-    return paths.recordings_dir / stored_name
-
-
 def _status_columns() -> tuple[Any, ...]:
     latest_job = (select(TranscriptionJob.status).where(TranscriptionJob.recording_id == Recording.id)
                   .order_by(TranscriptionJob.id.desc()).limit(1).scalar_subquery())
@@ -391,9 +387,10 @@ def remove_recording(db: Database, actor: Actor, paths: AppPaths, recording_id: 
         stored_name = recording.stored_name
         audit.record(session, actor, "recording.remove", "recording", recording.id,
                      {"sha256": recording.sha256, "name": recording.original_name}, reason)
-        recording_store(db, paths).forget(session, recording.sha256)
+        store = recording_store(db, paths)
+        store.forget(session, recording.sha256)
         session.delete(recording)
-    stored_file(paths, stored_name).unlink(missing_ok=True)
+    store.path(stored_name).unlink(missing_ok=True)
 
 
 def identity_hidden_for(session: Session, actor: Actor, recording_id: int) -> bool:

@@ -58,13 +58,12 @@ def _plain(value: object) -> object:
     return value
 
 
-def _recording_record(session: Any, recording: Recording) -> dict[str, Any]:
+def _recording_record(session: Any, recording: Recording, names: dict[int, str]) -> dict[str, Any]:
     transcript = session.scalar(select(Transcript).where(Transcript.recording_id == recording.id))
     segments = [] if transcript is None else [
         {"start_s": s.start_s, "end_s": s.end_s, "speaker": s.speaker, "text": s.text, "edited": s.edited}
         for s in session.scalars(select(TranscriptSegment).where(TranscriptSegment.transcript_id == transcript.id)
                                  .order_by(TranscriptSegment.idx))]
-    names = dict(session.execute(select(User.id, User.display_name)).all())
     reviews = []
     for review in session.scalars(select(Review).where(Review.recording_id == recording.id).order_by(Review.id)):
         reviews.append({
@@ -122,7 +121,8 @@ def export_subject(db: Database, actor: Actor, paths: AppPaths, target_dir: Path
             subject = {"kind": "coachee", "pseudonym": name}
             label = name
         ids = [r.id for r in recordings]
-        records = [_recording_record(session, r) for r in recordings]
+        names = dict(session.execute(select(User.id, User.display_name)).all())
+        records = [_recording_record(session, r, names) for r in recordings]
         consents = [{"id": c.id, "recording": c.recording_id, "scopes": c.scopes, "withdrawn": c.withdrawn,
                      "captured_on": _plain(c.captured_on), "expires_on": _plain(c.expires_on),
                      "document": c.document_ref}

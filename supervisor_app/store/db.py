@@ -102,6 +102,11 @@ def _check_text(session: Session, _context: object, _instances: object) -> None:
                                           field=column.name)
 
 
+def is_server(session: Session) -> bool:
+    """True when this session talks to a team server (PostgreSQL) rather than a laptop's SQLite file."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def _parse_url(url: str) -> URL:
     try:
         return make_url(url)
@@ -159,26 +164,26 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         """A session inside one transaction: committed on success, rolled back on any error. A server's refusal,
         a broken connection or a clash with another writer becomes one of our errors, in words."""
-        try:
-            with self.sessions.begin() as session:
-                yield session
-        except DBAPIError as exc:
-            if (ours := translated(exc, self.describe())) is exc:
-                raise
-            raise ours from exc
+        with self._translated(), self.sessions.begin() as session:
+            yield session
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[Session]:
         """A transaction in which every query sees the same state of the data (a report built from many queries
         must add up while others keep writing). PostgreSQL needs REPEATABLE READ for that; Python's sqlite3 runs
         plain SELECTs outside any transaction, so on SQLite the transaction is begun explicitly."""
+        with self._translated(), self.sessions.begin() as session:
+            if self.is_sqlite:
+                session.connection().exec_driver_sql("BEGIN")
+            else:
+                session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+            yield session
+
+    @contextlib.contextmanager
+    def _translated(self) -> Iterator[None]:
+        """Driver errors that are ours to explain (see `translated`) leave as our errors; the rest unchanged."""
         try:
-            with self.sessions.begin() as session:
-                if self.is_sqlite:
-                    session.connection().exec_driver_sql("BEGIN")
-                else:
-                    session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-                yield session
+            yield
         except DBAPIError as exc:
             if (ours := translated(exc, self.describe())) is exc:
                 raise

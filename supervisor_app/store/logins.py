@@ -12,13 +12,10 @@ from sqlalchemy.orm import Session
 
 from supervisor_app.core.roles import Role
 from supervisor_app.errors import ConflictError, ValidationError
+from supervisor_app.store.db import is_server
 from supervisor_app.store.models import User
 
 LOGIN_PATTERN = re.compile(r"[a-z_][a-z0-9_.-]{0,62}")
-
-
-def is_server(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
 
 
 def _quote(session: Session, name: str) -> str:

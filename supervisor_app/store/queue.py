@@ -18,7 +18,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from supervisor_app.errors import ConflictError
-from supervisor_app.store.db import Database
+from supervisor_app.store.db import Database, is_server
 from supervisor_app.store.models import TranscriptionJob, utc_now
 
 JOB_LOCK_CLASS = 0x4353  # first key of the two-key advisory lock; the second is the job id
@@ -27,10 +27,6 @@ START_GRACE = dt.timedelta(seconds=60)  # a claimed job's worker takes its lock 
 
 def host_name() -> str:
     return socket.gethostname()[:255]
-
-
-def _is_server(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
 
 
 def claim_next(session: Session) -> int | None:
@@ -65,7 +61,7 @@ def held_by_this_worker(db: Database, job_id: int) -> Iterator[None]:
 def worker_gone(session: Session, job: TranscriptionJob) -> bool | None:
     """On a server: True when no worker holds the job's lock (and it was claimed long enough ago for one to have
     taken it). None on SQLite, where the caller asks the operating system about the worker's process."""
-    if not _is_server(session):
+    if not is_server(session):
         return None
     if job.started_at is not None and utc_now() - job.started_at < START_GRACE:
         return False

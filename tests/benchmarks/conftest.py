@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 import statistics
+import textwrap
 from collections.abc import Sequence
+
+# A child process's own peak RSS: VmHWM of the memory image it exec'd into (ru_maxrss survives exec and would
+# report the pytest process it was forked from, which may hold a generated recording). Prepend to a child script.
+PEAK = textwrap.dedent("""
+    import re
+
+    def peak_kb():
+        with open("/proc/self/status") as status:
+            return int(re.search(r"VmHWM:\\s+(\\d+)", status.read()).group(1))
+""")
 
 
 def print_table(title: str, rows: Sequence[Sequence[object]], headers: Sequence[str]) -> None:

@@ -30,7 +30,7 @@ import numpy as np
 from supervisor_app.core.roles import Role
 from supervisor_app.services import accounts, audit, calibration, library, reviews, rubrics
 from supervisor_app.store.changes import ChangeFeed
-from tests.benchmarks.conftest import print_table
+from tests.benchmarks.conftest import PEAK, print_table
 from tests.conftest import AUDIO, REPO_ROOT
 from tests.team import PASSWORD, Team, scored_content
 
@@ -38,13 +38,6 @@ LOAD_SECONDS = float(os.environ.get("LOAD_SECONDS", "120"))
 CLIENTS = 10
 STREAM_MINUTES = float(os.environ.get("STREAM_MINUTES", "90"))
 
-PEAK = textwrap.dedent("""
-    import re
-
-    def peak_kb():
-        with open("/proc/self/status") as status:
-            return int(re.search(r"VmHWM:\\s+(\\d+)", status.read()).group(1))
-""")
 
 
 def _percentile(values: list[float], share: float) -> float:

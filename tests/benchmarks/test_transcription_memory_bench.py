@@ -24,21 +24,12 @@ from supervisor_app.media.transcribe import TranscriptionSettings
 from supervisor_app.paths import AppPaths
 from supervisor_app.services import library, transcription
 from supervisor_app.store.db import Database
-from tests.benchmarks.conftest import print_table
+from tests.benchmarks.conftest import PEAK, print_table
 from tests.conftest import login, long_dialogue
 
 LENGTHS_MIN = [int(m) for m in os.environ.get("BENCH_LENGTHS_MIN", "10,60,180").split(",")]
 DIALOGUE_S = 33.0
 
-# Peak RSS as VmHWM of the child's own memory image: ru_maxrss survives exec and would report the pytest process
-# the child was forked from (which holds the generated recording while it writes it).
-PEAK = textwrap.dedent("""
-    import re
-
-    def peak_kb():
-        with open("/proc/self/status") as status:
-            return int(re.search(r"VmHWM:\\s+(\\d+)", status.read()).group(1))
-""")
 
 WORKER = PEAK + textwrap.dedent("""
     import sys, time

@@ -35,7 +35,7 @@ def _stored(db: Database, paths: AppPaths, recording_id: int) -> tuple[str, Path
 
         recording = session.get(Recording, recording_id)
         assert recording is not None
-        return recording.sha256, library.stored_file(paths, recording.stored_name), row.duration_s
+        return recording.sha256, library.recording_store(db, paths).path(recording.stored_name), row.duration_s
 
 
 def _incoming(paths: AppPaths) -> list[Path]:
