@@ -50,7 +50,7 @@ def cmd_consent_withdraw(ctx: Context) -> int:
             "Submitted scores are kept.")
     elif governed:
         say(f"To delete their audio and transcripts as well: consent withdraw {a.consent} --scopes ... --purge --yes"
-            " (or Library → Consent…).")
+            " (or Library → Consent → Consent…).")
     return 0
 
 

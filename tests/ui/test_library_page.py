@@ -252,7 +252,7 @@ def test_consent_is_recorded_withdrawn_and_purged_from_the_library(qtbot: QtBot,
                                         library.RecordingInput(3, "Leader C", dt.date(2026, 11, 2))).recording
     page.reload(select_id=imported.id)
     assert cell(page, 0, 6) == "no consent recorded"
-    page.consent_button.click()
+    page.consent_action.trigger()
     dialog = page.active_dialog
     assert isinstance(dialog, ConsentDialog)
     dialog.scope_checks[Scope.TRANSCRIBE].setChecked(False)
@@ -292,7 +292,7 @@ def test_a_subject_request_from_the_library(qtbot: QtBot, page: LibraryPage, mon
     page.reload(select_id=imported.id)
     page.resize(1100, 700)
     screenshot(page, "library-1100x700")
-    page.subject_button.click()
+    page.subject_action.trigger()
     dialog = page.active_dialog
     assert isinstance(dialog, SubjectDialog)
     dialog.folder_edit.setText(str(tmp_path))

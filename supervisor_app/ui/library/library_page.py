@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPushButton,
     QSplitter,
     QTableView,
@@ -87,15 +88,18 @@ class LibraryPage(QWidget):
         self.assign_button = QPushButton("Assign…")
         self.assign_button.setToolTip("Assign the selected recording to a reviewer, with a due date")
         self.assign_button.setVisible(context.actor.can(Permission.RUN_AUDITS))
-        self.consent_button = QPushButton("Consent…")
-        self.consent_button.setToolTip("The coachee's consent for the selected recording: record, withdraw, purge")
-        self.subject_button = QPushButton("Subject request…")
-        self.subject_button.setToolTip("Everything held about the selected recording's coachee or coach, or the "
+        # consent and subject requests share one button with a menu, so the row fits beside the sidebar at 1100 px
+        self.privacy_button = QPushButton("Consent")
+        privacy_menu = QMenu(self.privacy_button)
+        self.consent_action = privacy_menu.addAction("Consent…")
+        self.consent_action.setToolTip("The coachee's consent for the selected recording: record, withdraw, purge")
+        self.subject_action = privacy_menu.addAction("Subject request…")
+        self.privacy_button.setMenu(privacy_menu)
+        self.subject_action.setToolTip("Everything held about the selected recording's coachee or coach, or the "
                                        "coachee's erasure")
         self.settings_button = QPushButton("Settings…")
         self.settings_button.setToolTip("Transcription model and options")
-        for button in (self.import_button, self.edit_button, self.remove_button, self.consent_button,
-                       self.subject_button):
+        for button in (self.import_button, self.edit_button, self.remove_button, self.privacy_button):
             button.setVisible(self.can_manage)
         for button in (self.transcribe_button, self.settings_button):
             button.setVisible(self.can_transcribe)
@@ -104,9 +108,8 @@ class LibraryPage(QWidget):
         search_row.addWidget(self.search_edit, 1)
         toolbar = QHBoxLayout()
         toolbar.addStretch(1)
-        for button in (self.settings_button, self.remove_button, self.edit_button, self.subject_button,
-                       self.consent_button, self.transcribe_button, self.assign_button, self.review_button,
-                       self.import_button):
+        for button in (self.settings_button, self.remove_button, self.edit_button, self.privacy_button,
+                       self.transcribe_button, self.assign_button, self.review_button, self.import_button):
             toolbar.addWidget(button)
 
         self.model = RecordingTableModel(context)
@@ -122,7 +125,7 @@ class LibraryPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((180, 130, 124, 80, 150, 80)):
+        for column, width in enumerate((150, 120, 110, 70, 130, 80, 140)):
             self.table.setColumnWidth(column, width)
 
         self.hits = QListWidget()
@@ -164,8 +167,8 @@ class LibraryPage(QWidget):
         self.settings_button.clicked.connect(self.open_settings)
         self.review_button.clicked.connect(self.review_selected)
         self.assign_button.clicked.connect(self.assign_selected)
-        self.consent_button.clicked.connect(self.consent_for_selected)
-        self.subject_button.clicked.connect(self.subject_request_for_selected)
+        self.consent_action.triggered.connect(self.consent_for_selected)
+        self.subject_action.triggered.connect(self.subject_request_for_selected)
         self.table.doubleClicked.connect(lambda _index: self.edit_selected())
         self.table.selectionModel().selectionChanged.connect(self.on_table_selection_changed)
         self.jobs_panel.cancel_requested.connect(self.cancel_job)
@@ -226,8 +229,7 @@ class LibraryPage(QWidget):
         self.transcribe_button.setEnabled(bool(rows))
         self.review_button.setEnabled(len(rows) == 1)
         self.assign_button.setEnabled(len(rows) == 1)
-        self.consent_button.setEnabled(len(rows) == 1)
-        self.subject_button.setEnabled(len(rows) == 1)
+        self.privacy_button.setEnabled(len(rows) == 1)
         if len(rows) == 1:
             self.transcript_panel.show_recording(rows[0].id, rows[0].original_name)
         else:

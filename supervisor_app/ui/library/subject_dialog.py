@@ -31,7 +31,7 @@ class SubjectDialog(QDialog):
         self._context = context
         self._recording = recording
         self.setWindowTitle("Subject request")
-        self.setMinimumWidth(620)
+        self.setMinimumWidth(680)
         self.coachee_radio = QRadioButton(f"The coachee {recording.coachee_pseudonym or '(no pseudonym)'}")
         self.coach_radio = QRadioButton(f"The coach {recording.coach_name}")
         self.coachee_radio.setEnabled(bool(recording.coachee_pseudonym))
@@ -42,7 +42,8 @@ class SubjectDialog(QDialog):
         self.reason_edit = QLineEdit()
         self.reason_edit.setPlaceholderText("the request's reference, e.g. SR-2026-14 (needed for erasure)")
         self.export_button = QPushButton("Write everything held to the folder")
-        self.erase_button = QPushButton("Erase the coachee's recordings and transcripts…")
+        self.erase_button = QPushButton("Erase the coachee's data…")
+        self.erase_button.setToolTip("Delete the audio and transcripts of all the coachee's recordings")
         self.close_button = QPushButton("Close")
         self.result_label = ErrorLabel()
         folder_row = QHBoxLayout()
