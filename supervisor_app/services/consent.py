@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from supervisor_app.core import consent as rules
@@ -244,7 +245,9 @@ def purge_recordings(db: Database, actor: Actor, paths: AppPaths, recording_ids:
     files: list[str] = []
     transcripts = quotes = 0
     with db.transaction() as session:
-        recordings = list(session.scalars(select(Recording).where(Recording.id.in_(list(recording_ids)))))
+        # locked: a second laptop purging the same recordings waits, then finds them purged
+        recordings = list(session.scalars(select(Recording).where(Recording.id.in_(list(recording_ids)))
+                                          .with_for_update(of=Recording)))
         if len(recordings) != len(set(recording_ids)):
             raise NotFoundError("One of the recordings to purge does not exist.")
         records = _records_for(session, recordings)
@@ -286,11 +289,15 @@ def set_required(db: Database, actor: Actor, required_now: bool) -> None:
     """The program's policy: with it, a recording without recorded consent is 'consent pending'."""
     require(actor, Permission.MANAGE_USERS)
     with db.transaction() as session:
-        stored = session.get(ProgramSetting, POLICY_KEY, with_for_update=True)
-        if stored is None:
-            session.add(ProgramSetting(key=POLICY_KEY, value=required_now, updated_by_id=actor.user_id))
-        else:
-            stored.value, stored.updated_at, stored.updated_by_id = required_now, utc_now(), actor.user_id
+        if session.get(ProgramSetting, POLICY_KEY) is None:
+            try:  # two administrators at once: the second finds the first one's row and updates it
+                with session.begin_nested():
+                    session.add(ProgramSetting(key=POLICY_KEY, value=required_now, updated_by_id=actor.user_id))
+            except IntegrityError:
+                pass
+        stored = session.get(ProgramSetting, POLICY_KEY, with_for_update=True, populate_existing=True)
+        assert stored is not None
+        stored.value, stored.updated_at, stored.updated_by_id = required_now, utc_now(), actor.user_id
         audit.record(session, actor, "consent.policy", "setting", POLICY_KEY, {"required": required_now})
 
 

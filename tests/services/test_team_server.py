@@ -352,3 +352,28 @@ def test_hr_on_a_team_server_is_pointed_at_the_aggregate_views(team: Team, tmp_p
         export.export_audit(db, hr, export.ExportScope(start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31)),
                             tmp_path / "hr.xlsx")
     assert not (tmp_path / "hr.xlsx").exists()
+
+
+def test_consent_withdrawal_and_purge_on_the_team_server(team: Team) -> None:
+    from supervisor_app.core.consent import Scope
+    from supervisor_app.errors import ConflictError
+    from supervisor_app.services import consent
+
+    sup_db, sup, sup_paths = team.open("sup", "a")
+    recording = library.import_recording(sup_db, sup, sup_paths, AUDIO / "short.ogg",
+                                         library.RecordingInput(1, "Leader T")).recording
+    other_db, other_sup, other_paths = team.open("sup", "b")
+    record = consent.add_consent(sup_db, sup, "Leader T", tuple(Scope), dt.date.today(), "form 7")
+    assert library.get_recording(other_db, other_sup, recording.id).consent_state.startswith("record")
+    governed = consent.withdraw(other_db, other_sup, record.id, [Scope.RECORD])
+    with pytest.raises(ConflictError, match="already withdrawn"):
+        consent.withdraw(sup_db, sup, record.id, [Scope.RECORD])
+    result = consent.purge_recordings(other_db, other_sup, other_paths, governed, "coachee withdrew")
+    assert result.recordings == (recording.id,)
+    again = consent.purge_recordings(sup_db, sup, sup_paths, governed, "from the other laptop too")
+    assert again.transcripts == 0  # already purged: nothing twice
+    with sup_db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(RecordingBlob)) == 0  # gone from the server
+    with team.psql("r1") as r1:  # a rater with no work on it reads none of its consent
+        assert r1.execute("SELECT count(*) FROM consents").fetchone() == (0,)
+    assert audit.verify_chain(*team.open("admin")[:2]) == []

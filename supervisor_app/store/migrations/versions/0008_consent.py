@@ -45,6 +45,7 @@ def upgrade() -> None:
         database = bind.exec_driver_sql("SELECT current_database()").scalar_one()
         staff = ", ".join(quote(f"{database}_{role}") for role in ("admin", "supervisor"))
         op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON consents TO {staff}")
+        op.execute(f"GRANT USAGE ON SEQUENCE consents_id_seq TO {staff}")  # 0006 granted only the sequences it saw
         op.execute(f"GRANT SELECT ON consents TO {quote(f'{database}_rater')}")
         op.execute("ALTER TABLE consents ENABLE ROW LEVEL SECURITY")
         op.execute("CREATE POLICY consents_staff ON consents FOR ALL USING (cs_is_staff()) WITH CHECK (cs_is_staff())")
