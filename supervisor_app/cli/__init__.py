@@ -20,6 +20,7 @@ from supervisor_app.cli import (
     coaches,
     governance,
     library,
+    redaction,
     reports,
     reviews,
     rounds,
@@ -33,7 +34,7 @@ from supervisor_app.cli.output import visible
 from supervisor_app.errors import ConfigurationError
 from supervisor_app.paths import DATA_DIR_ENV, DB_URL_ENV
 
-GROUPS = (admin, coaches, rubrics, library, governance, transcripts, reviews, rounds, audits, reports)
+GROUPS = (admin, coaches, rubrics, library, governance, redaction, transcripts, reviews, rounds, audits, reports)
 
 
 def build_parser() -> argparse.ArgumentParser:

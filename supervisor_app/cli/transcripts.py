@@ -139,7 +139,8 @@ def cmd_worker(ctx: Context) -> int:
 
 def cmd_transcript_show(ctx: Context) -> int:
     view = transcripts.get_transcript(ctx.database(), ctx.actor(), ctx.args.recording)
-    print(f"Transcript: {view.review_state}.", file=sys.stderr)
+    print(f"Transcript: {view.review_state}; {'redacted' if view.redacted else 'unredacted'} "
+          f"({view.redaction}).", file=sys.stderr)
     print(visible(render(view.segments, ExportFormat.TXT, view.metadata())), end="")
     return 0
 
@@ -147,7 +148,7 @@ def cmd_transcript_show(ctx: Context) -> int:
 def cmd_transcript_export(ctx: Context) -> int:
     target = Path(ctx.args.out) if ctx.args.out else None
     content = transcripts.export(ctx.database(), ctx.actor(), ctx.args.recording, ExportFormat(ctx.args.format),
-                                 target)
+                                 target, redacted=not ctx.args.raw)
     if target is None:
         print(visible(content), end="")
     else:
@@ -252,6 +253,8 @@ def register(sub: Any) -> None:
     export.add_argument("recording", type=record_id)
     export.add_argument("--format", choices=[f.value for f in ExportFormat], required=True)
     export.add_argument("--out", help="file to write (default: print)")
+    export.add_argument("--raw", action="store_true",
+                        help="unredacted, for supervisors only (the file says so); default: redacted")
     search = add(transcript, "search", cmd_transcript_search, "search every transcript")
     search.add_argument("query")
     search.add_argument("--json", action="store_true")

@@ -63,23 +63,25 @@ def _cue_text(segment: Segment) -> str:
     return f"{segment.speaker}: {text}" if segment.speaker else text
 
 
-def to_srt(segments: Sequence[Segment]) -> str:
-    blocks = [f"{number}\n{_timestamp(s.start_s, ',')} --> {_timestamp(s.end_s, ',')}\n{_cue_text(s)}\n"
-              for number, s in enumerate(segments, start=1)]
-    return "\n".join(blocks)
+def to_srt(segments: Sequence[Segment], notice: str = "") -> str:
+    """SRT has no comments: a notice is a first cue of no length at 0:00."""
+    cues = [(_timestamp(0, ","), _timestamp(0, ","), notice)] if notice else []
+    cues += [(_timestamp(s.start_s, ","), _timestamp(s.end_s, ","), _cue_text(s)) for s in segments]
+    return "\n".join(f"{number}\n{start} --> {end}\n{text}\n" for number, (start, end, text) in enumerate(cues, 1))
 
 
-def to_vtt(segments: Sequence[Segment]) -> str:
+def to_vtt(segments: Sequence[Segment], notice: str = "") -> str:
     blocks = []
     for s in segments:
         text = " ".join(s.text.split()).replace("-->", "->")
         voice = f"<v {s.speaker}>" if s.speaker else ""
         blocks.append(f"{_timestamp(s.start_s, '.')} --> {_timestamp(s.end_s, '.')}\n{voice}{text}\n")
-    return "WEBVTT\n\n" + "\n".join(blocks)
+    note = f"NOTE {notice.replace('-->', '->')}\n\n" if notice else ""
+    return "WEBVTT\n\n" + note + "\n".join(blocks)
 
 
-def to_txt(segments: Sequence[Segment]) -> str:
-    return "".join(f"[{clock(s.start_s)}] {_cue_text(s)}\n" for s in segments)
+def to_txt(segments: Sequence[Segment], notice: str = "") -> str:
+    return (f"# {notice}\n\n" if notice else "") + "".join(f"[{clock(s.start_s)}] {_cue_text(s)}\n" for s in segments)
 
 
 def to_json(segments: Sequence[Segment], metadata: dict[str, Any]) -> str:
@@ -96,13 +98,16 @@ def to_json(segments: Sequence[Segment], metadata: dict[str, Any]) -> str:
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 
 
-def render(segments: Sequence[Segment], export_format: ExportFormat, metadata: dict[str, Any]) -> str:
+def render(segments: Sequence[Segment], export_format: ExportFormat, metadata: dict[str, Any], notice: str = ""
+           ) -> str:
+    """The file's text; `notice` (e.g. whether it is redacted) goes where the format keeps such a remark — JSON
+    carries it in its metadata."""
     if export_format is ExportFormat.SRT:
-        return to_srt(segments)
+        return to_srt(segments, notice)
     if export_format is ExportFormat.VTT:
-        return to_vtt(segments)
+        return to_vtt(segments, notice)
     if export_format is ExportFormat.TXT:
-        return to_txt(segments)
+        return to_txt(segments, notice)
     return to_json(segments, metadata)
 
 

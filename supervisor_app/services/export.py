@@ -36,7 +36,7 @@ from supervisor_app.core.roles import Permission
 from supervisor_app.core.rubric import Category
 from supervisor_app.errors import NotFoundError, PermissionDeniedError, SupervisorError, ValidationError
 from supervisor_app.files import UnwritableFileError, atomic_target
-from supervisor_app.services import audit, consent, drift, rubrics
+from supervisor_app.services import audit, consent, drift, redaction, rubrics
 from supervisor_app.services.audits import REASSIGNED, SUBMITTED, quarter_of
 from supervisor_app.services.context import Actor, require
 from supervisor_app.services.xlsx import Column, Kind, SheetWriter, Typed, clean_text, discard, new_workbook
@@ -593,6 +593,8 @@ class _Sheets:
             .outerjoin(CalibrationRound, CalibrationRound.id == Review.round_id)
             .where(where).order_by(Review.id, ReviewScore.id).execution_options(yield_per=STREAM_BATCH))
 
+        redact = redaction.quote_redactor(session, {r.recording_id for r in self.facts.reviews.values()})
+
         def rows() -> Iterator[Sequence[object]]:
             for (review_id, session_date, coach_id, level, coachee, recording_id, rater, round_title, competency_id,
                  score, gate, not_observed, submitted, rationale) in session.execute(stmt):
@@ -605,7 +607,7 @@ class _Sheets:
                     "" if gate is None else "pass" if gate else "not yet met", "yes" if not_observed else "",
                     submitted]
                 if not self.aggregates_only:
-                    row.append(rationale)
+                    row.append(redact(recording_id, rationale))
                 yield row
 
         sheet.write(counter.tick(rows()))
@@ -851,16 +853,18 @@ class _Sheets:
             .order_by(Review.id, EvidenceItem.competency_id, EvidenceItem.start_s)
             .execution_options(yield_per=STREAM_BATCH))
 
-        quotable = set(consent.allowed_ids(session, {r.recording_id for r in self.facts.reviews.values()},
-                                           Scope.QUOTE))
+        recording_ids = {r.recording_id for r in self.facts.reviews.values()}
+        quotable = set(consent.allowed_ids(session, recording_ids, Scope.QUOTE))
+        redact = redaction.quote_redactor(session, recording_ids)
 
         def rows() -> Iterator[Sequence[object]]:
             for review_id, coach_id, recording_id, rater, competency_id, start, end, quote, tag, note in \
                     session.execute(stmt):
                 info = self.facts.competencies.get(competency_id)
-                shown = quote if recording_id in quotable or not quote else consent.NO_CONSENT_QUOTE
+                shown = redact(recording_id, quote) if recording_id in quotable else consent.NO_CONSENT_QUOTE
                 yield [review_id, self.names.coach(coach_id), self.facts.codes.get(recording_id, f"#{recording_id}"),
-                       rater, info.title if info else competency_id, start, end, shown, tag, note]
+                       rater, info.title if info else competency_id, start, end, shown if quote else "", tag,
+                       redact(recording_id, note)]
 
         sheet.write(counter.tick(rows()))
 
@@ -929,8 +933,11 @@ class _Sheets:
             ("Small numbers", "With fewer than 5 units the agreement figures are unstable; the Notes column says so."),
             ("Blinding", "Reviews of a calibration round that is still blind are never exported."),
             ("Privacy", "HR viewers receive aggregates only: no rationale, quotes or notes. Coachees always appear "
-             "by pseudonym; coaches by name or pseudonym as chosen at export. Transcript redaction is not available "
-             "yet: quotes appear as the rater stored them."),
+             "by pseudonym; coaches by name or pseudonym as chosen at export."),
+            ("Redaction", "Quotes, rationale and evidence notes are redacted: names and identifiers a person accepted "
+             "(or has not yet rejected) in the transcript, every name the program knows, its term list, and "
+             "e-mail addresses, URLs, phone and employee numbers are replaced by [NAME], [ORG], [PLACE], [EMAIL], "
+             "[URL], [PHONE] or [NUMBER]."),
             ("Times", "Dates and times in UTC; evidence times are positions in the recording (h:mm:ss)."),
             ("Text safety", "Text that a spreadsheet could take for a formula is stored as quoted text; characters a "
              "workbook cannot hold are removed; text over 32,767 characters is cut with a marker."),

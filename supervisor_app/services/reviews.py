@@ -40,7 +40,7 @@ from supervisor_app.errors import (
 )
 from supervisor_app.files import atomic_write_text, read_bounded
 from supervisor_app.paths import bundled_path
-from supervisor_app.services import audit, audits, rubrics, transcripts
+from supervisor_app.services import audit, audits, redaction, rubrics, transcripts
 from supervisor_app.services.context import Actor, require
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import (
@@ -257,6 +257,23 @@ def save_draft(db: Database, actor: Actor, review_id: int, content: ReviewConten
         return _detail(session, review)
 
 
+def _feedback_draft(session: Session, detail: ReviewDetail) -> str:
+    redact = redaction.quote_redactor(session, [detail.summary.recording_id])
+    recording_id = detail.summary.recording_id
+    evidence = tuple(replace(e, quote=redact(recording_id, e.quote), note=redact(recording_id, e.note))
+                     for e in detail.content.evidence)
+    return feedback_text(detail.rubric, replace(detail.content, evidence=evidence), detail.summary.coach_name,
+                         detail.summary.recording_name)
+
+
+def feedback_draft(db: Database, actor: Actor, review_id: int) -> str:
+    """A first draft of the written feedback from the review's tagged evidence, its quotes redacted (the coachee
+    and anyone named stay unnamed in what the coach receives)."""
+    detail = get_review(db, actor, review_id)
+    with db.transaction() as session:
+        return _feedback_draft(session, detail)
+
+
 def submit(db: Database, actor: Actor, review_id: int) -> ReviewDetail:
     require(actor, Permission.REVIEW)
     with db.transaction() as session:
@@ -272,8 +289,7 @@ def submit(db: Database, actor: Actor, review_id: int) -> ReviewDetail:
         # calibration scoring is for the panel, not feedback to the coach: no feedback falls due for it
         review.feedback_due_at = None if review.round_id is not None else now + FEEDBACK_DUE_AFTER
         if not review.feedback.strip():
-            review.feedback = feedback_text(detail.rubric, detail.content, detail.summary.coach_name,
-                                            detail.summary.recording_name)
+            review.feedback = _feedback_draft(session, detail)
         if review.supersedes_id is not None:
             previous = session.get(Review, review.supersedes_id)
             if previous is not None:

@@ -15,7 +15,7 @@ from supervisor_app.core.roles import Permission
 from supervisor_app.core.transcripts import ExportFormat, Segment, fts_query, neutral_speakers, render
 from supervisor_app.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from supervisor_app.files import atomic_write_text
-from supervisor_app.services import audit, library
+from supervisor_app.services import audit, library, redaction
 from supervisor_app.services.context import Actor, require
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import (
@@ -48,6 +48,8 @@ class TranscriptView:
     segments: tuple[Segment, ...]
     confirmed_by: str | None = None
     confirmed_at: dt.datetime | None = None
+    redacted: bool = False
+    redaction: str = ""
 
     @property
     def review_state(self) -> str:
@@ -59,7 +61,16 @@ class TranscriptView:
     def metadata(self) -> dict[str, Any]:
         return {"recording_id": self.recording_id, "status": self.status, "model": self.model_name,
                 "model_sha256": self.model_sha256, "engine": self.engine_version, "language": self.language,
-                "settings": self.settings, "review": self.review_state}
+                "settings": self.settings, "review": self.review_state, "redaction": self.notice}
+
+    @property
+    def notice(self) -> str:
+        """What a file made from this transcript says about its identifiers."""
+        if self.redacted:
+            return (f"REDACTED: names and identifiers are replaced by labels such as [NAME] ({self.redaction}); "
+                    "times are unchanged.")
+        return ("UNREDACTED: this transcript contains the names and identifiers as spoken; do not pass it on "
+                f"outside the supervisors ({self.redaction}).")
 
 
 @dataclass(frozen=True)
@@ -89,7 +100,8 @@ def _segment(row: TranscriptSegment) -> Segment:
                    tuple((w[0], w[1], w[2], w[3]) for w in row.words), row.edited)
 
 
-def get_transcript(db: Database, actor: Actor, recording_id: int) -> TranscriptView:
+def get_transcript(db: Database, actor: Actor, recording_id: int, *, raw: bool = True) -> TranscriptView:
+    """The transcript; raw text only for the roles allowed it (and when `raw`), otherwise redacted."""
     with db.transaction() as session:
         library.require_recording_access(session, actor, recording_id)
         transcript = session.scalar(select(Transcript).where(Transcript.recording_id == recording_id))
@@ -100,11 +112,15 @@ def get_transcript(db: Database, actor: Actor, recording_id: int) -> TranscriptV
         segments = [_segment(s) for s in rows]
         if library.identity_hidden_for(session, actor, recording_id):
             segments = neutral_speakers(segments)
+        redact = not (raw and redaction.reads_raw(actor))
+        if redact:
+            segments = redaction.redacted_segments(session, recording_id, segments)
         confirmer = session.get(User, transcript.confirmed_by_id) if transcript.confirmed_by_id else None
         return TranscriptView(transcript.id, recording_id, transcript.status, transcript.model_name,
                               transcript.model_sha256, transcript.engine_version, transcript.settings,
                               transcript.language, tuple(segments),
-                              confirmer.display_name if confirmer else None, transcript.confirmed_at)
+                              confirmer.display_name if confirmer else None, transcript.confirmed_at, redact,
+                              redaction.status(session, recording_id).describe())
 
 
 def confirm(db: Database, actor: Actor, recording_id: int) -> TranscriptView:
@@ -155,7 +171,8 @@ def edit_text(db: Database, actor: Actor, segment_id: int, new_text: str) -> Seg
         segment = _segment_for_edit(session, segment_id)
         if clean != segment.text:
             _log(session, actor, segment, "text", segment.text, clean)
-            segment.text, segment.edited = clean, True
+            old_text, segment.text, segment.edited = segment.text, clean, True
+            redaction.follow_edit(session, segment, old_text)
             audit.record(session, actor, "transcript.edit_text", "transcript_segment", segment.id)
         return _segment(segment)
 
@@ -202,18 +219,21 @@ def edit_history(db: Database, actor: Actor, recording_id: int) -> list[EditEntr
         return [EditEntry(e.at, user or "", idx, e.field, e.old_value, e.new_value) for e, idx, user in rows]
 
 
-def export(db: Database, actor: Actor, recording_id: int, export_format: ExportFormat, target: Path | None = None
-           ) -> str:
-    """The transcript in a file format; written atomically to `target` when given."""
-    transcript = get_transcript(db, actor, recording_id)
+def export(db: Database, actor: Actor, recording_id: int, export_format: ExportFormat, target: Path | None = None,
+           *, redacted: bool = True) -> str:
+    """The transcript in a file format, redacted unless `redacted` is False and the role may read raw text (the
+    file then says it is unredacted); written atomically to `target` when given."""
+    if not redacted and not redaction.reads_raw(actor):
+        raise PermissionDeniedError("Your role reads transcripts redacted only; export the redacted transcript.")
+    transcript = get_transcript(db, actor, recording_id, raw=not redacted)
     if transcript.status != "complete":
         raise ValidationError("The transcript is not complete yet; wait for its job to finish.")
-    content = render(transcript.segments, export_format, transcript.metadata())
+    content = render(transcript.segments, export_format, transcript.metadata(), transcript.notice)
     if target is not None:
         atomic_write_text(target, content)
         with db.transaction() as session:
             audit.record(session, actor, "transcript.export", "recording", recording_id,
-                         {"format": export_format.value, "file": target.name})
+                         {"format": export_format.value, "file": target.name, "redacted": transcript.redacted})
     return content
 
 

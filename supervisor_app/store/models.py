@@ -264,6 +264,8 @@ class Review(Base):
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     feedback_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     feedback_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # retention anonymised it: rationale, feedback and evidence text are gone, the scores stay
+    purged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class ReviewScore(Base):
@@ -485,3 +487,67 @@ class Consent(Base):
     document_ref: Mapped[str] = mapped_column(String(500), default="")
     captured_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class ConsentScan(Base):
+    """The signed consent form attached to a consent record (a scan or PDF), kept in the database so backups and
+    the team server hold it too."""
+
+    __tablename__ = "consent_scans"
+
+    consent_id: Mapped[int] = mapped_column(ForeignKey("consents.id", ondelete="CASCADE"), primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    attached_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    attached_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class Redaction(Base):
+    """A span of one transcript segment's text that names or identifies someone: suggested by a detector or
+    marked by hand, then accepted or rejected by a person. `raw` is the covered text (read only by the roles
+    allowed raw text), used to find the same words in quotes copied from the transcript."""
+
+    __tablename__ = "redactions"
+    __table_args__ = (UniqueConstraint("segment_id", "start_char", "end_char", name="uq_redactions_span"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id", ondelete="CASCADE"), index=True)
+    segment_id: Mapped[int] = mapped_column(ForeignKey("transcript_segments.id", ondelete="CASCADE"), index=True)
+    start_char: Mapped[int] = mapped_column(Integer)
+    end_char: Mapped[int] = mapped_column(Integer)
+    raw: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class RedactionTerm(Base):
+    """A program-wide word or phrase to redact (company, client or project name; a person's real name)."""
+
+    __tablename__ = "redaction_terms"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    term: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class LegalHold(Base):
+    """While a hold is in force (not released), retention purges nothing of its coach, recording or round."""
+
+    __tablename__ = "legal_holds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity_type: Mapped[str] = mapped_column(String(20))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    placed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    placed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    released_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    released_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -191,7 +191,8 @@ def test_formula_like_text_stays_text(round_db: Database, tmp_path: Path) -> Non
     rationale = {row[0].row: row[header.index("Rationale")] for row in scores.iter_rows(min_row=2)}
     cells = list(rationale.values())
     by_value = {c.value: c for c in cells}
-    for text in (HOSTILE["rationale"], HOSTILE["listening"], HOSTILE["questioning"]):
+    redacted_link = HOSTILE["rationale"].replace("http://evil.example/?leak=", "[URL]")  # URLs are redacted too
+    for text in (redacted_link, HOSTILE["listening"], HOSTILE["questioning"]):
         cell = by_value[text]
         assert cell.data_type == "s"
         assert cell.quotePrefix

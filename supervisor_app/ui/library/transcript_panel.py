@@ -23,6 +23,7 @@ from supervisor_app.core.transcripts import Segment, clock
 from supervisor_app.errors import NotFoundError, SupervisorError
 from supervisor_app.services import transcripts
 from supervisor_app.ui.library.edit_history_dialog import EditHistoryDialog
+from supervisor_app.ui.library.redaction_dialog import RedactionDialog
 from supervisor_app.ui.shell.app_context import AppContext
 from supervisor_app.ui.widgets.messages import show_error
 
@@ -115,6 +116,7 @@ class TranscriptPanel(QWidget):
         super().__init__(parent)
         self._context = context
         self.recording_id: int | None = None
+        self.title = ""
         self.heading = QLabel("Select a recording to see its transcript.")
         self.heading.setObjectName("pageSubtitle")
         self.heading.setWordWrap(True)
@@ -125,9 +127,15 @@ class TranscriptPanel(QWidget):
         self.history_button = QPushButton("History…")
         self.history_button.setToolTip("Every correction made to this transcript: who, when, what was there before")
         self.history_button.setEnabled(False)
+        self.redact_button = QPushButton("Redact…")
+        self.redact_button.setToolTip("Decide each suggested name or identifier, and mark missed ones (Ctrl+Shift+R)")
+        self.redact_button.setShortcut("Ctrl+Shift+R")
+        self.redact_button.setVisible(context.actor.can(Permission.EDIT_TRANSCRIPTS))
+        self.redact_button.setEnabled(False)
         header = QHBoxLayout()
         header.addWidget(self.heading, 1)
         header.addWidget(self.history_button)
+        header.addWidget(self.redact_button)
         header.addWidget(self.speaker_button)
         self.model = TranscriptModel(context)
         self.table = QTableView()
@@ -146,6 +154,7 @@ class TranscriptPanel(QWidget):
         layout.addWidget(self.table, 1)
         self.speaker_button.clicked.connect(self.on_speaker_button_clicked)
         self.history_button.clicked.connect(self.open_history)
+        self.redact_button.clicked.connect(self.open_redaction)
         self.active_dialog: QWidget | None = None
         self.model.edit_failed.connect(lambda message: show_error(self, "Not changed", message))
         self.table.selectionModel().selectionChanged.connect(
@@ -153,7 +162,9 @@ class TranscriptPanel(QWidget):
 
     def show_recording(self, recording_id: int | None, title: str = "") -> None:
         previous, self.recording_id = self.recording_id, recording_id
+        self.title = title
         self.history_button.setEnabled(recording_id is not None)
+        self.redact_button.setEnabled(False)
         if recording_id is None:
             self.model.set_segments([])
             self.heading.setText("Select a recording to see its transcript.")
@@ -171,10 +182,12 @@ class TranscriptPanel(QWidget):
         else:
             self.model.set_segments(list(view.segments))
             self.table.resizeRowsToContents()
+        self.redact_button.setEnabled(view.status == "complete" and bool(view.segments))
         state = "" if view.status == "complete" else " (in progress)"
         count = len(view.segments)
         self.heading.setText(f"{title}: {count} segment{'s' if count != 1 else ''}{state} · {view.model_name}, "
-                             f"{view.engine_version}, language {view.language or '?'} · double-click to correct")
+                             f"{view.engine_version}, language {view.language or '?'} · redaction: {view.redaction}"
+                             " · double-click to correct")
         if view.status == "complete" and not view.segments:
             self.heading.setText(f"{title}: no speech found in this recording.")
 
@@ -191,6 +204,16 @@ class TranscriptPanel(QWidget):
             return
         entries = transcripts.edit_history(self._context.database, self._context.actor, self.recording_id)
         dialog = EditHistoryDialog(entries, self)
+        dialog.finished.connect(dialog.deleteLater)
+        self.active_dialog = dialog
+        dialog.open()
+
+    def open_redaction(self) -> None:
+        if self.recording_id is None:
+            return
+        dialog = RedactionDialog(self._context, self.recording_id, self.title or f"recording {self.recording_id}",
+                                 self)
+        dialog.finished.connect(lambda _result: self.show_recording(self.recording_id, self.title))
         dialog.finished.connect(dialog.deleteLater)
         self.active_dialog = dialog
         dialog.open()

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from supervisor_app.core.reviews import feedback_text
 from supervisor_app.errors import SupervisorError
 from supervisor_app.files import atomic_target
 from supervisor_app.services import reviews
@@ -58,8 +57,7 @@ class FeedbackDialog(QDialog):
                    + (f"; sent {summary.feedback_sent_at.astimezone():%Y-%m-%d %H:%M}"
                       if summary.feedback_sent_at else ""))
         self.due_label = QLabel(due)
-        text = detail.feedback or feedback_text(detail.rubric, detail.content, summary.coach_name,
-                                                summary.recording_name)
+        text = detail.feedback or reviews.feedback_draft(context.database, context.actor, detail.id)
         self.text_edit = QPlainTextEdit(text)
         self.regenerate_button = QPushButton("Draft again from evidence")
         self.pdf_button = QPushButton("Save as PDF…")
@@ -72,7 +70,7 @@ class FeedbackDialog(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         self.regenerate_button.clicked.connect(lambda: self.text_edit.setPlainText(
-            feedback_text(detail.rubric, detail.content, summary.coach_name, summary.recording_name)))
+            reviews.feedback_draft(context.database, context.actor, detail.id)))
         self.pdf_button.clicked.connect(self.choose_pdf)
         self.sent_button.clicked.connect(lambda: self.save(sent=True))
         layout = QVBoxLayout(self)

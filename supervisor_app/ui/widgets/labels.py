@@ -18,6 +18,10 @@ class ErrorLabel(QLabel):
         self.setText(text)
         self.show()
 
+    def clear_message(self) -> None:
+        self.clear()
+        self.hide()
+
 
 def page_title(text: str) -> QLabel:
     label = QLabel(text)
