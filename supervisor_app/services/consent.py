@@ -23,7 +23,7 @@ from supervisor_app.core.consent import ConsentRecord, Decision, Scope
 from supervisor_app.core.roles import Permission
 from supervisor_app.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from supervisor_app.paths import AppPaths
-from supervisor_app.services import audit
+from supervisor_app.services import audit, retention
 from supervisor_app.services.context import Actor, require
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import Consent, EvidenceItem, ProgramSetting, Recording, Review, Transcript, utc_now
@@ -250,6 +250,11 @@ def purge_recordings(db: Database, actor: Actor, paths: AppPaths, recording_ids:
                                           .with_for_update(of=Recording)))
         if len(recordings) != len(set(recording_ids)):
             raise NotFoundError("One of the recordings to purge does not exist.")
+        held = retention.hold_on(session, recordings)
+        if held:
+            first = next(r for r in recordings if r.id in held)
+            raise ConflictError(f"{first.original_name} is under {held[first.id]}: nothing is purged until the "
+                                "hold is released (retention hold release).")
         records = _records_for(session, recordings)
         today = _today()
         for recording in recordings:

@@ -216,3 +216,68 @@ def test_subject_requests_from_the_command_line(full_demo: Cli, tmp_path: Path) 
                        "Request SR-1 by mail")
     assert code == 1
     assert "add --yes" in err
+
+
+def test_redaction_from_the_command_line(cli: Cli, transcribed_template: Path) -> None:
+    shutil.copytree(transcribed_template, cli.data_dir)
+    code, out, err = as_(cli, "admin", "redact", "terms", "--add", "Globex")
+    assert code == 0, err
+    assert "Globex" in out
+    code, out, err = as_(cli, "maria", "transcript", "show", "1")
+    assert code == 0, err
+    first_words = out.splitlines()[0].split("] ", 1)[1].split(": ", 1)[-1].split()[:2]
+    code, out, err = as_(cli, "maria", "redact", "suggest", "1")
+    assert code == 0, err
+    assert "new suggestion" in out
+    code, out, err = as_(cli, "maria", "redact", "mark", "1", "0", "--words", " ".join(first_words),
+                         "--kind", "org")
+    assert code == 0, err
+    assert "redacted as [ORG]" in out
+    code, out, err = as_(cli, "maria", "redact", "list", "1", "--state", "accepted")
+    assert code == 0, err
+    assert "[ORG]" in out
+    mark_id = next(line.split()[0] for line in out.splitlines() if "[ORG]" in line)
+    code, out, err = as_(cli, "maria", "transcript", "export", "1", "--format", "txt")
+    assert code == 0, err
+    assert out.startswith("# REDACTED")
+    assert "[ORG]" in out.splitlines()[2]
+    code, out, err = as_(cli, "maria", "transcript", "export", "1", "--format", "txt", "--raw")
+    assert code == 0, err
+    assert out.startswith("# UNREDACTED")
+    code, out, err = as_(cli, "maria", "redact", "reject", mark_id)
+    assert code == 0, err
+    assert "rejected" in out
+    code, _, err = as_(cli, "aisha", "transcript", "export", "1", "--format", "txt", "--raw")
+    assert code == 1
+    code, _, err = as_(cli, "maria", "redact", "mark", "1", "0", "--words", "zzz not there")
+    assert code == 1
+    assert "does not contain" in err
+    with pytest.raises(SystemExit):
+        as_(cli, "maria", "redact", "mark", "1", "0", "--words", "x", "--kind", "secret")
+
+
+def test_retention_and_holds_from_the_command_line(full_demo: Cli) -> None:
+    code, out, err = as_(full_demo, "admin", "retention", "policy", "--drafts", "60")
+    assert code == 0, err
+    assert "60" in out
+    code, out, err = as_(full_demo, "maria", "retention", "preview")
+    assert code == 0, err
+    assert "Nothing is due" in out
+    code, out, err = as_(full_demo, "admin", "hold", "add", "--coach", "1", "--reason", "Grievance G-77")
+    assert code == 0, err
+    hold = out.split("Legal hold ")[1].split()[0]
+    code, out, err = as_(full_demo, "admin", "hold", "list")
+    assert code == 0, err
+    assert "Grievance G-77" in out
+    code, out, err = as_(full_demo, "admin", "hold", "release", hold, "--reason", "Grievance settled")
+    assert code == 0, err
+    code, _, err = as_(full_demo, "admin", "retention", "purge")
+    assert code == 1
+    assert "add --yes" in err
+    code, out, err = as_(full_demo, "admin", "retention", "purge", "--yes")
+    assert code == 0, err
+    assert "Nothing was due" in out
+    code, _, err = as_(full_demo, "maria", "retention", "purge", "--yes")
+    assert code == 1
+    with pytest.raises(SystemExit):
+        as_(full_demo, "admin", "retention", "policy", "--recordings", "0")

@@ -1,4 +1,4 @@
-"""Administration: user accounts and the audit trail."""
+"""Administration: user accounts, the audit trail and retention."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 from supervisor_app.services import accounts, audit
 from supervisor_app.services.accounts import UserRow
 from supervisor_app.services.audit import AuditEntry
+from supervisor_app.ui.admin.retention_panel import RetentionPanel
 from supervisor_app.ui.admin.user_dialog import UserDialog
 from supervisor_app.ui.shell.app_context import AppContext
 from supervisor_app.ui.widgets.filtered_table import FilteredTable
@@ -70,6 +71,8 @@ class AdminPage(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(users_tab, "Users")
         self.tabs.addTab(audit_tab, "Audit trail")
+        self.retention_panel = RetentionPanel(context)
+        self.tabs.addTab(self.retention_panel, "Retention")
         layout = page_layout(self)
         layout.addWidget(title)
         layout.addWidget(self.tabs, 1)
@@ -88,6 +91,8 @@ class AdminPage(QWidget):
         self.audit_model.set_rows(audit.list_events(db, actor))
         self.audit_table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         self.audit_table.fit_columns()
+        if self.tabs.currentWidget() is self.retention_panel:
+            self.retention_panel.refresh()
 
     def on_edit_user_button_clicked(self) -> None:
         user_id = self.users_table.selected_id()

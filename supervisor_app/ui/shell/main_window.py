@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from supervisor_app import APP_NAME
 from supervisor_app.core.roles import Permission
 from supervisor_app.errors import SupervisorError
-from supervisor_app.services import system
+from supervisor_app.services import retention, system
 from supervisor_app.services.context import Actor
 from supervisor_app.services.journal import Journal
 from supervisor_app.settings import SettingKey
@@ -111,6 +111,10 @@ class MainWindow(QMainWindow):
         self.server_banner.setObjectName("warningBanner")
         self.server_banner.setWordWrap(True)
         self.server_banner.hide()
+        self.retention_banner = QLabel()
+        self.retention_banner.setObjectName("warningBanner")
+        self.retention_banner.setWordWrap(True)
+        self.retention_banner.hide()
         central = QWidget()
         layout = QHBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -119,6 +123,7 @@ class MainWindow(QMainWindow):
         content = QVBoxLayout()
         content.setContentsMargins(0, 0, 0, 0)
         content.addWidget(self.server_banner)
+        content.addWidget(self.retention_banner)
         content.addWidget(self.stack, 1)
         layout.addLayout(content, 1)
         self.setCentralWidget(central)
@@ -144,6 +149,20 @@ class MainWindow(QMainWindow):
         last_area = context.settings.get(SettingKey.LAST_AREA)
         self.show_area(last_area if isinstance(last_area, str) and last_area in self.pages else self.home_area())
         self.replay_journal()
+        self.announce_retention()
+
+    def announce_retention(self) -> None:
+        """At the start of a session, say what the retention policy says is due (staff only)."""
+        try:
+            notice = retention.due_notice(self.context.database, self.context.actor, self.context.paths)
+        except SupervisorError:
+            notice = None
+        if notice and self.context.actor.can(Permission.MANAGE_USERS):
+            notice += " Review and purge it under Administration → Retention."
+        elif notice:
+            notice += " An administrator purges it (Administration → Retention)."
+        self.retention_banner.setText(f"🗑 {notice}" if notice else "")
+        self.retention_banner.setVisible(bool(notice))
 
     def home_area(self) -> str:
         """Where a first start opens: the Program page for a program lead, else the Library, else the first area."""
@@ -334,6 +353,7 @@ class MainWindow(QMainWindow):
         self._build_pages()
         self.show_area(area if area in self.pages else next(iter(self.pages)))
         self.show_status(f"Signed in as {actor.display_name}.")
+        self.announce_retention()
         self.user_switched.emit(actor)
 
     def closeEvent(self, event: QCloseEvent) -> None:
