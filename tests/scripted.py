@@ -19,14 +19,11 @@ LINES = (
 )
 
 
-def scripted_transcript(db: Database, paths: AppPaths, lines: tuple[tuple[str, str], ...] = LINES) -> int:
-    """A recording with a transcript of these lines (as if transcribed), 5 s per line with timed words."""
-    maria = login(db, "maria")
-    recording = library.import_recording(db, maria, paths, AUDIO / "dialogue.flac",
-                                         library.RecordingInput(3, "Leader R", dt.date.today())).recording.id
+def write_script(db: Database, recording_id: int, lines: tuple[tuple[str, str], ...] = LINES) -> None:
+    """A complete transcript of these lines for the recording, 5 s per line, with timed words."""
     with db.transaction() as session:
-        transcript = Transcript(recording_id=recording, status="complete", model_name="scripted", model_sha256="0" * 64,
-                                engine_version="test", settings={}, language="en")
+        transcript = Transcript(recording_id=recording_id, status="complete", model_name="scripted",
+                                model_sha256="0" * 64, engine_version="test", settings={}, language="en")
         session.add(transcript)
         session.flush()
         for index, (speaker, text) in enumerate(lines):
@@ -35,4 +32,12 @@ def scripted_transcript(db: Database, paths: AppPaths, lines: tuple[tuple[str, s
             words = [[index * 5 + i * step, index * 5 + (i + 1) * step, " " + w, 0.9] for i, w in enumerate(tokens)]
             session.add(TranscriptSegment(transcript_id=transcript.id, idx=index, start_s=index * 5.0,
                                           end_s=index * 5.0 + 5.0, text=text, speaker=speaker, words=words))
+
+
+def scripted_transcript(db: Database, paths: AppPaths, lines: tuple[tuple[str, str], ...] = LINES) -> int:
+    """A recording (imported by maria of the demo) with a transcript of these lines, as if transcribed."""
+    maria = login(db, "maria")
+    recording = library.import_recording(db, maria, paths, AUDIO / "dialogue.flac",
+                                         library.RecordingInput(3, "Leader R", dt.date.today())).recording.id
+    write_script(db, recording, lines)
     return recording

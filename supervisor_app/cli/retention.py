@@ -23,6 +23,9 @@ def _print_preview(preview: retention.Preview) -> None:
 
 
 def cmd_preview(ctx: Context) -> int:
+    removed = retention.sweep_local(ctx.database(), ctx.paths)
+    if removed:
+        say(f"Removed {removed} local copy(ies) of audio purged on another laptop.")
     _print_preview(retention.preview(ctx.database(), ctx.actor(), ctx.paths))
     return 0
 

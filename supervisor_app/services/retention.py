@@ -388,8 +388,13 @@ def purge(db: Database, actor: Actor, paths: AppPaths, now: dt.datetime | None =
         else:
             row.value, row.updated_at, row.updated_by_id = finished, utc_now(), actor.user_id
         policy = policy_of(session)
+    removed = _remove_local(store, paths, files, hashes)
+    return PurgeReport(taken, tuple(done), removed, _prune_backups(paths, policy, moment, keep=taken))
+
+
+def _remove_local(store: RecordingStore, paths: AppPaths, stored_names: Sequence[str], hashes: Sequence[str]) -> int:
     removed = 0
-    for stored_name in files:
+    for stored_name in stored_names:
         path = store.path(stored_name)
         if path.exists():
             path.unlink()
@@ -397,7 +402,7 @@ def purge(db: Database, actor: Actor, paths: AppPaths, now: dt.datetime | None =
     for sha256 in hashes:
         for cached in paths.audio_cache_dir.glob(f"{sha256}*"):
             cached.unlink(missing_ok=True)
-    return PurgeReport(taken, tuple(done), removed, _prune_backups(paths, policy, moment, keep=taken))
+    return removed
 
 
 def _purge_item(session: Session, store: RecordingStore, item: DueItem, files: list[str], hashes: list[str]
@@ -438,6 +443,16 @@ def _prune_backups(paths: AppPaths, policy: Policy, now: dt.datetime, keep: str)
             path.unlink(missing_ok=True)
             pruned.append(path.name)
     return tuple(pruned)
+
+
+def sweep_local(db: Database, paths: AppPaths) -> int:
+    """Remove this laptop's copies (store cache and decoded audio) of recordings purged elsewhere — on a team
+    server another laptop may have purged them; run at start. Returns how many audio files went."""
+    with db.transaction() as session:
+        purged = list(session.execute(select(Recording.stored_name, Recording.sha256)
+                                      .where(Recording.purged_at.is_not(None))))
+    return _remove_local(RecordingStore(db, paths.recordings_dir), paths, [n for n, _ in purged],
+                         [h for _, h in purged])
 
 
 def hold_on(session: Session, recordings: Sequence[Recording]) -> dict[int, str]:

@@ -152,8 +152,10 @@ class MainWindow(QMainWindow):
         self.announce_retention()
 
     def announce_retention(self) -> None:
-        """At the start of a session, say what the retention policy says is due (staff only)."""
+        """At the start of a session, drop local copies of audio purged elsewhere and say what the retention policy
+        says is due (staff only)."""
         try:
+            retention.sweep_local(self.context.database, self.context.paths)
             notice = retention.due_notice(self.context.database, self.context.actor, self.context.paths)
         except SupervisorError:
             notice = None
