@@ -56,10 +56,23 @@ def cmd_consent_withdraw(ctx: Context) -> int:
 
 def cmd_consent_show(ctx: Context) -> int:
     rows = consent.list_consents(ctx.database(), ctx.actor(), ctx.args.coachee)
-    print_table(["id", "coachee", "recording", "scopes", "withdrawn", "captured", "expires", "document", "state"],
+    print_table(["id", "coachee", "recording", "scopes", "withdrawn", "captured", "expires", "document", "scan",
+                 "state"],
                 [(v.id, v.coachee, v.recording_id or "", ",".join(v.scopes),
                   ", ".join(f"{k} {d}" for k, d in v.withdrawn.items()), v.captured_on, v.expires_on or "",
-                  v.document_ref, v.state) for v in rows])
+                  v.document_ref, v.scan, v.state) for v in rows])
+    return 0
+
+
+def cmd_consent_attach(ctx: Context) -> int:
+    view = consent.attach_scan(ctx.database(), ctx.actor(), ctx.args.consent, Path(ctx.args.file))
+    say(f"Signed form {view.scan} kept with consent record {view.id}.")
+    return 0
+
+
+def cmd_consent_scan(ctx: Context) -> int:
+    target = consent.save_scan(ctx.database(), ctx.actor(), ctx.args.consent, Path(ctx.args.out))
+    say(f"Written {target}.")
     return 0
 
 
@@ -112,6 +125,12 @@ def register(sub: Any) -> None:
     withdraw.add_argument("--yes", action="store_true", help="confirm the purge")
     show = add(consent_group, "show", cmd_consent_show, "consent records, of one coachee or all")
     show.add_argument("coachee", nargs="?")
+    attach = add(consent_group, "attach", cmd_consent_attach, "keep the signed form (PDF or image) with a record")
+    attach.add_argument("consent", type=record_id)
+    attach.add_argument("file", help="the scan: PDF, PNG, JPEG or TIFF, at most 20 MB")
+    scan = add(consent_group, "scan", cmd_consent_scan, "write a record's signed form to a file")
+    scan.add_argument("consent", type=record_id)
+    scan.add_argument("--out", required=True)
     policy = add(consent_group, "policy", cmd_consent_policy, "show or set whether consent is required")
     policy.add_argument("--require", choices=["yes", "no"])
 

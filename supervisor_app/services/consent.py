@@ -11,8 +11,10 @@ is "consent pending": stored, playable only by whoever imported it, used for not
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -21,18 +23,38 @@ from sqlalchemy.orm import Session
 from supervisor_app.core import consent as rules
 from supervisor_app.core.consent import ConsentRecord, Decision, Scope
 from supervisor_app.core.roles import Permission
-from supervisor_app.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from supervisor_app.errors import (
+    ConflictError,
+    DatabaseCorruptError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from supervisor_app.files import atomic_target, read_bounded
 from supervisor_app.paths import AppPaths
 from supervisor_app.services import audit, retention
 from supervisor_app.services.context import Actor, require
 from supervisor_app.store.db import Database
-from supervisor_app.store.models import Consent, EvidenceItem, ProgramSetting, Recording, Review, Transcript, utc_now
+from supervisor_app.store.models import (
+    Consent,
+    ConsentScan,
+    EvidenceItem,
+    ProgramSetting,
+    Recording,
+    Review,
+    Transcript,
+    utc_now,
+)
 from supervisor_app.store.recording_store import RecordingStore
 
 POLICY_KEY = "consent_required"
 WITHDRAWN_QUOTE = "[withdrawn]"
 NO_CONSENT_QUOTE = "[no consent to quote]"
 DOCUMENT_MAX = 500
+SCAN_MAX_BYTES = 20 * 1024 * 1024
+# what a signed form arrives as, told by its first bytes (a name can lie)
+SCAN_TYPES = ((b"%PDF-", "application/pdf"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"),
+              (b"II*\x00", "image/tiff"), (b"MM\x00*", "image/tiff"))
 
 
 class ConsentMissingError(PermissionDeniedError):
@@ -50,6 +72,7 @@ class ConsentView:
     expires_on: dt.date | None
     document_ref: str
     state: str
+    scan: str = ""
 
 
 @dataclass(frozen=True)
@@ -146,10 +169,10 @@ def playable_by(session: Session, actor: Actor, recording: Recording) -> None:
                                   "it until the coachee's consent is recorded.")
 
 
-def _view(row: Consent) -> ConsentView:
+def _view(row: Consent, scan: str = "") -> ConsentView:
     record = _record(row)
     return ConsentView(row.id, row.coachee_pseudonym, row.recording_id, tuple(row.scopes), dict(row.withdrawn or {}),
-                       row.captured_on, row.expires_on, row.document_ref, rules.summary(record, _today()))
+                       row.captured_on, row.expires_on, row.document_ref, rules.summary(record, _today()), scan)
 
 
 def add_consent(db: Database, actor: Actor, coachee: str, scopes: Iterable[Scope], captured_on: dt.date,
@@ -193,7 +216,50 @@ def list_consents(db: Database, actor: Actor, coachee: str | None = None) -> lis
         query = select(Consent).order_by(Consent.coachee_pseudonym, Consent.captured_on.desc(), Consent.id.desc())
         if coachee:
             query = query.where(Consent.coachee_pseudonym == " ".join(coachee.split()))
-        return [_view(row) for row in session.scalars(query)]
+        scans = dict(session.execute(select(ConsentScan.consent_id, ConsentScan.file_name)).all())
+        return [_view(row, scans.get(row.id, "")) for row in session.scalars(query)]
+
+
+def attach_scan(db: Database, actor: Actor, consent_id: int, path: Path) -> ConsentView:
+    """Keep the signed form (PDF, PNG, JPEG or TIFF, at most 20 MB) with its consent record, in the database; a
+    second scan replaces the first (both are in the audit trail by their SHA-256)."""
+    require(actor, Permission.MANAGE_RECORDINGS)
+    data = read_bounded(path, SCAN_MAX_BYTES, "a consent scan")
+    media_type = next((kind for magic, kind in SCAN_TYPES if data.startswith(magic)), None)
+    if media_type is None:
+        raise ValidationError(f"{path.name} is not a PDF, PNG, JPEG or TIFF file; scan or save the signed form in "
+                              "one of those formats.", field="scan")
+    digest = hashlib.sha256(data).hexdigest()
+    with db.transaction() as session:
+        row = session.get(Consent, consent_id)
+        if row is None:
+            raise NotFoundError(f"There is no consent record {consent_id}.")
+        scan = session.get(ConsentScan, consent_id)
+        replaced = scan.sha256 if scan is not None else None
+        if scan is None:
+            scan = ConsentScan(consent_id=consent_id)
+            session.add(scan)
+        scan.file_name, scan.media_type, scan.sha256, scan.data = path.name[:255], media_type, digest, data
+        scan.attached_by_id, scan.attached_at = actor.user_id, utc_now()
+        audit.record(session, actor, "consent.attach_scan", "consent", consent_id,
+                     {"sha256": digest, "type": media_type, "bytes": len(data), "replaced": replaced})
+        return _view(row, scan.file_name)
+
+
+def save_scan(db: Database, actor: Actor, consent_id: int, target: Path) -> Path:
+    """Write the consent record's scan to `target` (atomically), checked against its SHA-256."""
+    require(actor, Permission.MANAGE_RECORDINGS)
+    with db.transaction() as session:
+        scan = session.get(ConsentScan, consent_id)
+        if scan is None:
+            raise NotFoundError(f"Consent record {consent_id} has no scan attached.")
+        data, digest = scan.data, scan.sha256
+    if hashlib.sha256(data).hexdigest() != digest:
+        raise DatabaseCorruptError(f"The scan of consent record {consent_id} does not match its SHA-256; restore "
+                                   "it from a backup.")
+    with atomic_target(target) as tmp:
+        tmp.write_bytes(data)
+    return target
 
 
 def withdraw(db: Database, actor: Actor, consent_id: int, scopes: Iterable[Scope], on: dt.date | None = None

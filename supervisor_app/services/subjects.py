@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import undefer
 
 from supervisor_app.core.roles import Permission
 from supervisor_app.errors import NotFoundError, ValidationError
@@ -27,6 +28,7 @@ from supervisor_app.store.models import (
     AuditEvent,
     Coach,
     Consent,
+    ConsentScan,
     EvidenceItem,
     Recording,
     Review,
@@ -128,6 +130,12 @@ def export_subject(db: Database, actor: Actor, paths: AppPaths, target_dir: Path
                      "document": c.document_ref}
                     for c in session.scalars(select(Consent).where(or_(
                         Consent.recording_id.in_(ids), Consent.coachee_pseudonym == (name or None))))]
+        scans = [(s.consent_id, s.file_name, s.data) for s in session.scalars(
+            select(ConsentScan).where(ConsentScan.consent_id.in_([c["id"] for c in consents]))
+            .options(undefer(ConsentScan.data)))]
+        for entry in consents:
+            entry["scan"] = next((f"consent/{cid}-{_slug(file_name)}" for cid, file_name, _ in scans
+                                  if cid == entry["id"]), None)
         entity_ids = [str(i) for i in ids]
         events = [{"at": _plain(e.at), "who": e.actor_name, "action": e.action, "record": e.entity_id,
                    "reason": e.reason}
@@ -149,6 +157,10 @@ def export_subject(db: Database, actor: Actor, paths: AppPaths, target_dir: Path
     copied = 0
     try:
         (work / "audio").mkdir()
+        if scans:
+            (work / "consent").mkdir()
+        for consent_id, file_name, data in scans:
+            (work / "consent" / f"{consent_id}-{_slug(file_name)}").write_bytes(data)
         store = library.recording_store(db, paths)
         for index, (recording_id, sha256, stored_name, original, purged) in enumerate(stored, start=1):
             if purged is None:

@@ -188,9 +188,19 @@ def test_consent_from_the_command_line(full_demo: Cli) -> None:
     code, _, err = as_(full_demo, "maria", "transcribe", str(first["id"]), "--replace")
     assert code == 1
     assert "does not cover: transcribe it with local AI" in err
+    form = full_demo.data_dir.parent / "form-9.pdf"
+    form.write_bytes(b"%PDF-1.7\n%%EOF\n")
+    code, out, err = as_(full_demo, "maria", "consent", "attach", str(record), str(form))
+    assert code == 0, err
+    code, out, err = as_(full_demo, "maria", "consent", "scan", str(record), "--out", str(form.with_name("c.pdf")))
+    assert code == 0, err
+    assert form.with_name("c.pdf").read_bytes() == form.read_bytes()
+    code, _, err = as_(full_demo, "maria", "consent", "attach", str(record), str(full_demo.data_dir))
+    assert code == 1
     code, out, err = as_(full_demo, "maria", "consent", "show")
     assert code == 0, err
     assert "form 9" in out
+    assert "form-9.pdf" in out
     code, _, err = as_(full_demo, "maria", "consent", "withdraw", str(record), "--scopes", "record", "--purge")
     assert code == 1
     assert "add --yes" in err

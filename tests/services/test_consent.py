@@ -173,3 +173,40 @@ def test_a_job_queued_before_the_withdrawal_fails_in_words(demo_db: Database, pa
     job = transcription.get_job(demo_db, maria, job_id)
     assert job.status == "failed"
     assert "consent to transcribe it with local AI was withdrawn on" in job.message
+
+
+def test_the_signed_form_is_kept_with_its_record_and_goes_into_a_subject_export(
+        demo_db: Database, paths: AppPaths, tmp_path: Path) -> None:
+    from supervisor_app.services import subjects
+
+    maria = login(demo_db, "maria")
+    _import(demo_db, paths, "short.wav", "Leader F")
+    record = consent.add_consent(demo_db, maria, "Leader F", ALL, TODAY, "form 31")
+    scan = tmp_path / "form-31.png"
+    scan.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    assert consent.attach_scan(demo_db, maria, record.id, scan).scan == "form-31.png"
+    assert [v.scan for v in consent.list_consents(demo_db, maria, "Leader F")] == ["form-31.png"]
+    assert consent.save_scan(demo_db, maria, record.id, tmp_path / "out.png").read_bytes() == scan.read_bytes()
+    event = next(e for e in audit.list_events(demo_db, login(demo_db, "admin")) if e.action == "consent.attach_scan")
+    assert (event.details["type"], event.details["bytes"]) == ("image/png", 72)
+    folder = subjects.export_subject(demo_db, maria, paths, tmp_path, coachee="Leader F").folder
+    assert (folder / "consent" / f"{record.id}-form-31.png").read_bytes() == scan.read_bytes()
+    # bad input: not a scan, too large, no such record, no scan yet, a rater
+    text_file = tmp_path / "form.txt"
+    text_file.write_text("signed", encoding="utf-8")
+    with pytest.raises(ValidationError, match="not a PDF, PNG, JPEG or TIFF"):
+        consent.attach_scan(demo_db, maria, record.id, text_file)
+    huge = tmp_path / "huge.pdf"
+    with huge.open("wb") as handle:
+        handle.write(b"%PDF-")
+        handle.truncate(consent.SCAN_MAX_BYTES + 1)
+    with pytest.raises(ValidationError, match="at most"):
+        consent.attach_scan(demo_db, maria, record.id, huge)
+    with pytest.raises(NotFoundError):
+        consent.attach_scan(demo_db, maria, 999, scan)
+    other = consent.add_consent(demo_db, maria, "Leader F", ALL, TODAY, "form 32")
+    with pytest.raises(NotFoundError, match="no scan"):
+        consent.save_scan(demo_db, maria, other.id, tmp_path / "none.png")
+    with pytest.raises(PermissionDeniedError):
+        consent.attach_scan(demo_db, login(demo_db, "aisha"), record.id, scan)
+    assert consent.list_consents(demo_db, maria, "Leader F")[-1].scan == "form-31.png"

@@ -241,7 +241,8 @@ def test_transcription_settings_are_remembered(qtbot: QtBot, page: LibraryPage) 
 
 
 def test_consent_is_recorded_withdrawn_and_purged_from_the_library(qtbot: QtBot, page: LibraryPage,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+                                                                   monkeypatch: pytest.MonkeyPatch,
+                                                                   tmp_path: Path) -> None:
     from supervisor_app.core.consent import Scope
     from supervisor_app.services import library
     from supervisor_app.ui.library import consent_dialog as consent_module
@@ -260,6 +261,20 @@ def test_consent_is_recorded_withdrawn_and_purged_from_the_library(qtbot: QtBot,
     dialog.add_button.click()
     assert dialog.table.rowCount() == 1
     assert cell(page, 0, 6) == "record, calibration, audit, quote"
+    # the signed form goes with the record; a file that is no scan is refused
+    dialog.table.selectRow(0)
+    scan = tmp_path / "form-117.pdf"
+    scan.write_bytes(b"%PDF-1.4\n% signed consent form\n%%EOF\n")
+    not_a_scan = tmp_path / "form.docx"
+    not_a_scan.write_bytes(b"PK\x03\x04 not a scan")
+    dialog.attach_scan(not_a_scan)
+    assert "not a PDF, PNG, JPEG or TIFF" in dialog.error_label.text()
+    dialog.attach_scan(scan)
+    assert dialog.table.item(0, 7).text() == "form-117.pdf"
+    dialog.table.selectRow(0)
+    assert dialog.save_scan_button.isEnabled()
+    dialog.save_scan(int(dialog.table.item(0, 0).text()), tmp_path / "copy.pdf")
+    assert (tmp_path / "copy.pdf").read_bytes() == scan.read_bytes()
     screenshot(dialog, "library-consent")
     # withdraw "record" from the selected record; purge when asked
     dialog.table.selectRow(0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
@@ -10,6 +11,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
     QDialog,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -30,7 +32,7 @@ from supervisor_app.ui.shell.app_context import AppContext
 from supervisor_app.ui.widgets.labels import ErrorLabel
 from supervisor_app.ui.widgets.messages import confirm
 
-HEADERS = ("Record", "For", "Scopes", "Withdrawn", "Captured", "Expires", "Document", "State")
+HEADERS = ("Record", "For", "Scopes", "Withdrawn", "Captured", "Expires", "Document", "Signed form", "State")
 
 
 def _date_edit(value: dt.date) -> QDateEdit:
@@ -88,11 +90,16 @@ class ConsentDialog(QDialog):
         form.addRow("Withdraw from", self.withdraw_edit)
         self.add_button = QPushButton("Add consent")
         self.withdraw_button = QPushButton("Withdraw scopes of the selected record…")
+        self.attach_button = QPushButton("Attach signed form…")
+        self.attach_button.setToolTip("Keep the scan or PDF of the signed form with the selected record")
+        self.save_scan_button = QPushButton("Save signed form…")
         self.close_button = QPushButton("Close")
         self.error_label = ErrorLabel()
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.withdraw_button)
+        buttons.addWidget(self.attach_button)
+        buttons.addWidget(self.save_scan_button)
         buttons.addStretch(1)
         buttons.addWidget(self.close_button)
         columns = QHBoxLayout()
@@ -106,6 +113,8 @@ class ConsentDialog(QDialog):
         layout.addLayout(buttons)
         self.add_button.clicked.connect(self.add_consent)
         self.withdraw_button.clicked.connect(self.withdraw_selected)
+        self.attach_button.clicked.connect(self.choose_scan)
+        self.save_scan_button.clicked.connect(self.choose_scan_target)
         self.close_button.clicked.connect(self.accept)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.refresh()
@@ -123,14 +132,52 @@ class ConsentDialog(QDialog):
             cells = (str(view.id), f"recording {view.recording_id}" if view.recording_id else "the coachee",
                      ", ".join(view.scopes), ", ".join(f"{k} {d}" for k, d in view.withdrawn.items()),
                      view.captured_on.isoformat(), view.expires_on.isoformat() if view.expires_on else "",
-                     view.document_ref, view.state)
+                     view.document_ref, view.scan or "—", view.state)
             for column, text in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        self.withdraw_button.setEnabled(bool(self.table.selectedItems()))
+        items = self.table.selectedItems()
+        self.withdraw_button.setEnabled(bool(items))
+        self.attach_button.setEnabled(bool(items))
+        self.save_scan_button.setEnabled(bool(items) and self.table.item(items[0].row(), 7).text() != "—")
+
+    def choose_scan(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Signed consent form", str(Path.home()),
+                                              "Scans (*.pdf *.png *.jpg *.jpeg *.tif *.tiff)")
+        if name:
+            self.attach_scan(Path(name))
+
+    def attach_scan(self, path: Path) -> None:
+        record = self.selected_record()
+        if record is None:
+            return
+        try:
+            view = consent.attach_scan(self._context.database, self._context.actor, record, path)
+        except SupervisorError as exc:
+            self.error_label.show_message(str(exc))
+            return
+        self.error_label.show_message(f"Signed form {view.scan} kept with record {view.id}.")
+        self.refresh()
+
+    def choose_scan_target(self) -> None:
+        record = self.selected_record()
+        if record is None:
+            return
+        shown = self.table.item(self.table.selectedItems()[0].row(), 7).text()
+        name, _ = QFileDialog.getSaveFileName(self, "Save signed form", str(Path.home() / shown))
+        if name:
+            self.save_scan(record, Path(name))
+
+    def save_scan(self, record: int, target: Path) -> None:
+        try:
+            consent.save_scan(self._context.database, self._context.actor, record, target)
+        except SupervisorError as exc:
+            self.error_label.show_message(str(exc))
+            return
+        self.error_label.show_message(f"Written {target}.")
 
     def selected_record(self) -> int | None:
         items = self.table.selectedItems()
