@@ -11,7 +11,7 @@ import datetime as dt
 import secrets
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,7 +22,7 @@ from supervisor_app.core.reviews import numeric_value
 from supervisor_app.core.roles import Permission
 from supervisor_app.core.rubric import Rubric
 from supervisor_app.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from supervisor_app.services import audit, consent, rubrics
+from supervisor_app.services import audit, consent, redaction, rubrics
 from supervisor_app.services.context import Actor, require
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import (
@@ -296,7 +296,8 @@ class CitedMoment:
 
 def evidence_timeline(db: Database, actor: Actor, round_id: int, recording_id: int, competency_id: str
                       ) -> tuple[float, list[CitedMoment]]:
-    """After the reveal: which moments each rater cited for one recording and competency (and its length)."""
+    """After the reveal: which moments each rater cited for one recording and competency (and its length); the
+    quotes redacted for those who read transcripts redacted."""
     with db.transaction() as session:
         _require_revealed(session, actor, round_id)
         recording = session.get(Recording, recording_id)
@@ -308,7 +309,11 @@ def evidence_timeline(db: Database, actor: Actor, round_id: int, recording_id: i
             .where(Review.round_id == round_id, Review.recording_id == recording_id, Review.status == "submitted",
                    EvidenceItem.competency_id == competency_id)
             .order_by(User.display_name, EvidenceItem.start_s)).all()
-        return recording.duration_s, [CitedMoment(*row) for row in rows]
+        moments = [CitedMoment(*row) for row in rows]
+        if not redaction.reads_raw(actor):
+            redact = redaction.quote_redactor(session, [recording_id])
+            moments = [replace(m, quote=redact(recording_id, m.quote)) for m in moments]
+        return recording.duration_s, moments
 
 
 def _deviation(value: float | None, reference: float | None) -> float | None:

@@ -193,3 +193,21 @@ def test_purging_a_recording_removes_its_redaction_records(demo_db: Database, pa
     with demo_db.transaction() as session:
         assert session.scalars(select(Redaction).where(Redaction.recording_id == recording)).all() == []
         assert session.get(Recording, recording) is not None
+
+
+def test_the_panel_reads_cited_quotes_redacted_after_the_reveal(round_db: Database) -> None:
+    from supervisor_app.store.models import CalibrationRound, EvidenceItem, Review
+
+    maria, aisha = login(round_db, "maria"), login(round_db, "aisha")
+    with round_db.transaction() as session:
+        round_id = session.scalar(select(CalibrationRound.id).where(CalibrationRound.status == "revealed"))
+        item, recording = session.execute(
+            select(EvidenceItem, Review.recording_id).join(Review, Review.id == EvidenceItem.review_id)
+            .where(Review.round_id == round_id, Review.status == "submitted")).first()  # type: ignore[misc]
+        item.quote = "Then Sunita told me to call 07700 900123."
+        competency = item.competency_id
+    redaction.add_term(round_db, login(round_db, "admin"), "Sunita", Kind.NAME)
+    quotes = {m.quote for m in calibration.evidence_timeline(round_db, aisha, round_id, recording, competency)[1]}
+    assert "Then [NAME] told me to call [PHONE]." in quotes
+    lead = {m.quote for m in calibration.evidence_timeline(round_db, maria, round_id, recording, competency)[1]}
+    assert "Then Sunita told me to call 07700 900123." in lead
