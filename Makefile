@@ -44,7 +44,7 @@ $(APP_STAMP): pyproject.toml $(SYSTEM_STAMP)
 	touch $@
 
 $(DEV_STAMP): pyproject.toml $(APP_STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[model,postgres,dev]"
+	$(BIN)/python -m pip install --quiet -e ".[model,postgres,redaction,dev]"
 	touch $@
 
 clean:

@@ -193,3 +193,12 @@ def long_dialogue(target: Path, repeats: int) -> float:
         for packet in stream.encode(None):
             container.mux(packet)
     return len(pcm) / 16_000
+
+
+@pytest.fixture
+def rules_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Redaction suggestions from the rules alone (names, terms, patterns), as without the optional language model:
+    for tests that pin exactly what the rules find (tests/services/test_ner.py covers the model)."""
+    from supervisor_app.services import redaction
+
+    monkeypatch.setattr(redaction, "ner_engine", lambda: None)

@@ -7,13 +7,14 @@ their times with the label as the first covered word's text.
 
 Detectors, in the order they win an overlap: e-mail addresses (written and spoken: "anna dot lee at acme dot
 com"), URLs, phone numbers (digit groups, and spoken digit runs: "oh seven seven double one …"), employee-id-like
-numbers, then names and terms the program knows.
+numbers, then names and terms the program knows, then (with the optional `redaction` extra) the person,
+organisation and place names a language model finds.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -39,6 +40,7 @@ class Source(StrEnum):
     NAME = "known name"
     TERM = "program term"
     MANUAL = "marked by hand"
+    NER = "language model"
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,9 @@ class Span:
 
     def text_in(self, text: str) -> str:
         return text[self.start:self.end]
+
+
+NerEngine = Callable[[str], Sequence["Span"]]
 
 
 @dataclass(frozen=True)
@@ -79,7 +84,7 @@ _PATTERNS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
                              r"(?: is)? (\d{3,})\b", re.IGNORECASE)),
 )
 _PRIORITY = {Kind.EMAIL: 0, Kind.URL: 1, Kind.PHONE: 2, Kind.NUMBER: 3, Kind.NAME: 4, Kind.ORG: 4, Kind.PLACE: 4}
-_SOURCE_PRIORITY = {Source.MANUAL: 0, Source.PATTERN: 1, Source.NAME: 2, Source.TERM: 2}
+_SOURCE_PRIORITY = {Source.MANUAL: 0, Source.PATTERN: 1, Source.NAME: 2, Source.TERM: 2, Source.NER: 3}
 NAME_PART_MIN = 3
 
 
@@ -138,9 +143,11 @@ def resolve(spans: Iterable[Span]) -> list[Span]:
     return sorted(chosen, key=lambda s: s.start)
 
 
-def suggest(text: str, names: Sequence[Term], terms: Sequence[Term]) -> list[Span]:
-    """Every suggestion for one piece of text, overlaps resolved."""
-    return resolve(pattern_spans(text) + term_spans(text, names, Source.NAME) + term_spans(text, terms, Source.TERM))
+def suggest(text: str, names: Sequence[Term], terms: Sequence[Term], ner: NerEngine | None = None) -> list[Span]:
+    """Every suggestion for one piece of text, overlaps resolved; `ner` (the optional language-model detector)
+    adds names the program does not know, and loses every overlap to the rules above."""
+    found = pattern_spans(text) + term_spans(text, names, Source.NAME) + term_spans(text, terms, Source.TERM)
+    return resolve(found + list(ner(text)) if ner is not None else found)
 
 
 def apply(text: str, spans: Iterable[Span]) -> str:

@@ -3,8 +3,10 @@ one (or marked by hand), and applied wherever transcript text reaches someone wh
 
 Who reads raw text: the roles that correct transcripts (administrators and supervisors). Everyone else — raters,
 every file written for HR — gets the redacted text. Until a person has decided, a suggestion counts as redacted
-(a name is withheld by default, not leaked by default), and the detectors also run at the moment of rendering,
-so text corrected or quoted after the last redaction pass is covered too; only a span a person rejected stays.
+(a name is withheld by default, not leaked by default), and the rule-based detectors also run at the moment of
+rendering, so text corrected or quoted after the last redaction pass is covered too; only a span a person
+rejected stays. The optional language model runs in the redaction pass only (its finds are stored suggestions):
+it is slow, and rendering must not depend on an optional package.
 """
 
 from __future__ import annotations
@@ -12,17 +14,20 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
+from importlib.util import find_spec
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from supervisor_app.core import redaction as rules
-from supervisor_app.core.redaction import Kind, Source, Span, Term
+from supervisor_app.core.redaction import Kind, NerEngine, Source, Span, Term
 from supervisor_app.core.roles import Permission, allows
 from supervisor_app.core.transcripts import Segment
 from supervisor_app.errors import ConflictError, NotFoundError, ValidationError
 from supervisor_app.services import audit
+from supervisor_app.services import ner as ner_module
 from supervisor_app.services.context import Actor, require
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import (
@@ -106,6 +111,14 @@ def program_terms(session: Session) -> list[Term]:
     return [Term(t, Kind(k)) for t, k in session.execute(select(RedactionTerm.term, RedactionTerm.kind))]
 
 
+@cache
+def ner_engine() -> NerEngine | None:
+    """The optional English NER detector (the `redaction` extra), loaded once; None when it is not installed."""
+    if find_spec("presidio_analyzer") is None or find_spec(ner_module.MODEL_PACKAGE) is None:
+        return None
+    return ner_module.engine()
+
+
 def list_terms(db: Database, actor: Actor) -> list[TermView]:
     require(actor, Permission.EDIT_TRANSCRIPTS)
     with db.transaction() as session:
@@ -161,18 +174,18 @@ def _overlaps(span: Span, rows: Iterable[Redaction]) -> bool:
 
 
 def suggest(db: Database, actor: Actor, recording_id: int) -> int:
-    """Run the detectors over the transcript and store what they find that no earlier decision covers; returns
-    how many suggestions are new. Decisions already made stay as they are."""
+    """Run the detectors (the language model too, when installed) over the transcript and store what they find
+    that no earlier decision covers; returns how many suggestions are new. Decisions already made stay."""
     require(actor, Permission.EDIT_TRANSCRIPTS)
     with db.transaction() as session:
         segments = _segments(session, recording_id)
-        names, terms = known_names(session), program_terms(session)
+        names, terms, ner = known_names(session), program_terms(session), ner_engine()
         existing: dict[int, list[Redaction]] = defaultdict(list)
         for row in session.scalars(select(Redaction).where(Redaction.recording_id == recording_id)):
             existing[row.segment_id].append(row)
         added: dict[str, int] = defaultdict(int)
         for segment in segments:
-            for span in rules.suggest(segment.text, names, terms):
+            for span in rules.suggest(segment.text, names, terms, ner):
                 if not _overlaps(span, existing[segment.id]):
                     row = Redaction(recording_id=recording_id, segment_id=segment.id, start_char=span.start,
                                     end_char=span.end, raw=span.text_in(segment.text), kind=span.kind.value,
@@ -181,7 +194,7 @@ def suggest(db: Database, actor: Actor, recording_id: int) -> int:
                     existing[segment.id].append(row)
                     added[span.kind.value] += 1
         audit.record(session, actor, "redaction.suggest", "recording", recording_id,
-                     {"new": dict(added)})
+                     {"new": dict(added), "language_model": ner is not None})
         return sum(added.values())
 
 

@@ -228,6 +228,7 @@ def test_subject_requests_from_the_command_line(full_demo: Cli, tmp_path: Path) 
     assert "add --yes" in err
 
 
+@pytest.mark.usefixtures("rules_only")
 def test_redaction_from_the_command_line(cli: Cli, transcribed_template: Path) -> None:
     shutil.copytree(transcribed_template, cli.data_dir)
     code, out, err = as_(cli, "admin", "redact", "terms", "--add", "Globex")

@@ -1,7 +1,8 @@
 """Precision and recall of the redaction suggestions per kind, on the labelled utterances in
 tests/data/redaction/labelled.txt. A suggestion counts only when its span and kind match a labelled one exactly.
 
-    .venv/bin/python -m tests.core.redaction_quality     # prints the table recorded in docs/performance.md
+    .venv/bin/python -m tests.core.redaction_quality           # rules only: the table in docs/performance.md
+    .venv/bin/python -m tests.core.redaction_quality --ner     # with the optional language model (the extra)
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from supervisor_app.core import redaction
-from supervisor_app.core.redaction import Kind, Term
+from supervisor_app.core.redaction import Kind, NerEngine, Term
 
 FIXTURE = Path(__file__).resolve().parents[1] / "data" / "redaction" / "labelled.txt"
 _MARK = re.compile(r"\[\[(\w+):(.+?)\]\]")
@@ -62,7 +63,7 @@ def _context(lines: list[str]) -> tuple[list[Term], list[Term]]:
     return redaction.name_terms(names), terms
 
 
-def measure(fixture: Path = FIXTURE) -> Scores:
+def measure(fixture: Path = FIXTURE, ner: NerEngine | None = None) -> Scores:
     lines = fixture.read_text(encoding="utf-8").splitlines()
     names, terms = _context(lines)
     tp: Counter[Kind] = Counter()
@@ -72,7 +73,7 @@ def measure(fixture: Path = FIXTURE) -> Scores:
         if not line.strip() or line.startswith("#"):
             continue
         text, gold = _parse(line)
-        found = {(s.start, s.end, s.kind) for s in redaction.suggest(text, names, terms)}
+        found = {(s.start, s.end, s.kind) for s in redaction.suggest(text, names, terms, ner)}
         for span in found & gold:
             tp[span[2]] += 1
         for span in found - gold:
@@ -98,4 +99,8 @@ def table(scores: Scores) -> str:
 
 
 if __name__ == "__main__":
-    print(table(measure()))
+    import sys
+
+    from supervisor_app.services import ner as ner_module
+
+    print(table(measure(ner=ner_module.engine() if "--ner" in sys.argv else None)))

@@ -30,6 +30,8 @@ from supervisor_app.store.models import Recording, Redaction
 from tests.conftest import login
 from tests.scripted import LINES, scripted_transcript
 
+pytestmark = pytest.mark.usefixtures("rules_only")
+
 
 def _stored(db: Database) -> tuple[list[tuple[object, ...]], list[str]]:
     with db.transaction() as session:

@@ -17,6 +17,8 @@ from tests.scripted import write_script
 from tests.services.test_retention import DAY, NOW
 from tests.team import Team, panel_round
 
+pytestmark = pytest.mark.usefixtures("rules_only")
+
 
 def test_redaction_decided_on_one_laptop_is_what_a_rater_reads_on_another(team: Team) -> None:
     admin_db, admin, _ = team.open("admin")

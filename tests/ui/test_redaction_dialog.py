@@ -3,6 +3,7 @@ then reads."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
 from pytestqt.qtbot import QtBot
@@ -14,6 +15,8 @@ from supervisor_app.ui.library.redaction_dialog import RedactionDialog
 from supervisor_app.ui.library.transcript_panel import TranscriptPanel
 from tests.scripted import scripted_transcript
 from tests.ui.conftest import make_context, screenshot
+
+pytestmark = pytest.mark.usefixtures("rules_only")
 
 
 def test_the_pass_is_driven_by_the_keyboard(qtbot: QtBot, demo_db: Database, paths: AppPaths) -> None:
