@@ -23,7 +23,7 @@ from typing import Any
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule, FormulaRule
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Font, PatternFill
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from supervisor_app import __version__
@@ -383,10 +383,7 @@ def export_audit(db: Database, actor: Actor, scope: ExportScope, target: Path,
     require(actor, Permission.EXPORT_AGGREGATES)  # full content needs READ_ALL_REVIEWS as well:
     aggregates_only = options.aggregates_only or not actor.can(Permission.READ_ALL_REVIEWS)
     if not actor.can(Permission.READ_ALL_REVIEWS) and _on_own_server_login(db):
-        raise PermissionDeniedError(
-            "On a team server an HR viewer's login reads only the aggregate views hr_competency_scores and "
-            "hr_review_counts (open them from a spreadsheet's PostgreSQL connection); the audit workbook is "
-            "exported by a supervisor or the program lead, with 'Aggregates only' for HR.")
+        return _export_from_views(db, actor, target)
     with db.snapshot() as session:
         facts, where = _gather(session, scope)
         fingerprint, events = audit.head(session)
@@ -426,6 +423,59 @@ def export_audit(db: Database, actor: Actor, scope: ExportScope, target: Path,
                       "aggregates_only": aggregates_only, "pseudonyms": options.pseudonyms, "sha256": digest})
     return ExportResult(target, len(facts.reviews), facts.score_rows,
                         0 if aggregates_only else facts.evidence_rows, aggregates_only, digest, fingerprint)
+
+
+def _export_from_views(db: Database, actor: Actor, target: Path) -> ExportResult:
+    """HR on their own team-server login: the database lets that login read only the aggregate views, so the
+    workbook is made from them — per coach and quarter, reviews and per-competency means, with cells describing
+    fewer than five reviews suppressed; every quarter the views hold, whatever scope was chosen. Nothing else can
+    be exported from such a login."""
+    with db.snapshot() as session:
+        scores = session.execute(text(
+            "SELECT coach_name, level, business_unit, quarter, competency_id, scored, mean_score, gates_passed, "
+            "gate_decisions FROM hr_competency_scores ORDER BY quarter, coach_name, competency_id")).all()
+        counts = session.execute(text(
+            "SELECT coach_name, level, business_unit, quarter, submitted_reviews FROM hr_review_counts "
+            "ORDER BY quarter, coach_name")).all()
+        titles: dict[str, str] = {}
+        for document in session.scalars(select(RubricVersion.document).order_by(RubricVersion.id)):
+            titles.update({c["id"]: c.get("title", c["id"]) for c in document.get("competencies", [])
+                           if isinstance(c, dict) and "id" in c})
+    now = utc_now()
+    footer = f"Exported {now:%Y-%m-%d %H:%M} UTC by {actor.display_name} · Coaching Supervisor {__version__}"
+    workbook = new_workbook(streaming=False)
+
+    def shown(value: object, reviews: int) -> object:
+        return value if reviews >= SMALL_CELL else SUPPRESSED
+
+    note = (f"Aggregates only, from the team server's HR views: cells describing fewer than {SMALL_CELL} reviews "
+            f"show “{SUPPRESSED}”.", "cs_note")
+    reviews_sheet = SheetWriter(workbook, "Reviews", [Column("Quarter"), Column("Coach"), Column("Level"),
+                                                      Column("Business unit"), Column("Submitted reviews", Kind.INT)],
+                                footer=footer, first_row=3)
+    reviews_sheet.write([(q, name, CoachLevel(level).label, unit, shown(n, n)) for name, level, unit, q, n in counts],
+                        preamble=[("Submitted reviews per coach and quarter", "cs_title"), note])
+    scores_sheet = SheetWriter(workbook, "Scores", [
+        Column("Quarter"), Column("Coach"), Column("Level"), Column("Competency", max_width=36),
+        Column("Scored", Kind.INT), Column("Mean score", Kind.DECIMAL), Column("Gate pass rate", Kind.PERCENT)],
+        footer=footer, first_row=3)
+    scores_sheet.write([
+        (q, name, CoachLevel(level).label, titles.get(competency, competency), shown(scored, max(scored, decisions)),
+         shown(mean, scored) if mean is not None else "", shown(passed / decisions, decisions) if decisions else "")
+        for name, level, _unit, q, competency, scored, mean, passed, decisions in scores],
+        preamble=[("Scores per coach, competency and quarter", "cs_title"), note])
+    try:
+        with atomic_target(target) as tmp:
+            workbook.save(tmp)
+            digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
+    finally:
+        discard(workbook)
+    total = sum(n for *_rest, n in counts)
+    with db.transaction() as session:
+        audit.record(session, actor, EXPORT_ACTION, "export", target.name,
+                     {"scope": "HR views", "reviews": total, "score_rows": len(scores), "aggregates_only": True,
+                      "sha256": digest})
+    return ExportResult(target, total, len(scores), 0, True, digest, "")
 
 
 class _Counter:

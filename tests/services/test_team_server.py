@@ -343,16 +343,38 @@ def test_an_upload_abandoned_for_days_is_swept_by_the_next_import(team: Team) ->
     assert "cd" * 32 in left
 
 
-def test_hr_on_a_team_server_is_pointed_at_the_aggregate_views(team: Team, tmp_path: Path) -> None:
-    from supervisor_app.errors import PermissionDeniedError
+def test_hr_on_a_team_server_exports_aggregates_from_the_views(team: Team, tmp_path: Path) -> None:
+    import openpyxl
+
     from supervisor_app.services import export
 
+    sup_db, sup, sup_paths = team.open("sup", "sup-laptop")
+    for index, name in enumerate(("short.wav", "short.ogg", "short.mp3", "short.m4a", "short.opus")):
+        recording = library.import_recording(sup_db, sup, sup_paths, AUDIO / name,
+                                             library.RecordingInput(1, f"Leader {index}")).recording.id
+        review = reviews.start_review(sup_db, sup, recording)
+        reviews.save_draft(sup_db, sup, review.id, scored_content(review, 4, quote="secret words of Leader"))
+        reviews.submit(sup_db, sup, review.id)
+        if index == 3:  # four reviews: every cell about them is suppressed
+            db, hr, _ = team.open("hr")
+            export.export_audit(db, hr, export.ExportScope(start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31)),
+                                tmp_path / "hr4.xlsx")
+            small = openpyxl.load_workbook(tmp_path / "hr4.xlsx", read_only=True)
+            assert [row[4] for row in small["Reviews"].iter_rows(min_row=4, values_only=True)] == ["< 5"]
+            assert [row[4:6] for row in small["Scores"].iter_rows(min_row=4, values_only=True)] == [("< 5", "< 5")]
     db, hr, _ = team.open("hr")
-    with pytest.raises(PermissionDeniedError, match="hr_competency_scores"):
-        export.export_audit(db, hr, export.ExportScope(start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31)),
-                            tmp_path / "hr.xlsx")
-    assert not (tmp_path / "hr.xlsx").exists()
-
+    result = export.export_audit(db, hr, export.ExportScope(start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31)),
+                                 tmp_path / "hr.xlsx")
+    assert (result.aggregates_only, result.reviews) == (True, 5)
+    book = openpyxl.load_workbook(tmp_path / "hr.xlsx", read_only=True)
+    assert book.sheetnames == ["Reviews", "Scores"]
+    cells = [str(c) for sheet in book for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
+    assert not any("secret" in c or "Leader" in c for c in cells)
+    reviews_rows = list(book["Reviews"].iter_rows(min_row=4, values_only=True))
+    assert [row[1:] for row in reviews_rows] == [("Coach One", "Senior Coach", "Legal", 5)]
+    scores_rows = {row[3]: row for row in book["Scores"].iter_rows(min_row=4, values_only=True)}
+    assert [row[4:6] for row in scores_rows.values()] == [(5, 4)]  # only active listening was scored
+    assert audit.verify_chain(*team.open("admin")[:2]) == []
 
 def test_consent_withdrawal_and_purge_on_the_team_server(team: Team) -> None:
     from supervisor_app.core.consent import Scope
