@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from supervisor_app.core.transcripts import Segment
 
@@ -119,16 +120,32 @@ def name_terms(full_names: Iterable[str]) -> list[Term]:
     return list(terms.values())
 
 
+@lru_cache(maxsize=64)
+def _term_patterns(terms: tuple[Term, ...], source: Source) -> tuple[tuple[re.Pattern[str], dict[str, Kind]], ...]:
+    """One alternation per case rule, longest term first (so at any position the longest term wins), compiled
+    once per term list rather than once per segment."""
+    exact = [t for t in terms if not (source is Source.TERM or " " in t.text)]
+    folded = [t for t in terms if source is Source.TERM or " " in t.text]
+    patterns = []
+    for group, flags in ((exact, 0), (folded, re.IGNORECASE)):
+        if group:
+            ordered = sorted({t.text for t in group}, key=lambda text: (-len(text), text))
+            alternation = "|".join(re.escape(text) for text in ordered)
+            kinds = {t.text.casefold(): t.kind for t in group}
+            patterns.append((re.compile(rf"(?<!\w)(?:{alternation})(?:'s)?(?!\w)", flags), kinds))
+    return tuple(patterns)
+
+
 def term_spans(text: str, terms: Sequence[Term], source: Source) -> list[Span]:
     """Whole-word matches; a name part matches only capitalised (so "grace" the word is left alone), program
     terms in any case."""
     spans = []
-    for term in sorted(terms, key=lambda t: -len(t.text)):
-        flags = re.IGNORECASE if source is Source.TERM or " " in term.text else 0
-        pattern = re.compile(rf"(?<!\w){re.escape(term.text)}(?:'s)?(?!\w)", flags)
+    for pattern, kinds in _term_patterns(tuple(terms), source):
         for match in pattern.finditer(text):
             end = match.end() - (2 if match.group(0).endswith("'s") else 0)
-            spans.append(Span(match.start(), end, term.kind, source))
+            kind = kinds.get(text[match.start():end].casefold())
+            if kind is not None:
+                spans.append(Span(match.start(), end, kind, source))
     return spans
 
 
