@@ -163,7 +163,7 @@ class MainWindow(QMainWindow):
             notice += " Review and purge it under Administration → Retention."
         elif notice:
             notice += " An administrator purges it (Administration → Retention)."
-        self.retention_banner.setText(f"🗑 {notice}" if notice else "")
+        self.retention_banner.setText(f"Retention: {notice}" if notice else "")
         self.retention_banner.setVisible(bool(notice))
 
     def home_area(self) -> str:
