@@ -320,7 +320,7 @@ def purge_recordings(db: Database, actor: Actor, paths: AppPaths, recording_ids:
         if held:
             first = next(r for r in recordings if r.id in held)
             raise ConflictError(f"{first.original_name} is under {held[first.id]}: nothing is purged until the "
-                                "hold is released (retention hold release).")
+                                "hold is released (hold release).")
         records = _records_for(session, recordings)
         today = _today()
         for recording in recordings:
@@ -344,15 +344,7 @@ def purge_recordings(db: Database, actor: Actor, paths: AppPaths, recording_ids:
             audit.record(session, actor, "recording.purge", "recording", recording.id,
                          {"sha256": recording.sha256, "transcript": transcript is not None}, reason)
         hashes = [r.sha256 for r in recordings]
-    removed = 0
-    for stored_name in files:
-        path = store.path(stored_name)
-        if path.exists():
-            path.unlink()
-            removed += 1
-    for sha256 in hashes:
-        for cached in paths.audio_cache_dir.glob(f"{sha256}*"):
-            cached.unlink(missing_ok=True)
+    removed = retention.remove_local(store, paths, files, hashes)
     return PurgeResult(tuple(r.id for r in recordings), transcripts, quotes, removed)
 
 

@@ -388,11 +388,12 @@ def purge(db: Database, actor: Actor, paths: AppPaths, now: dt.datetime | None =
         else:
             row.value, row.updated_at, row.updated_by_id = finished, utc_now(), actor.user_id
         policy = policy_of(session)
-    removed = _remove_local(store, paths, files, hashes)
+    removed = remove_local(store, paths, files, hashes)
     return PurgeReport(taken, tuple(done), removed, _prune_backups(paths, policy, moment, keep=taken))
 
 
-def _remove_local(store: RecordingStore, paths: AppPaths, stored_names: Sequence[str], hashes: Sequence[str]) -> int:
+def remove_local(store: RecordingStore, paths: AppPaths, stored_names: Sequence[str], hashes: Sequence[str]) -> int:
+    """Delete this laptop's copies of purged audio (store files, decoded caches); returns how many files went."""
     removed = 0
     for stored_name in stored_names:
         path = store.path(stored_name)
@@ -451,7 +452,7 @@ def sweep_local(db: Database, paths: AppPaths) -> int:
     with db.transaction() as session:
         purged = list(session.execute(select(Recording.stored_name, Recording.sha256)
                                       .where(Recording.purged_at.is_not(None))))
-    return _remove_local(RecordingStore(db, paths.recordings_dir), paths, [n for n, _ in purged],
+    return remove_local(RecordingStore(db, paths.recordings_dir), paths, [n for n, _ in purged],
                          [h for _, h in purged])
 
 
