@@ -18,8 +18,10 @@ from supervisor_app.services import agreement_files, drift, export, program_sett
 def _agreement_json(result: agreement.Agreement) -> dict[str, Any]:
     payload = {key: getattr(result, key) for key in (
         "n_units", "n_raters", "icc2_1", "icc2_1_ci", "icc2_k", "icc2_k_ci", "icc3_1", "icc3_1_ci", "alpha_ordinal",
-        "alpha_interval", "alpha_nominal", "kappa_quadratic_mean", "fleiss_kappa", "exact_agreement",
-        "adjacent_agreement", "bias", "warnings")}
+        "alpha_interval", "alpha_nominal", "alpha_ordinal_ci", "kappa_quadratic_mean", "kappa_quadratic_mean_ci",
+        "fleiss_kappa", "ac1", "ac1_se", "ac1_ci", "ac2_linear", "ac2_linear_se", "ac2_linear_ci", "ac2_quadratic",
+        "ac2_quadratic_se", "ac2_quadratic_ci", "bootstrap_draws", "exact_agreement", "adjacent_agreement", "bias",
+        "central_tendency", "warnings")}
     payload["bands"] = {name: {"label": band.label, "source": band.source} for name, band in result.bands().items()}
     return payload
 
@@ -53,21 +55,33 @@ def cmd_agreement(ctx: Context) -> int:
         rows = [("ICC(2,1)", _figure(result.icc2_1, result.icc2_1_ci), bands.get("icc2_1")),
                 ("ICC(2,k)", _figure(result.icc2_k, result.icc2_k_ci), bands.get("icc2_k")),
                 ("ICC(3,1)", _figure(result.icc3_1, result.icc3_1_ci), bands.get("icc3_1")),
-                ("Krippendorff alpha, ordinal", _figure(result.alpha_ordinal), bands.get("alpha_ordinal")),
+                ("Krippendorff alpha, ordinal", _figure(result.alpha_ordinal, result.alpha_ordinal_ci),
+                 bands.get("alpha_ordinal")),
                 ("Krippendorff alpha, interval", _figure(result.alpha_interval), bands.get("alpha_interval")),
                 ("Krippendorff alpha, nominal", _figure(result.alpha_nominal), bands.get("alpha_nominal")),
-                ("Cohen's kappa (quadratic), mean of pairs", _figure(result.kappa_quadratic_mean),
+                ("Cohen's kappa (quadratic), mean of pairs",
+                 _figure(result.kappa_quadratic_mean, result.kappa_quadratic_mean_ci),
                  bands.get("kappa_quadratic_mean")),
                 ("Fleiss' kappa", _figure(result.fleiss_kappa), bands.get("fleiss_kappa")),
+                ("Gwet's AC1 (nominal)", _figure(result.ac1, result.ac1_ci), bands.get("ac1")),
+                ("Gwet's AC2, linear weights", _figure(result.ac2_linear, result.ac2_linear_ci),
+                 bands.get("ac2_linear")),
+                ("Gwet's AC2, quadratic weights", _figure(result.ac2_quadratic, result.ac2_quadratic_ci),
+                 bands.get("ac2_quadratic")),
                 ("exact agreement", _figure(result.exact_agreement), None),
                 ("within ±1", _figure(result.adjacent_agreement), None)]
         print_table(["figure", "value [95% CI]", "band", "source"],
                     [(figure, value, band.label if band else "", band.source if band else "")
                      for figure, value, band in rows])
-        print_table(["rater", "bias vs master", "bias vs panel"],
-                    [(rater, _figure(b["vs_master"]), _figure(b["vs_panel"])) for rater, b in result.bias.items()])
+        middle = result.central_tendency
+        print_table(["rater", "bias vs master", "bias vs panel", "share of 3s vs panel"],
+                    [(rater, _figure(b["vs_master"]), _figure(b["vs_panel"]),
+                      _figure(middle.get(rater, {}).get("vs_panel"))) for rater, b in result.bias.items()])
         for warning in result.warnings:
             say(f"note: {warning}")
+        if result.bootstrap_draws:
+            say(f"note: the intervals of alpha and the mean kappa are bootstrap percentiles over "
+                f"{result.bootstrap_draws:,} redraws of the units (fixed seed); ICC's are F-based, AC's Gwet's.")
     if any(value is not None for value in status.values()):
         print(f"\nCalibrated (≥ {rule.within_one_share:.0%} within ±1 of the master"
               + (", same gate decisions" if rule.same_gate_decisions else "") + "; 0/1-only competencies are gates):")
@@ -80,15 +94,22 @@ def cmd_drift(ctx: Context) -> int:
     actor = ctx.actor()
     db = ctx.database()
     rater_rows = drift.raters(db, actor, ctx.args.threshold)
+    per_competency = drift.raters_by_competency(db, actor, ctx.args.threshold)
     coach_rows = drift.coaches(db, actor)
     if ctx.args.json:
         print_json({"raters": [dataclasses.asdict(r) for r in rater_rows],
+                    "raters_by_competency": {c: [dataclasses.asdict(r) for r in rows]
+                                             for c, rows in per_competency.items()},
                     "coaches": [{**dataclasses.asdict(c), "advising_share": [p.advising_share for p in c.stance]}
                                 for c in coach_rows]})
         return 0
     print_table(["rater", "bias per round (oldest first)", "smoothed", "flag"],
                 [(r.rater, " ".join(f"{b:+.2f}" for b in r.biases), f"{r.ewma[-1]:+.2f}" if r.ewma else "",
                   r.reason) for r in rater_rows])
+    flagged = [(c, r) for c, rows in per_competency.items() for r in rows if r.flagged]
+    if flagged:
+        print_table(["competency", "rater", "bias per round", "flag"],
+                    [(c, r.rater, " ".join(f"{b:+.2f}" for b in r.biases), r.reason) for c, r in flagged])
     print_table(["coach", "score trend per review", "advising share per review", "flag"],
                 [(c.coach, ", ".join(f"{k} {v:+.2f}" for k, v in sorted(c.score_trend.items())),
                   " ".join("—" if p.advising_share is None else f"{p.advising_share:.0%}" for p in c.stance),

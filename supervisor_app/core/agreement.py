@@ -1,9 +1,10 @@
-"""Inter-rater agreement for calibration: ICC, Krippendorff's alpha, Cohen's and Fleiss' kappa, agreement rates,
-rater bias, and what each figure means.
+"""Inter-rater agreement for calibration: ICC, Krippendorff's alpha, Cohen's and Fleiss' kappa, Gwet's AC1/AC2,
+agreement rates, rater bias, and what each figure means.
 
 Krippendorff's alpha comes from the `krippendorff` package, the kappas from statsmodels; the ICC forms and their
-confidence intervals (Shrout & Fleiss 1979; McGraw & Wong 1996) are computed here and tested against the
-published values.
+confidence intervals (Shrout & Fleiss 1979; McGraw & Wong 1996) and Gwet's coefficients with their standard
+errors (`core.gwet`) are computed here and tested against the published values; alpha and the mean kappa get
+bootstrap intervals (`core.bootstrap`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ import numpy.typing as npt
 from scipy.stats import f as f_distribution
 from statsmodels.stats.inter_rater import cohens_kappa, fleiss_kappa
 
+from supervisor_app.core import bootstrap as bootstrapping
+from supervisor_app.core.gwet import Weights, gwet
+
 Matrix = npt.NDArray[np.float64]
 MIN_UNITS = 5
 # Cohen's kappa is a two-rater figure; over a large panel it is averaged over pairs, whose number grows with
@@ -26,6 +30,8 @@ MIN_UNITS = 5
 MAX_KAPPA_PAIRS = 2_000
 KAPPA_SAMPLE_SEED = 20_240_601
 OVERALL = "overall"
+ALPHA_TENTATIVE = 0.667
+ICC_POOR = 0.5
 
 
 @dataclass(frozen=True)
@@ -67,8 +73,33 @@ class Agreement:
     fleiss_kappa: float | None = None
     exact_agreement: float | None = None
     adjacent_agreement: float | None = None
+    ac1: float | None = None
+    ac1_se: float | None = None
+    ac1_ci: tuple[float, float] | None = None
+    ac2_linear: float | None = None
+    ac2_linear_se: float | None = None
+    ac2_linear_ci: tuple[float, float] | None = None
+    ac2_quadratic: float | None = None
+    ac2_quadratic_se: float | None = None
+    ac2_quadratic_ci: tuple[float, float] | None = None
+    alpha_ordinal_ci: tuple[float, float] | None = None
+    kappa_quadratic_mean_ci: tuple[float, float] | None = None
+    bootstrap_draws: int = 0
     bias: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    central_tendency: dict[str, dict[str, float | None]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+
+    def unreliable(self) -> str | None:
+        """Why this competency's scores are not reliable yet (α < 0.667 or ICC(2,1) < 0.5 with at least five
+        units), or None; with fewer units the figures say too little to judge."""
+        if self.n_units < MIN_UNITS:
+            return None
+        reasons = []
+        if self.alpha_ordinal is not None and self.alpha_ordinal < ALPHA_TENTATIVE:
+            reasons.append(f"alpha {self.alpha_ordinal:.2f} < {ALPHA_TENTATIVE}")
+        if self.icc2_1 is not None and self.icc2_1 < ICC_POOR:
+            reasons.append(f"ICC(2,1) {self.icc2_1:.2f} < {ICC_POOR}")
+        return ", ".join(reasons) or None
 
     def bands(self) -> dict[str, Band]:
         found = {}
@@ -78,7 +109,7 @@ class Agreement:
         for name in ("alpha_ordinal", "alpha_interval", "alpha_nominal"):
             if (value := getattr(self, name)) is not None:
                 found[name] = alpha_band(value)
-        for name in ("kappa_quadratic_mean", "fleiss_kappa"):
+        for name in ("kappa_quadratic_mean", "fleiss_kappa", "ac1", "ac2_linear", "ac2_quadratic"):
             if (value := getattr(self, name)) is not None:
                 found[name] = kappa_band(value)
         return found
@@ -218,6 +249,27 @@ def _bias(matrix: Matrix, raters: Sequence[str], master: str | None) -> dict[str
     return result
 
 
+MIDDLE_SCORE = 3.0  # the middle of the 1–5 scale: a rater who gives it far more often than the panel hedges
+
+
+def _central_tendency(matrix: Matrix, raters: Sequence[str]) -> dict[str, dict[str, float | None]]:
+    """Per rater: their share of middle scores, the other raters' share on the same units, and the difference
+    (positive = the rater gives the middle score more often than the panel: central tendency)."""
+    scored = ~np.isnan(matrix)
+    middle = scored & (matrix == MIDDLE_SCORE)
+    result: dict[str, dict[str, float | None]] = {}
+    for j, rater in enumerate(raters):
+        units = scored[:, j]
+        others = np.delete(scored[units], j, axis=1)
+        given = int(units.sum())
+        share = float(middle[units, j].sum() / given) if given else None
+        panel_total = int(others.sum())
+        panel = float(np.delete(middle[units], j, axis=1).sum() / panel_total) if panel_total else None
+        result[rater] = {"share_mid": share, "panel_share_mid": panel,
+                         "vs_panel": share - panel if share is not None and panel is not None else None}
+    return result
+
+
 def kappa_pairs(n_raters: int) -> list[tuple[int, int]]:
     """The rater pairs Cohen's kappa is averaged over: all of them up to MAX_KAPPA_PAIRS, beyond that a sample
     drawn with a fixed seed (so a file gives the same figure every time)."""
@@ -236,14 +288,26 @@ def _finite(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
 
 
-def agreement(ratings: Sequence[Rating], *, categories: Sequence[float] | None = None) -> Agreement:
-    """Every agreement figure for one set of ratings (one competency, or all pooled)."""
+def agreement(ratings: Sequence[Rating], *, categories: Sequence[float] | None = None,
+              bootstrap: int = bootstrapping.DRAWS) -> Agreement:
+    """Every agreement figure for one set of ratings (one competency, or all pooled); `bootstrap` draws for the
+    intervals of alpha and the mean kappa (0: none)."""
     _units, raters, matrix = rating_matrix(ratings)
-    return _from_matrix(matrix, raters, {r.rater for r in ratings if r.master}, categories)
+    return _from_matrix(matrix, raters, {r.rater for r in ratings if r.master}, categories, bootstrap)
+
+
+def _gwet_figures(result: Agreement, matrix: Matrix, values: Sequence[float]) -> None:
+    for name, weights in (("ac1", Weights.IDENTITY), ("ac2_linear", Weights.LINEAR),
+                          ("ac2_quadratic", Weights.QUADRATIC)):
+        found = gwet(matrix, values, weights)
+        if found is not None and math.isfinite(found.value):
+            setattr(result, name, found.value)
+            setattr(result, f"{name}_se", found.standard_error)
+            setattr(result, f"{name}_ci", found.ci)
 
 
 def _from_matrix(matrix: Matrix, raters: list[str], masters: set[str],
-                 categories: Sequence[float] | None = None) -> Agreement:
+                 categories: Sequence[float] | None = None, bootstrap: int = bootstrapping.DRAWS) -> Agreement:
     n_units = matrix.shape[0]
     master = next(iter(masters)) if len(masters) == 1 else None
     result = Agreement(n_units=n_units, n_raters=len(raters))
@@ -277,6 +341,11 @@ def _from_matrix(matrix: Matrix, raters: list[str], masters: set[str],
             except ValueError:
                 continue
             setattr(result, f"alpha_{level}", _finite(value))
+        _gwet_figures(result, matrix, values)
+        if bootstrap and result.alpha_ordinal is not None:
+            found = bootstrapping.alpha_interval(matrix, values, bootstrap)
+            result.alpha_ordinal_ci = (found.low, found.high) if found else None
+            result.bootstrap_draws = bootstrap
         if len(complete) >= 2:
             pairs = {}
             chosen = kappa_pairs(len(raters))
@@ -290,13 +359,18 @@ def _from_matrix(matrix: Matrix, raters: list[str], masters: set[str],
                     pairs[f"{raters[i]}|{raters[j]}"] = kappa
             result.kappa_quadratic_pairs = pairs
             result.kappa_quadratic_mean = float(np.mean(list(pairs.values()))) if pairs else None
+            if bootstrap and pairs:
+                found = bootstrapping.kappa_mean_interval(complete, values, chosen, bootstrap)
+                result.kappa_quadratic_mean_ci = (found.low, found.high) if found else None
             result.fleiss_kappa = _finite(_fleiss(complete, values))
     result.exact_agreement, result.adjacent_agreement = _pairwise_agreement(matrix)
     result.bias = _bias(matrix, raters, master)
+    if not set(values) <= {0.0, 1.0}:  # a scale, not a gate
+        result.central_tendency = _central_tendency(matrix, raters)
     return result
 
 
-def by_competency(ratings: Sequence[Rating]) -> dict[str, Agreement]:
+def by_competency(ratings: Sequence[Rating], *, bootstrap: int = bootstrapping.DRAWS) -> dict[str, Agreement]:
     """Agreement per competency, and `overall` over every (competency, unit) pooled."""
     raters = sorted({r.rater for r in ratings})
     masters = {r.rater for r in ratings if r.master}
@@ -311,9 +385,11 @@ def by_competency(ratings: Sequence[Rating]) -> dict[str, Agreement]:
         for rating in group:
             matrix[unit_index[rating.unit], rater_index[rating.rater]] = rating.score
         matrices[competency] = matrix
-    result = {c: _from_matrix(_scored_by(m), _raters_of(m, raters), masters) for c, m in matrices.items() if c}
+    result = {c: _from_matrix(_scored_by(m), _raters_of(m, raters), masters, bootstrap=bootstrap)
+              for c, m in matrices.items() if c}
     result[OVERALL] = _from_matrix(_scored_by(np.vstack(list(matrices.values()))),
-                                   _raters_of(np.vstack(list(matrices.values())), raters), masters)
+                                   _raters_of(np.vstack(list(matrices.values())), raters), masters,
+                                   bootstrap=bootstrap)
     return result
 
 

@@ -40,13 +40,32 @@ def raters(db: Database, actor: Actor, threshold: float = BIAS_THRESHOLD) -> lis
     return [rater_drift(name, values, threshold) for name, values in sorted(series.items())]
 
 
+def raters_by_competency(db: Database, actor: Actor, threshold: float = BIAS_THRESHOLD
+                         ) -> dict[str, list[RaterDrift]]:
+    """Competency -> each rater's bias against the master on it, round by round (a rater can drift on one
+    competency while their all-competency bias stays flat)."""
+    require(actor, Permission.RUN_CALIBRATION)
+    with db.transaction() as session:
+        per = _bias_per_round(session)
+    result: dict[str, list[RaterDrift]] = defaultdict(list)
+    for (rater, competency), values in sorted(per.items()):
+        result[competency].append(rater_drift(rater, values, threshold))
+    return dict(result)
+
+
 def bias_series(session: Session) -> dict[str, list[float]]:
     """Rater display name -> mean bias against the master per revealed round with a master, oldest first."""
+    return {rater: values for (rater, competency), values in _bias_per_round(session).items() if competency == ""}
+
+
+def _bias_per_round(session: Session) -> dict[tuple[str, str], list[float]]:
+    """(rater, competency) -> mean bias against the master per revealed round with a master, oldest first; the
+    competency "" is every competency together."""
     rounds = session.scalars(select(CalibrationRound).where(CalibrationRound.status.in_(("revealed", "closed")),
                                                             CalibrationRound.master_id.is_not(None))
                              .order_by(CalibrationRound.revealed_at)).all()
     names = dict(session.execute(select(User.id, User.display_name)).all())
-    series: dict[str, list[float]] = defaultdict(list)
+    series: dict[tuple[str, str], list[float]] = defaultdict(list)
     for calibration in rounds:
         rows = session.execute(
             select(Review.rater_id, Review.recording_id, ReviewScore.competency_id, ReviewScore.score,
@@ -55,13 +74,14 @@ def bias_series(session: Session) -> dict[str, list[float]]:
             .where(Review.round_id == calibration.id, Review.status == "submitted",
                    ReviewScore.not_observed.is_(False))).all()
         gold = {(r, c): numeric_value(s, g) for rater, r, c, s, g in rows if rater == calibration.master_id}
-        differences: dict[int, list[float]] = defaultdict(list)
+        differences: dict[tuple[int, str], list[float]] = defaultdict(list)
         for rater, recording, competency, score, gate in rows:
             value, reference = numeric_value(score, gate), gold.get((recording, competency))
             if rater != calibration.master_id and value is not None and reference is not None:
-                differences[rater].append(value - reference)
-        for rater, values in differences.items():
-            series[names[rater]].append(sum(values) / len(values))
+                differences[(rater, "")].append(value - reference)
+                differences[(rater, competency)].append(value - reference)
+        for (rater, competency), values in differences.items():
+            series[(names[rater], competency)].append(sum(values) / len(values))
     return dict(series)
 
 

@@ -356,6 +356,28 @@ def _score_facts(session: Session, where: Any, facts: _Facts) -> None:
     facts.agreement = by_competency(facts.ratings) if facts.ratings else {}
 
 
+EXTRA_AGREEMENT_COLUMNS = (
+    Column("Alpha ordinal 95% CI low (bootstrap)", Kind.STAT), Column("Alpha ordinal 95% CI high", Kind.STAT),
+    Column("Weighted kappa 95% CI low (bootstrap)", Kind.STAT), Column("Weighted kappa 95% CI high", Kind.STAT),
+    Column("Gwet AC1", Kind.STAT), Column("AC1 95% CI low", Kind.STAT), Column("AC1 95% CI high", Kind.STAT),
+    Column("Gwet AC2 linear", Kind.STAT), Column("AC2 linear 95% CI low", Kind.STAT),
+    Column("AC2 linear 95% CI high", Kind.STAT), Column("Gwet AC2 quadratic", Kind.STAT),
+    Column("AC2 quadratic 95% CI low", Kind.STAT), Column("AC2 quadratic 95% CI high", Kind.STAT))
+
+
+def _extra_agreement(result: Agreement | None) -> list[float | None]:
+    """The bootstrap intervals and Gwet's coefficients with their intervals, in EXTRA_AGREEMENT_COLUMNS order."""
+    if result is None:
+        return [None] * len(EXTRA_AGREEMENT_COLUMNS)
+    cells: list[float | None] = []
+    for interval in (result.alpha_ordinal_ci, result.kappa_quadratic_mean_ci):
+        cells += [interval[0], interval[1]] if interval else [None, None]
+    for value, interval in ((result.ac1, result.ac1_ci), (result.ac2_linear, result.ac2_linear_ci),
+                            (result.ac2_quadratic, result.ac2_quadratic_ci)):
+        cells += [value, *(interval if interval else (None, None))]
+    return cells
+
+
 SMALL_CELL = 5  # aggregates only: a cell describing fewer reviews than this is suppressed
 SUPPRESSED = f"< {SMALL_CELL}"
 
@@ -729,7 +751,7 @@ class _Sheets:
                    Column("Alpha interval", Kind.STAT), Column("Alpha nominal", Kind.STAT),
                    Column("Weighted kappa (mean of pairs)", Kind.STAT), Column("Fleiss kappa", Kind.STAT),
                    Column("Exact agreement", Kind.PERCENT), Column("Within ±1", Kind.PERCENT),
-                   Column("Notes", Kind.WRAP, width=60)]
+                   *EXTRA_AGREEMENT_COLUMNS, Column("Notes", Kind.WRAP, width=60)]
         sheet = self._sheet("Agreement", columns)
         ordered = sorted(f.competencies.values(), key=lambda c: c.order)
 
@@ -738,7 +760,7 @@ class _Sheets:
             bands = result.bands() if result else {}
             ci = result.icc2_1_ci if result else None
             if self.aggregates_only and len(scores) < SMALL_CELL:
-                return [title, kind, core, *[SUPPRESSED] * 19,
+                return [title, kind, core, *[SUPPRESSED] * (19 + len(EXTRA_AGREEMENT_COLUMNS)),
                         f"Fewer than {SMALL_CELL} scores: not shown in an aggregates-only export."]
             return [title, kind, core, result.n_units if result else 0, result.n_raters if result else 0, len(scores),
                     statistics.fmean(scores) if scores else None, gate_rate,
@@ -750,6 +772,7 @@ class _Sheets:
                     result.alpha_interval if result else None, result.alpha_nominal if result else None,
                     result.kappa_quadratic_mean if result else None, result.fleiss_kappa if result else None,
                     result.exact_agreement if result else None, result.adjacent_agreement if result else None,
+                    *_extra_agreement(result),
                     " ".join(result.warnings) if result else "Not scored by two or more raters on the same recording."]
 
         all_scores = [s for values in f.per_competency.values() for s in values]
@@ -980,6 +1003,14 @@ class _Sheets:
             ("Rater drift", f"Bias against the master per revealed round, all rounds to date. Flagged when |bias| "
              f"exceeds {BIAS_THRESHOLD} in two consecutive rounds, or when its exponentially weighted moving average "
              f"does."),
+            ("Gwet's AC1 / AC2", "Gwet's agreement coefficients (Gwet 2008; Handbook of Inter-Rater Reliability, "
+             "2014): chance-corrected agreement that stays stable when nearly every score is the same, which makes "
+             "kappa collapse. AC1 treats scores as categories (use it for gates); AC2 weights near misses, linearly "
+             "(1 − |k − l| / 4 on a 1–5 scale) or quadratically (1 − (k − l)² / 16). Intervals: Gwet's standard "
+             "error with Student's t (units − 1 degrees of freedom), capped at 1. Read with the Landis & Koch bands."),
+            ("Bootstrap intervals", "Krippendorff's alpha (ordinal) and the mean weighted kappa have no closed-form "
+             "interval here: the units are drawn again with replacement 2,000 times (fixed seed, so the file is "
+             "reproducible) and the 2.5th and 97.5th percentiles of the redrawn figure are the 95 % interval."),
             ("Small numbers", "With fewer than 5 units the agreement figures are unstable; the Notes column says so."),
             ("Blinding", "Reviews of a calibration round that is still blind are never exported."),
             ("Privacy", "HR viewers receive aggregates only: no rationale, quotes or notes. Coachees always appear "

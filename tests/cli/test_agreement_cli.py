@@ -26,8 +26,13 @@ def test_json_output_has_every_key(tmp_path: Path, capsys: pytest.CaptureFixture
     assert set(payload) == {"listening", "follow_up", "overall"}
     for key in ("n_units", "n_raters", "icc2_1", "icc2_1_ci", "icc2_k", "icc2_k_ci", "icc3_1", "alpha_ordinal",
                 "alpha_interval", "alpha_nominal", "kappa_quadratic_mean", "fleiss_kappa", "exact_agreement",
-                "adjacent_agreement", "bias"):
+                "adjacent_agreement", "bias", "ac1", "ac1_ci", "ac2_linear", "ac2_linear_ci", "ac2_quadratic",
+                "ac2_quadratic_ci", "alpha_ordinal_ci", "kappa_quadratic_mean_ci"):
         assert key in payload["listening"]
+    overall = payload["overall"]
+    assert overall["bootstrap_draws"] == 2000
+    assert overall["ac1"] is not None
+    assert overall["ac1_ci"][0] <= overall["ac1"] <= overall["ac1_ci"][1]
     assert (payload["listening"]["n_units"], payload["listening"]["n_raters"]) == (3, 3)
     assert payload["overall"]["n_units"] == 5
     assert payload["listening"]["bias"]["ben"]["vs_master"] == pytest.approx(0.0)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import krippendorff
 import numpy as np
 import pytest
 from scipy.stats import f as f_distribution
 
+from supervisor_app.core import bootstrap
 from supervisor_app.core.agreement import (
     CalibrationRule,
     Rating,
@@ -17,7 +19,9 @@ from supervisor_app.core.agreement import (
     icc_band,
     kappa_band,
     quadratic_kappa,
+    rating_matrix,
 )
+from supervisor_app.core.gwet import Weights, gwet
 
 # Shrout & Fleiss (1979), Table 2: six targets rated by four judges.
 SHROUT_FLEISS = np.array([[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]],
@@ -128,3 +132,115 @@ def test_bands_and_their_sources() -> None:
     assert [kappa_band(v).label for v in (-0.1, 0.1, 0.3, 0.5, 0.7, 0.9)] == [
         "poor", "slight", "fair", "moderate", "substantial", "almost perfect"]
     assert [alpha_band(v).label for v in (0.6, 0.7, 0.85)] == ["unreliable", "tentative", "reliable"]
+
+
+# Gwet (2014), Handbook of Inter-Rater Reliability, 4th ed.: twelve units, four raters, five categories, gaps (the
+# irrCAC package's cac.raw4raters); published AC1 and weighted AC2 with standard errors and 95 % intervals.
+GWET = [[1, 1, None, 1], [2, 2, 3, 2], [3, 3, 3, 3], [3, 3, 3, 3], [2, 2, 2, 2], [1, 2, 3, 4], [4, 4, 4, 4],
+        [1, 1, 2, 1], [2, 2, 2, 2], [None, 5, 5, 5], [None, None, 1, 1], [None, None, 3, None]]
+GWET_PUBLISHED = {  # weights: (percent agreement, chance agreement, coefficient, standard error, interval)
+    Weights.IDENTITY: (0.818, 0.190, 0.775, 0.143, (0.461, 1.0)),
+    Weights.LINEAR: (0.939, 0.571, 0.859, 0.117, (0.600, 1.0)),
+    Weights.QUADRATIC: (0.975, 0.714, 0.914, 0.104, (0.685, 1.0)),
+}
+
+
+def _gwet_matrix() -> np.ndarray:
+    return np.array([[np.nan if v is None else v for v in row] for row in GWET], dtype=float)
+
+
+@pytest.mark.parametrize("weights", list(Weights))
+def test_gwet_ac1_and_ac2_match_the_published_example(weights: Weights) -> None:
+    found = gwet(_gwet_matrix(), [1, 2, 3, 4, 5], weights)
+    assert found is not None
+    pa, pe, value, error, (low, high) = GWET_PUBLISHED[weights]
+    assert (round(found.percent_agreement, 3), round(found.chance_agreement, 3)) == (pa, pe)
+    assert (round(found.value, 3), round(found.standard_error, 3)) == (value, error)
+    assert (round(found.ci[0], 3), round(found.ci[1], 3)) == (low, high)
+
+
+def test_gwet_ac1_of_the_two_rater_contingency_example() -> None:
+    # Gwet's 3 × 3 abstractors table (irrCAC cont3x3abstractors): AC1 0.849, standard error 0.043
+    table = [[13, 0, 0], [0, 20, 7], [0, 4, 56]]
+    rows = [[a + 1, b + 1] for a in range(3) for b in range(3) for _ in range(table[a][b])]
+    found = gwet(np.array(rows, dtype=float), [1, 2, 3])
+    assert found is not None
+    assert (round(found.value, 3), round(found.standard_error, 3)) == (0.849, 0.043)
+
+
+def test_gwet_figures_reach_the_agreement_result_and_degenerate_input_gives_none() -> None:
+    ratings = [Rating(str(u), f"r{r}", float(v)) for u, row in enumerate(GWET) for r, v in enumerate(row)
+               if v is not None]
+    result = agreement(ratings, categories=[1, 2, 3, 4, 5])
+    assert (round(result.ac1 or 0, 3), round(result.ac2_linear or 0, 3), round(result.ac2_quadratic or 0, 3)) == (
+        0.775, 0.859, 0.914)
+    assert result.ac1_ci is not None
+    assert round(result.ac1_ci[0], 3) == 0.461
+    assert result.bands()["ac1"].label == "substantial"
+    assert gwet(np.array([[1.0, 1.0], [1.0, 1.0]]), [1.0]) is None  # one category
+    assert gwet(np.array([[1.0, np.nan], [2.0, 2.0]]), [1.0, 2.0]) is None  # one unit with two ratings
+
+
+def test_bootstrap_intervals_are_reproducible_and_cover_the_estimate() -> None:
+    rng = np.random.default_rng(9)
+    truth = rng.integers(1, 6, size=40)
+    ratings = [Rating(f"u{u}", f"r{r}", float(np.clip(truth[u] + rng.integers(-1, 2), 1, 5)))
+               for u in range(40) for r in range(4)]
+    first, again = agreement(ratings), agreement(ratings)
+    assert first.alpha_ordinal_ci == again.alpha_ordinal_ci
+    assert first.kappa_quadratic_mean_ci == again.kappa_quadratic_mean_ci
+    assert first.bootstrap_draws == bootstrap.DRAWS
+    for estimate, interval in ((first.alpha_ordinal, first.alpha_ordinal_ci),
+                               (first.kappa_quadratic_mean, first.kappa_quadratic_mean_ci)):
+        assert estimate is not None
+        assert interval is not None
+        assert interval[0] < estimate < interval[1]
+        assert interval[1] - interval[0] < 0.5
+    other = bootstrap.alpha_interval(rating_matrix(ratings)[2], [1, 2, 3, 4, 5], seed=1)
+    assert other is not None
+    assert (other.low, other.high) != first.alpha_ordinal_ci
+    assert agreement(ratings, bootstrap=0).alpha_ordinal_ci is None
+
+
+def test_the_vectorised_redraw_equals_the_reference_figures_on_the_full_sample() -> None:
+    matrix = np.array([[np.nan if v is None else v for v in row] for row in np.array(KRIPPENDORFF, dtype=object).T],
+                      dtype=float)
+    direct = bootstrap.ordinal_alpha(bootstrap.unit_coincidences(matrix, [1, 2, 3, 4, 5]).sum(axis=0))
+    assert float(direct) == pytest.approx(krippendorff.alpha(reliability_data=matrix.T, level_of_measurement="ordinal",
+                                                             value_domain=[1, 2, 3, 4, 5]))
+
+
+def test_rater_effects_per_competency_find_a_lenient_and_a_hedging_rater() -> None:
+    rng = np.random.default_rng(21)
+    ratings = []
+    for competency in ("listening", "questioning"):
+        truth = rng.integers(1, 6, size=30)
+        for unit, value in enumerate(truth):
+            ratings.append(Rating(f"u{unit}", "master", float(value), competency, master=True))
+            ratings.append(Rating(f"u{unit}", "steady", float(value), competency))
+            lenient = min(5, value + 1) if competency == "questioning" else value  # lenient on one competency only
+            ratings.append(Rating(f"u{unit}", "lenient", float(lenient), competency))
+            ratings.append(Rating(f"u{unit}", "hedger", 3.0, competency))  # always the middle of the scale
+    results = by_competency(ratings, bootstrap=0)
+    assert results["listening"].bias["lenient"]["vs_master"] == pytest.approx(0.0)
+    assert results["questioning"].bias["lenient"]["vs_master"] > 0.6
+    assert results["questioning"].bias["steady"]["vs_master"] == pytest.approx(0.0)
+    for competency in ("listening", "questioning"):
+        middle = results[competency].central_tendency
+        assert middle["hedger"]["share_mid"] == 1.0
+        assert middle["hedger"]["vs_panel"] is not None
+        assert middle["hedger"]["vs_panel"] > 0.5
+        assert (middle["steady"]["share_mid"] or 0) < 0.4
+    gates = [Rating(f"u{u}", r, float(u % 2), "contracting") for u in range(6) for r in ("a", "b")]
+    assert by_competency(gates, bootstrap=0)["contracting"].central_tendency == {}  # a gate has no middle
+
+
+def test_a_competency_is_called_unreliable_only_with_enough_units() -> None:
+    rng = np.random.default_rng(4)
+    noisy = [Rating(f"u{u}", f"r{r}", float(rng.integers(1, 6))) for u in range(12) for r in range(3)]
+    reason = agreement(noisy, bootstrap=0).unreliable()
+    assert reason is not None
+    assert "alpha" in reason
+    assert agreement(noisy[:12], bootstrap=0).unreliable() is None  # four units: too few to judge
+    steady = [Rating(f"u{u}", f"r{r}", float(1 + u % 5)) for u in range(12) for r in range(3)]
+    assert agreement(steady, bootstrap=0).unreliable() is None

@@ -160,3 +160,16 @@ def test_drift_from_two_revealed_rounds(transcribed: tuple[Database, AppPaths]) 
     assert not found["Tom Berg"].flagged
     with pytest.raises(PermissionDeniedError):
         drift.raters(db, aisha)
+
+
+def test_rater_drift_is_also_followed_per_competency(round_db: Database) -> None:
+    maria = login(round_db, "maria")
+    overall = {r.rater: r.biases for r in drift.raters(round_db, maria)}
+    per = drift.raters_by_competency(round_db, maria)
+    assert overall
+    assert per
+    for rater, biases in overall.items():
+        first_round = [r.biases[0] for rows in per.values() for r in rows if r.rater == rater]
+        assert first_round  # the rater has a bias on each competency they scored beside the master
+        # the all-competency bias is a weighted mean of the per-competency ones, so it lies between them
+        assert min(first_round) - 1e-9 <= biases[0] <= max(first_round) + 1e-9

@@ -433,3 +433,22 @@ def test_earlier_exports_are_listed_from_the_audit_trail(round_db: Database, tmp
     assert [e.file_name for e in recent_exports(round_db, admin)] == ["helen.xlsx", "maria.xlsx"]
     with pytest.raises(PermissionDeniedError):
         recent_exports(round_db, login(round_db, "tom"))
+
+
+def test_the_agreement_sheet_shows_gwet_and_the_bootstrap_intervals(round_db: Database, tmp_path: Path) -> None:
+    maria = login(round_db, "maria")
+    target = tmp_path / "round.xlsx"
+    export_audit(round_db, maria, ExportScope(round_id=1), target)
+    book = openpyxl.load_workbook(target, read_only=True)
+    rows = list(book["Agreement"].iter_rows(values_only=True))
+    header, pooled = rows[0], dict(zip(rows[0], rows[1], strict=True))
+    for column in ("Gwet AC1", "AC1 95% CI low", "Gwet AC2 linear", "Gwet AC2 quadratic",
+                   "Alpha ordinal 95% CI low (bootstrap)", "Weighted kappa 95% CI high"):
+        assert column in header
+    assert isinstance(pooled["Gwet AC1"], float)
+    assert pooled["AC1 95% CI low"] <= pooled["Gwet AC1"] <= pooled["AC1 95% CI high"]
+    assert pooled["Alpha ordinal 95% CI low (bootstrap)"] <= pooled["Alpha ordinal"] <= \
+        pooled["Alpha ordinal 95% CI high"]
+    method = {row[0]: row[1] for row in book["Method"].iter_rows(values_only=True) if row and row[0]}
+    assert "Gwet" in method["Gwet's AC1 / AC2"]
+    assert "2,000 times" in method["Bootstrap intervals"]

@@ -144,3 +144,26 @@ def test_demo_round_opens_at_the_reveal(qtbot: QtBot, db: Database, paths: AppPa
     assert widget.matrix.columnCount() == 6  # recording, competency, 3 raters and the master
     assert widget.bias_chart.bars
     screenshot(widget, "calibration-demo")
+
+
+def test_an_unreliable_competency_links_to_its_anchors(qtbot: QtBot, db: Database, paths: AppPaths) -> None:
+    from supervisor_app.services import demo, rubrics
+    from supervisor_app.ui.rubrics.rubrics_page import RubricsPage
+    from supervisor_app.ui.shell.main_window import MainWindow
+
+    demo.load_demo(db, None)
+    context = make_context(db, paths, "maria")
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.resize(1100, 700)
+    window.show()
+    last = rubrics.get_rubric(db, context.actor, rubrics.list_rubrics(db, context.actor)[-1].id).competencies[-1].id
+    page = window.pages["calibration"]
+    assert isinstance(page, CalibrationPage)
+    with qtbot.waitSignal(page.anchors_requested) as requested:
+        page.agreement_label.linkActivated.emit(f"anchors:{last}")
+    assert requested.args == [last]
+    assert window.current_area() == "rubrics"
+    rubrics_page = window.pages["rubrics"]
+    assert isinstance(rubrics_page, RubricsPage)
+    qtbot.waitUntil(lambda: rubrics_page.viewer.verticalScrollBar().value() > 0)  # scrolled down to its anchors

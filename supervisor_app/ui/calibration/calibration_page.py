@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -39,6 +39,8 @@ DEVIATION_COLOURS = {0: "#e6f4ea", 1: "#fef7e0"}  # 2 or more points: red
 
 
 class CalibrationPage(QWidget):
+    anchors_requested = Signal(str)  # a competency whose scores are not reliable: show its anchors
+
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._context = context
@@ -76,6 +78,8 @@ class CalibrationPage(QWidget):
         self.matrix.setObjectName("comparisonMatrix")
         self.agreement_label = QLabel()
         self.agreement_label.setWordWrap(True)
+        self.agreement_label.linkActivated.connect(
+            lambda link: self.anchors_requested.emit(link.removeprefix("anchors:")))
         self.timeline_title = QLabel("Select a row to see which moments each rater cited.")
         self.timeline_title.setObjectName("pageSubtitle")
         self.timeline = TimelineView()
@@ -209,7 +213,10 @@ class CalibrationPage(QWidget):
             alpha = (f"alpha {result.alpha_ordinal:.2f} ({bands['alpha_ordinal'].label})"
                      if result.alpha_ordinal is not None else "")
             exact = f"exact {result.exact_agreement:.0%}" if result.exact_agreement is not None else ""
+            weak = result.unreliable() if name != "overall" else None
             lines.append(f"<b>{name}</b>: " + " · ".join(p for p in (icc, alpha, exact) if p)
+                         + (f" <span style='color:#c5221f'>⚠ not reliable yet ({weak}): "
+                            f"<a href='anchors:{name}'>tighten its anchors</a></span>" if weak else "")
                          + (f" <i>({'; '.join(result.warnings)})</i>" if result.warnings else ""))
         status = ", ".join(f"{rater}: {'calibrated' if ok else 'not calibrated' if ok is False else '—'}"
                            for rater, ok in sorted(table.calibrated.items()))

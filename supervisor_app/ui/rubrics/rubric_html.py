@@ -29,7 +29,7 @@ def rubric_to_html(rubric: Rubric) -> str:
         stage = rubric.stage_title(competency.stage)
         badge_class = "core" if competency.category.value == "core" else "disc"
         parts.append(
-            f"<h2>{number}. {escape(competency.title)}</h2>"
+            f"<h2><a name='{escape(competency.id)}'></a>{number}. {escape(competency.title)}</h2>"
             f"<p class='meta'><span class='{badge_class}'>{competency.category.value}</span> · {kind}"
             f"{' · ' + escape(stage) if stage else ''} · id <code>{escape(competency.id)}</code></p>"
             f"<p>{escape(competency.description)}</p>"

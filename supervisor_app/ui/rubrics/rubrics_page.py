@@ -97,6 +97,10 @@ class RubricsPage(QWidget):
                                     int(current.data(Qt.ItemDataRole.UserRole)))
         self.viewer.setHtml(rubric_to_html(rubric))
 
+    def show_competency(self, competency_id: str) -> None:
+        """Scroll the shown version to a competency's anchors (the reveal screen links here)."""
+        self.viewer.scrollToAnchor(competency_id)
+
     def choose_and_import(self) -> None:
         if not self.can_import:
             return

@@ -151,6 +151,13 @@ class MainWindow(QMainWindow):
         self.replay_journal()
         self.announce_retention()
 
+    def show_anchors(self, competency_id: str) -> None:
+        """From the reveal screen: the Rubrics page at a competency whose scores are not reliable."""
+        rubrics_page = self.pages.get("rubrics")
+        if isinstance(rubrics_page, RubricsPage):
+            self.show_area("rubrics")
+            rubrics_page.show_competency(competency_id)
+
     def announce_retention(self) -> None:
         """At the start of a session, drop local copies of audio purged elsewhere and say what the retention policy
         says is due (staff only)."""
@@ -212,7 +219,9 @@ class MainWindow(QMainWindow):
         if area.key == "reviews":
             return ReviewsPage(self.context)
         if area.key == "calibration":
-            return CalibrationPage(self.context)
+            calibration_page = CalibrationPage(self.context)
+            calibration_page.anchors_requested.connect(self.show_anchors)
+            return calibration_page
         if area.key == "program":
             return ProgramPage(self.context)
         return AuditsPage(self.context)
