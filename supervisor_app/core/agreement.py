@@ -284,6 +284,10 @@ def kappa_pairs(n_raters: int) -> list[tuple[int, int]]:
     return sorted(chosen)
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _finite(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
 
@@ -320,10 +324,10 @@ def _from_matrix(matrix: Matrix, raters: list[str], masters: set[str],
     values = sorted(set(matrix[~np.isnan(matrix)].tolist())) if categories is None else list(categories)
     complete = matrix[~np.isnan(matrix).any(axis=1)]
     if n_units < MIN_UNITS:
-        result.warnings.append(f"Only {n_units} unit(s): with fewer than {MIN_UNITS} the figures are too "
+        result.warnings.append(f"Only {_count(n_units, 'unit')}: with fewer than {MIN_UNITS} the figures are too "
                                "unstable to mean much.")
     if len(complete) < n_units:
-        result.warnings.append(f"{n_units - len(complete)} unit(s) lack a score from some rater: ICC, kappas "
+        result.warnings.append(f"{_count(n_units - len(complete), 'unit')} lack a score from some rater: ICC, kappas "
                                "and Fleiss use the complete units only; alpha uses all.")
     if len(complete) >= 2 and np.ptp(complete) > 0:
         icc_values = icc(complete)

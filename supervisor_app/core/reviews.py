@@ -120,8 +120,9 @@ def submission_problems(rubric: Rubric, content: ReviewContent) -> list[str]:
         if competency.is_gate and rubric.evidence.gate_decision_requires_evidence:
             needed = max(needed, 1)
         if len(evidence) < needed:
-            problems.append(f"{competency.title}: needs at least {needed} evidence item(s) from the recording "
-                            f"(has {len(evidence)}).")
+            have = "none yet" if not evidence else f"only {len(evidence)} so far"
+            moments = "one moment" if needed == 1 else f"{needed} moments"
+            problems.append(f"{competency.title}: pin {moments} of evidence from the recording ({have}).")
         if rubric.evidence.require_transcript_quote and any(not e.quote.strip() for e in evidence):
             problems.append(f"{competency.title}: every evidence item needs the quoted words.")
     return problems

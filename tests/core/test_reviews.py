@@ -29,7 +29,7 @@ def test_submission_rules() -> None:
     assert submission_problems(RUBRIC, ReviewContent(scores)) == []
     scores["measurable_follow_up"] = CompetencyScore("measurable_follow_up", gate_passed=False)
     assert submission_problems(RUBRIC, ReviewContent(scores)) == [
-        "Sets a measurable follow-up: needs at least 1 evidence item(s) from the recording (has 0)."]
+        "Sets a measurable follow-up: pin one moment of evidence from the recording (none yet)."]
     no_quote = (Evidence("measurable_follow_up", 1.0, 2.0),)
     assert submission_problems(RUBRIC, ReviewContent(scores, no_quote)) == [
         "Sets a measurable follow-up: every evidence item needs the quoted words."]

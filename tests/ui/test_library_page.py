@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QDate, QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
 from sqlalchemy import insert
 
@@ -229,6 +229,9 @@ def test_transcription_settings_are_remembered(qtbot: QtBot, page: LibraryPage) 
     qtbot.mouseClick(page.settings_button, Qt.MouseButton.LeftButton)
     dialog = page.active_dialog
     assert isinstance(dialog, TranscriptionSettingsDialog)
+    model_label = next(label for label in dialog.findChildren(QLabel) if label.text() == "&Model")
+    assert model_label.buddy() is dialog.model_edit  # shown as "Model" with Alt+M, not a literal "&Model"
+    assert "int8" in dialog.compute_combo.toolTip()
     dialog.language_edit.setText("english")
     dialog.on_buttons_accepted()
     assert "not a language code" in dialog.error_label.text()

@@ -106,3 +106,25 @@ def test_screenshots_of_the_main_screens(qtbot: QtBot, window: MainWindow) -> No
         window.show_area(key)
         QApplication.processEvents()
         assert screenshot(window, f"main-{key}").stat().st_size > 10_000
+
+
+def test_a_shortcut_to_an_area_outside_the_role_says_so(qtbot: QtBot, demo_db: Database, paths: AppPaths) -> None:
+    hr_window = MainWindow(make_context(demo_db, paths, "helen"))
+    qtbot.addWidget(hr_window)
+    hr_window.show()
+    refused = next(a for a in hr_window.actions() if a.shortcut().toString() == "Ctrl+1")
+    refused.trigger()
+    assert hr_window.statusBar().currentMessage() == "Library is not part of the HR viewer role."
+    assert not hr_window.import_recordings_action.isEnabled()
+
+
+def test_the_file_menu_imports_recordings(qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
+    from supervisor_app.ui.library.library_page import LibraryPage
+
+    chosen: list[bool] = []
+    monkeypatch.setattr(LibraryPage, "choose_files", lambda self: chosen.append(True))
+    window.show_area("coaches")
+    assert "Import &recordings…" in [a.text() for a in window.menuBar().actions()[0].menu().actions()]
+    window.import_recordings_action.trigger()
+    assert window.current_area() == "library"
+    assert chosen == [True]

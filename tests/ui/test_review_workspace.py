@@ -251,3 +251,21 @@ def test_the_workspace_says_the_transcript_is_machine_made_until_confirmed(qtbot
     qtbot.mouseClick(workspace.confirm_transcript_button, Qt.MouseButton.LeftButton)
     assert workspace.transcript_state.text().startswith("Transcript reviewed by Maria")
     assert not workspace.confirm_transcript_button.isVisible()
+
+
+def test_the_chosen_score_is_a_filled_chip(workspace: ReviewWorkspace) -> None:
+    panel = workspace.rubric_panel
+    panel.competency_list.setCurrentRow(0)
+    panel.score_buttons["4"].click()
+    chosen, other = panel.score_buttons["4"], panel.score_buttons["2"]
+    assert chosen.isChecked()
+    assert not other.isChecked()
+
+    def centre_colour(button: object) -> tuple[int, int, int]:
+        image = button.grab().toImage()  # type: ignore[attr-defined]
+        colour = image.pixelColor(4, image.height() // 2)  # inside the chip, left of its label
+        return colour.red(), colour.green(), colour.blue()
+
+    red, _green, blue = centre_colour(chosen)
+    assert blue > 150 > red  # the chosen chip is filled blue, as the user sees it
+    assert centre_colour(other)[0] > 200  # the others stay white

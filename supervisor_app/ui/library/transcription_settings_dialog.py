@@ -62,16 +62,23 @@ class TranscriptionSettingsDialog(QDialog):
         self.vad_check.setChecked(current.vad_filter)
         self.words_check = QCheckBox("Word timestamps (needed to quote evidence precisely)")
         self.words_check.setChecked(current.word_timestamps)
+        self.compute_combo.setToolTip("How precisely the model computes: int8 (8-bit whole numbers) is the fastest "
+                                      "on a laptop's processor and as accurate for speech; float32 is slower")
+        self.beam_spin.setToolTip("How many candidate transcriptions the model keeps open at each step (the beam "
+                                  "size): more is slower and only slightly more accurate; 1 is fastest")
+        model_label = QLabel("&Model")
+        model_label.setBuddy(self.model_edit)  # the field is a row (text and button): the label needs its buddy
         form = QFormLayout()
-        form.addRow("&Model", model_row)
+        form.addRow(model_label, model_row)
         form.addRow("&Language", self.language_edit)
-        form.addRow("&Compute type", self.compute_combo)
+        form.addRow("&Precision (compute type)", self.compute_combo)
         form.addRow("&Threads", self.threads_spin)
-        form.addRow("&Beam size", self.beam_spin)
+        form.addRow("&Search breadth (beam size)", self.beam_spin)
         form.addRow("", self.vad_check)
         form.addRow("", self.words_check)
         note = QLabel("A model name such as 'small' would need a download, which this app never does: use the "
-                      "bundled model or a local CTranslate2 model folder.")
+                      "bundled model or a folder with a Whisper model converted for faster-whisper (the "
+                      "CTranslate2 format: model.bin, config.json, tokenizer.json, vocabulary).")
         note.setObjectName("hintLabel")
         note.setWordWrap(True)
         self.error_label = finish_form(self, form, note)

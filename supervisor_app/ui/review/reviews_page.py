@@ -45,9 +45,11 @@ class ReviewsPage(QWidget):
         self.stack = QStackedWidget()
         listing = QWidget()
         title = page_title("Reviews")
+        start_from = ("Start a review from the Library (Review… or Ctrl+R)."
+                      if context.actor.can(Permission.VIEW_RECORDINGS) else
+                      "Your assigned recordings and calibration rounds appear here: select one and press Open.")
         subtitle = page_subtitle(
-            "Score recordings against the rubric; written feedback is due 48 hours after submitting. "
-            "Start a review from the Library (Review… or Ctrl+R).")
+            "Score recordings against the rubric; written feedback is due 48 hours after submitting. " + start_from)
         self.filter_combo = QComboBox()
         self.filter_combo.addItems(FILTERS)
         self.open_button = QPushButton("Open")

@@ -55,6 +55,7 @@ class RubricPanel(QWidget):
         score_row = QHBoxLayout()
         for label, value in SCORE_CHOICES:
             button = QPushButton(label)
+            button.setObjectName("scoreChip")  # the chosen score is a filled chip (style.qss)
             button.setCheckable(True)
             button.setMinimumWidth(44)
             button.clicked.connect(lambda _checked=False, v=value: self.choose(v))

@@ -137,6 +137,7 @@ class MainWindow(QMainWindow):
         self.team_feed.changed.connect(self.on_team_feed_changed)
         self.team_feed.reachability_changed.connect(self.on_team_feed_reachability_changed)
         self._stale: set[str] = set()
+        self._unavailable_actions: list[QAction] = []
 
         self.transcriptions = TranscriptionController(context, self)
         self.team_feed.changed.connect(self.transcriptions.on_jobs_changed_elsewhere)
@@ -150,6 +151,12 @@ class MainWindow(QMainWindow):
         self.show_area(last_area if isinstance(last_area, str) and last_area in self.pages else self.home_area())
         self.replay_journal()
         self.announce_retention()
+
+    def on_import_recordings_triggered(self) -> None:
+        library_page = self.pages.get("library")
+        if isinstance(library_page, LibraryPage):
+            self.show_area("library")
+            library_page.choose_files()
 
     def show_anchors(self, competency_id: str) -> None:
         """From the reveal screen: the Rubrics page at a competency whose scores are not reliable."""
@@ -191,7 +198,11 @@ class MainWindow(QMainWindow):
         menu_bar.clear()
         actor = self.context.actor
         file_menu = menu_bar.addMenu("&File")
-        self.import_rubric_action = self._action("&Import rubric…", self.on_import_rubric_triggered, "Ctrl+I")
+        self.import_recordings_action = self._action("Import &recordings…", self.on_import_recordings_triggered)
+        self.import_recordings_action.setToolTip("Ctrl+O on the Library")
+        self.import_recordings_action.setEnabled(actor.can(Permission.MANAGE_RECORDINGS))
+        file_menu.addAction(self.import_recordings_action)
+        self.import_rubric_action = self._action("Import ru&bric…", self.on_import_rubric_triggered, "Ctrl+I")
         self.import_rubric_action.setEnabled(actor.can(Permission.IMPORT_RUBRICS))
         file_menu.addAction(self.import_rubric_action)
         if actor.can(Permission.MANAGE_USERS):
@@ -237,8 +248,16 @@ class MainWindow(QMainWindow):
             self.stack.removeWidget(page)
             page.deleteLater()
         self.pages.clear()
+        for action in self._unavailable_actions:
+            self.removeAction(action)
+        self._unavailable_actions = []
         for number, area in enumerate(AREAS, start=1):
             if area.permission is not None and not self.context.actor.can(area.permission):
+                # the shortcut still answers, in words, instead of doing nothing
+                refused = self._action(area.title, lambda _checked=False, title=area.title: self.show_status(
+                    f"{title} is not part of the {self.context.actor.role.label} role."), f"Ctrl+{number}")
+                self.addAction(refused)
+                self._unavailable_actions.append(refused)
                 continue
             page = self._page_for(area)
             self.pages[area.key] = page
