@@ -72,6 +72,7 @@ class Comparison:
     gates: frozenset[str] = frozenset()
     calibrated: dict[str, bool | None] = field(default_factory=dict)  # rater -> meets the calibration rule
     titles: dict[str, str] = field(default_factory=dict)  # competency id -> its title in the round's rubric
+    master: str = ""  # the master's display name, when the round has one
 
 
 @dataclass(frozen=True)
@@ -282,7 +283,8 @@ def comparison(db: Database, actor: Actor, round_id: int, rule: CalibrationRule 
     return Comparison(round_id, round_codes, cells, by_competency(ratings) if ratings else {},
                       "master" if calibration.master_id else "panel median",
                       frozenset(c for c, is_gate in gates.items() if is_gate), status,
-                      {c.id: c.title for c in rubric.competencies})
+                      {c.id: c.title for c in rubric.competencies},
+                      names.get(calibration.master_id, "") if calibration.master_id else "")
 
 
 @dataclass(frozen=True)

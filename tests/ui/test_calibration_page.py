@@ -95,14 +95,18 @@ def test_round_lifecycle(qtbot: QtBot, page: CalibrationPage, monkeypatch: pytes
     qtbot.mouseClick(page.reveal_button, Qt.MouseButton.LeftButton)
     assert page.selected().status == "revealed"  # type: ignore[union-attr]
     headers = [page.matrix.horizontalHeaderItem(c).text() for c in range(page.matrix.columnCount())]
-    assert headers == ["Recording", "Competency", "Aisha Okafor", "James Chen", "Tom Berg"]
+    assert headers == ["Recording", "Competency", "Aisha Okafor", "James Chen (master)", "Tom Berg"]
     competencies = [page.matrix.item(r, 1).text() for r in range(page.matrix.rowCount())]
-    listening_row = competencies.index("active_listening")
+    listening_row = competencies.index("Listens actively")  # titles, not ids
+    assert page.matrix.item(listening_row, 1).toolTip() == "active_listening"
     assert [page.matrix.item(listening_row, c).text() for c in (2, 3, 4)] == ["4", "3", "2"]
     assert page.matrix.item(listening_row, 2).toolTip() == "+1 from the master"
-    assert "active_listening" in page.agreement_label.text()
+    label = page.agreement_label.text()
+    assert "<b>Listens actively</b>" in label
+    assert "Cell colours:" in label  # the legend
+    assert label.count("too unstable") == 1  # the small-sample warning once, not under every competency
     page.matrix.setCurrentCell(listening_row, 2)
-    assert page.timeline_title.text() == f"Moments cited for active_listening in {page.matrix.item(0, 0).text()}: 3"
+    assert page.timeline_title.text() == f"Moments cited for Listens actively in {page.matrix.item(0, 0).text()}: 3"
     assert set(page.timeline.lanes) == {"Aisha Okafor", "James Chen", "Tom Berg"}
     page.tabs.setCurrentIndex(1)
     screenshot(page, "calibration-timeline")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
@@ -19,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from supervisor_app.core.agreement import CalibrationRule
+from supervisor_app.core.agreement import Agreement, CalibrationRule
 from supervisor_app.core.roles import Permission
 from supervisor_app.errors import SupervisorError, ValidationError
 from supervisor_app.services import calibration, drift, program_settings
@@ -36,6 +38,13 @@ from supervisor_app.ui.widgets.messages import show_error
 from supervisor_app.ui.widgets.row_table_model import Column, RowTableModel
 
 DEVIATION_COLOURS = {0: "#e6f4ea", 1: "#fef7e0"}  # 2 or more points: red
+
+
+def _shared_warnings(results: dict[str, Agreement]) -> set[str]:
+    """Warnings every competency (and the pooled figure) carries, e.g. too few recordings: said once, not under
+    each of them."""
+    per = [set(r.warnings) for r in results.values()]
+    return set.intersection(*per) if len(per) > 1 else set()
 
 
 class CalibrationPage(QWidget):
@@ -186,12 +195,15 @@ class CalibrationPage(QWidget):
         keys = sorted(table.cells)
         raters = [cell.rater for cell in table.cells[keys[0]]] if keys else []
         self.matrix.setColumnCount(len(raters) + 2)
-        self.matrix.setHorizontalHeaderLabels(["Recording", "Competency", *raters])
+        self.matrix.setHorizontalHeaderLabels(["Recording", "Competency",
+                                               *(f"{r} (master)" if r == table.master else r for r in raters)])
         self.matrix.setRowCount(len(keys))
         for row, key in enumerate(keys):
             recording_id, competency_id = key
             self.matrix.setItem(row, 0, QTableWidgetItem(table.codes[recording_id]))
-            self.matrix.setItem(row, 1, QTableWidgetItem(competency_id))
+            title_item = QTableWidgetItem(table.titles.get(competency_id, competency_id))
+            title_item.setToolTip(competency_id)
+            self.matrix.setItem(row, 1, title_item)
             for column, cell in enumerate(table.cells[key], start=2):
                 if cell.score is None:
                     text = "—"
@@ -207,24 +219,31 @@ class CalibrationPage(QWidget):
                 self.matrix.setItem(row, column, item)
         self.matrix.resizeColumnsToContents()
         lines = []
+        shared = _shared_warnings(table.agreement)
         for name, result in table.agreement.items():
             bands = result.bands()
+            title = "All competencies (pooled)" if name == "overall" else table.titles.get(name, name)
+            own = [w for w in result.warnings if w not in shared]
             icc = f"ICC(2,1) {result.icc2_1:.2f} ({bands['icc2_1'].label})" if result.icc2_1 is not None else ""
             alpha = (f"alpha {result.alpha_ordinal:.2f} ({bands['alpha_ordinal'].label})"
                      if result.alpha_ordinal is not None else "")
             exact = f"exact {result.exact_agreement:.0%}" if result.exact_agreement is not None else ""
             weak = result.unreliable() if name != "overall" else None
-            lines.append(f"<b>{name}</b>: " + " · ".join(p for p in (icc, alpha, exact) if p)
+            lines.append(f"<b>{escape(title)}</b>: " + " · ".join(p for p in (icc, alpha, exact) if p)
                          + (f" <span style='color:#c5221f'>⚠ not reliable yet ({weak}): "
                             f"<a href='anchors:{name}'>tighten its anchors</a></span>" if weak else "")
-                         + (f" <i>({'; '.join(result.warnings)})</i>" if result.warnings else ""))
+                         + (f" <i>({'; '.join(own)})</i>" if own else ""))
         status = ", ".join(f"{rater}: {'calibrated' if ok else 'not calibrated' if ok is False else '—'}"
                            for rater, ok in sorted(table.calibrated.items()))
         current = self.rule()
         rule = (f"≥ {current.within_one_share:.0%} of scores within ±1 of the master"
                 + (" and the same decision on every gate" if current.same_gate_decisions else ""))
-        self.agreement_label.setText(f"Deviations are from the {table.reference}. Calibration ({rule}): "
-                                     f"{status or '— (no master in this round)'}<br>" + "<br>".join(lines))
+        legend = (f"Cell colours: <span style='background:#e6f4ea'>&nbsp;same as the {table.reference}&nbsp;</span> "
+                  "<span style='background:#fef7e0'>&nbsp;1 point off&nbsp;</span> "
+                  "<span style='background:#fce8e6'>&nbsp;2 or more off&nbsp;</span>")
+        notes = (f"<br><i>Note for every competency: {'; '.join(sorted(shared))}</i>" if shared else "")
+        self.agreement_label.setText(f"{legend}<br>Calibration ({rule}): "
+                                     f"{status or '— (no master in this round)'}<br>" + "<br>".join(lines) + notes)
         self._fill_charts(table)
 
     def _fill_charts(self, table: Comparison) -> None:
@@ -255,8 +274,8 @@ class CalibrationPage(QWidget):
                                                           recording_id, competency_id)
         self.timeline.setToolTip("")
         self.timeline.set_moments(duration, raters, moments)
-        self.timeline_title.setText(f"Moments cited for {competency_id} in {table.codes[recording_id]}: "
-                                    f"{len(moments)}")
+        self.timeline_title.setText(f"Moments cited for {table.titles.get(competency_id, competency_id)} in "
+                                    f"{table.codes[recording_id]}: {len(moments)}")
 
     def add_note(self) -> None:
         summary, table = self.selected(), self.comparison
