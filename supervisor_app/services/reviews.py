@@ -350,6 +350,18 @@ def list_reviews(db: Database, actor: Actor) -> list[ReviewSummary]:
         return [_summary(session, r) for r in session.scalars(query) if not _blind(session, r, actor)]
 
 
+def own_reviews_of(db: Database, actor: Actor, recording_id: int) -> list[ReviewSummary]:
+    """The actor's own reviews of one recording outside calibration rounds, newest first (to open one again
+    instead of starting a second by accident)."""
+    require(actor, Permission.REVIEW)
+    with db.transaction() as session:
+        rows = session.scalars(select(Review).where(Review.recording_id == recording_id,
+                                                    Review.rater_id == actor.user_id, Review.round_id.is_(None),
+                                                    Review.status != SUPERSEDED)
+                               .order_by(Review.updated_at.desc(), Review.id.desc()))
+        return [_summary(session, r) for r in rows]
+
+
 def export_review(db: Database, actor: Actor, review_id: int, target: Path | None = None) -> dict[str, Any]:
     detail = get_review(db, actor, review_id)
     payload: dict[str, Any] = {

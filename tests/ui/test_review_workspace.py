@@ -269,3 +269,35 @@ def test_the_chosen_score_is_a_filled_chip(workspace: ReviewWorkspace) -> None:
     red, _green, blue = centre_colour(chosen)
     assert blue > 150 > red  # the chosen chip is filled blue, as the user sees it
     assert centre_colour(other)[0] > 200  # the others stay white
+
+
+def test_review_on_a_reviewed_recording_asks_instead_of_a_silent_second_draft(
+        qtbot: QtBot, transcribed: tuple[Database, AppPaths], monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+
+    from supervisor_app.store.models import Review
+    from supervisor_app.ui.review import reviews_page as page_module
+
+    db, paths = transcribed
+    context = make_context(db, paths, "maria")
+    first = reviews.start_review(db, context.actor, 1).id
+    with db.transaction() as session:  # as if submitted earlier
+        row = session.get(Review, first)
+        assert row is not None
+        row.status, row.submitted_at = "submitted", dt.datetime.now(dt.UTC)
+    page = ReviewsPage(context)
+    qtbot.addWidget(page)
+    asked: list[str] = []
+    answers = iter([None, 0, 1])
+    monkeypatch.setattr(page_module, "choose", lambda _p, _t, text, _a: asked.append(text) or next(answers))
+    monkeypatch.setattr(page, "open_review", lambda review_id: asked.append(f"open {review_id}"))
+    page.start_for_recording(1)  # cancelled: nothing opens, no draft
+    assert [r.status for r in reviews.own_reviews_of(db, context.actor, 1)] == ["submitted"]
+    page.start_for_recording(1)  # open it
+    assert asked[-1] == f"open {first}"
+    page.start_for_recording(1)  # start a new one
+    mine = reviews.own_reviews_of(db, context.actor, 1)
+    assert sorted(r.status for r in mine) == ["draft", "submitted"]
+    assert "You submitted a review of" in asked[0]
+    page.start_for_recording(1)  # with a draft there is nothing to ask: the draft opens
+    assert len([a for a in asked if a.startswith("You submitted")]) == 3

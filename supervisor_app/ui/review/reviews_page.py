@@ -26,7 +26,7 @@ from supervisor_app.ui.review.review_workspace import ReviewWorkspace
 from supervisor_app.ui.shell.app_context import AppContext
 from supervisor_app.ui.widgets.filtered_table import FilteredTable
 from supervisor_app.ui.widgets.labels import page_layout, page_subtitle, page_title
-from supervisor_app.ui.widgets.messages import show_error
+from supervisor_app.ui.widgets.messages import choose, show_error
 from supervisor_app.ui.widgets.row_table_model import Column, RowTableModel
 from supervisor_app.ui.widgets.shortcuts import add_shortcuts
 
@@ -139,8 +139,28 @@ class ReviewsPage(QWidget):
             self.open_review(review_id)
 
     def start_for_recording(self, recording_id: int) -> None:
+        """Review… on a recording: the draft if there is one; after a submitted review, ask whether to open it or
+        start a new one (a second look) — never a silent second draft."""
+        db, actor = self._context.database, self._context.actor
         try:
-            detail = reviews.start_review(self._context.database, self._context.actor, recording_id)
+            mine = reviews.own_reviews_of(db, actor, recording_id)
+        except SupervisorError as exc:
+            show_error(self, "Review not started", str(exc))
+            return
+        submitted = next((r for r in mine if r.status == "submitted"), None)
+        if submitted is not None and not any(r.status == "draft" for r in mine):
+            when = submitted.submitted_at.astimezone().strftime("%Y-%m-%d") if submitted.submitted_at else ""
+            choice = choose(self, "Already reviewed",
+                            f"You submitted a review of {submitted.recording_name} on {when}. Open it, or start a "
+                            "new review of the same recording (to amend the submitted one, open it and choose "
+                            "Amend)?", ["Open my review", "Start a new review"])
+            if choice is None:
+                return
+            if choice == 0:
+                self.open_review(submitted.id)
+                return
+        try:
+            detail = reviews.start_review(db, actor, recording_id)
         except SupervisorError as exc:
             show_error(self, "Review not started", str(exc))
             return

@@ -20,3 +20,12 @@ def confirm(parent: QWidget | None, title: str, text: str, action: str) -> bool:
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     box.exec()
     return box.clickedButton() is accept
+
+
+def choose(parent: QWidget | None, title: str, text: str, actions: list[str]) -> int | None:
+    """Which of `actions` the user picked (its index), or None for Cancel; the first action is the default."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.Cancel, parent)
+    buttons = [box.addButton(action, QMessageBox.ButtonRole.AcceptRole) for action in actions]
+    box.setDefaultButton(buttons[0])
+    box.exec()
+    return next((i for i, button in enumerate(buttons) if box.clickedButton() is button), None)
