@@ -171,3 +171,42 @@ def test_an_unreliable_competency_links_to_its_anchors(qtbot: QtBot, db: Databas
     rubrics_page = window.pages["rubrics"]
     assert isinstance(rubrics_page, RubricsPage)
     qtbot.waitUntil(lambda: rubrics_page.viewer.verticalScrollBar().value() > 0)  # scrolled down to its anchors
+
+
+def test_an_open_round_shows_nothing_stale_and_says_it_is_blind(qtbot: QtBot, db: Database, paths: AppPaths) -> None:
+    import datetime as dt
+
+    from supervisor_app.services import calibration, demo, rubrics
+
+    demo.load_demo(db, None, paths)
+    context = make_context(db, paths, "maria")
+    widget = CalibrationPage(context)
+    qtbot.addWidget(widget)
+    widget.rounds.selectRow(0)
+    assert widget.agreement_chart.bars  # the revealed demo round
+    recordings = sorted({r for r, _c in widget.comparison.cells})  # type: ignore[union-attr]
+    panel = [login(db, n).user_id for n in ("aisha", "tom")]
+    new_id = calibration.create_round(db, context.actor, "December panel", recordings[:1], panel,
+                                      rubrics.list_rubrics(db, context.actor)[-1].id,
+                                      dt.datetime.now(dt.UTC) + dt.timedelta(days=7))
+    widget.refresh(select_id=new_id)
+    assert widget.selected().status == "open"  # type: ignore[union-attr]
+    assert widget.agreement_chart.bars == []
+    assert widget.bias_chart.bars == []
+    assert widget.drift_chart.bars == []
+    assert "blind until the lead reveals it" in widget.agreement_label.text()
+    assert "on the Comparison tab" in widget.timeline_title.text()
+
+
+def test_a_fixed_field_clears_its_message(qtbot: QtBot, db: Database, paths: AppPaths) -> None:
+    from supervisor_app.services import demo
+
+    demo.load_demo(db, None)
+    dialog = NewRoundDialog(make_context(db, paths, "maria"))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.on_buttons_accepted()
+    assert not dialog.error_label.isHidden()
+    assert "title" in dialog.error_label.text()
+    qtbot.keyClicks(dialog.title_edit, "December panel")
+    assert dialog.error_label.isHidden()

@@ -89,7 +89,7 @@ class CalibrationPage(QWidget):
         self.agreement_label.setWordWrap(True)
         self.agreement_label.linkActivated.connect(
             lambda link: self.anchors_requested.emit(link.removeprefix("anchors:")))
-        self.timeline_title = QLabel("Select a row to see which moments each rater cited.")
+        self.timeline_title = QLabel("Select a row on the Comparison tab to see which moments each rater cited.")
         self.timeline_title.setObjectName("pageSubtitle")
         self.timeline = TimelineView()
         self.notes_list = QListWidget()
@@ -167,6 +167,9 @@ class CalibrationPage(QWidget):
         self.agreement_label.clear()
         self.notes_list.clear()
         self.timeline.set_moments(0.0, [], [])
+        self.timeline_title.setText("Select a row on the Comparison tab to see which moments each rater cited.")
+        for chart in (self.agreement_chart, self.bias_chart, self.drift_chart):  # never the previous round's bars
+            chart.set_bars([])
         self.note_edit.setEnabled(False)
         self.comparison = None
         if summary is None:
@@ -178,6 +181,8 @@ class CalibrationPage(QWidget):
         self.progress_label.setText(f"{summary.title} — {summary.status}. Submitted: {done}")
         self.reveal_button.setEnabled(summary.is_lead and summary.status == "open")
         if summary.status == "open":
+            self.agreement_label.setText("This round is blind until the lead reveals it: nobody sees the others' "
+                                         "scores, and the comparison, timeline and charts appear at the reveal.")
             return
         self.consensus_button.setEnabled(summary.is_lead and summary.status == "revealed")
         self.close_button.setEnabled(summary.is_lead and summary.status == "revealed")

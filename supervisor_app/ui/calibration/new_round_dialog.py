@@ -78,6 +78,9 @@ class NewRoundDialog(QDialog):
         form.addRow("&Due", self.due_edit)
         form.addRow("", self.hide_check)
         self.error_label = finish_form(self, form, accept_text="Create round")
+        # a message about a field goes as soon as that field is changed (no stale "Give the round a title.")
+        self.title_edit.textChanged.connect(self.error_label.clear_message)
+        self.master_combo.currentIndexChanged.connect(self.error_label.clear_message)
 
     def on_buttons_accepted(self) -> None:
         due = self.due_edit.dateTime().toSecsSinceEpoch()
