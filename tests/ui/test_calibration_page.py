@@ -83,6 +83,10 @@ def test_round_lifecycle(qtbot: QtBot, page: CalibrationPage, monkeypatch: pytes
             workspace.capture_evidence()
         else:
             panel.not_observed_check.setChecked(True)
+    from supervisor_app.ui.review import review_workspace as workspace_module
+
+    monkeypatch.setattr(workspace_module, "confirm", lambda *_args: True)
+    monkeypatch.setattr(workspace_module, "show_info", lambda *_args: None)
     workspace.submit()
     assert workspace.detail.summary.status == "submitted"
     aisha_reviews.close_workspace()

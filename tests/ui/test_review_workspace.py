@@ -109,10 +109,13 @@ def test_reading_scoring_evidence_autosave_submit_amend(qtbot: QtBot, workspace:
     assert len(stored.content.evidence) == 2
     screenshot(workspace, "review-workspace")
 
-    # submitting too early lists what is missing
+    # submitting too early lists everything that is missing at once; the button says how far it is
+    assert "decided)" in workspace.submit_button.text()
+    assert "Still needed" in workspace.submit_button.toolTip()
     workspace.submit()
     assert "cannot be submitted yet" in errors[-1]
     assert "Listens actively: give a score" in errors[-1]
+    assert errors[-1].count("•") > 1
     # decide the rest: a score with evidence for the scales we saw, not observed for others, gates with evidence
     for row, competency in enumerate(panel.rubric.competencies):
         panel.competency_list.setCurrentRow(row)
@@ -124,7 +127,18 @@ def test_reading_scoring_evidence_autosave_submit_amend(qtbot: QtBot, workspace:
             key(qtbot, workspace, "e")
         elif competency.id != "establishes_agreement":
             panel.not_observed_check.setChecked(True)
+    assert workspace.submit_button.text() == "Submit review ✓"
+    asked: list[str] = []
+    monkeypatch.setattr(workspace_module, "confirm", lambda _p, _t, text, _a: asked.append(text) or False)
+    workspace.submit()  # the confirmation is declined: nothing happens
+    assert "final" in asked[-1]
+    assert workspace.detail.summary.status == "draft"
+    told: list[str] = []
+    monkeypatch.setattr(workspace_module, "confirm", lambda *_args: True)
+    monkeypatch.setattr(workspace_module, "show_info", lambda _p, title, _text: told.append(title))
     workspace.submit()
+    assert told == ["Review submitted"]
+    assert workspace.save_label.text().startswith("Submitted ")
     assert workspace.detail.summary.status == "submitted"
     assert workspace.detail.summary.feedback_due_at is not None
     assert "Submitted · version 1" in workspace.status_label.text()

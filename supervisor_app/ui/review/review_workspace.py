@@ -21,7 +21,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from supervisor_app.core.reviews import CompetencyScore, Evidence, ReviewContent, quote_for_range
+from supervisor_app.core.reviews import (
+    CompetencyScore,
+    Evidence,
+    ReviewContent,
+    quote_for_range,
+    submission_problems,
+)
 from supervisor_app.core.roles import Permission
 from supervisor_app.core.transcripts import Segment, clock
 from supervisor_app.errors import ConcurrentChangeError, NotFoundError, ServerUnreachableError, SupervisorError
@@ -37,7 +43,7 @@ from supervisor_app.ui.review.rubric_panel import RubricPanel
 from supervisor_app.ui.review.waveform_view import WaveformView, competency_colour
 from supervisor_app.ui.shell.app_context import AppContext
 from supervisor_app.ui.widgets.labels import page_layout
-from supervisor_app.ui.widgets.messages import confirm, show_error
+from supervisor_app.ui.widgets.messages import confirm, show_error, show_info
 from supervisor_app.ui.widgets.shortcuts import add_shortcuts
 
 AUTOSAVE_DELAY_MS = 1500
@@ -220,6 +226,8 @@ class ReviewWorkspace(QWidget):
         self.amend_button.setVisible(summary.status == "submitted")
         self.rubric_panel.set_content(self.content, editable)
         self._draw_ranges()
+        if editable:
+            self._show_completeness()
 
     def _show_transcript_state(self, view: transcripts.TranscriptView | None) -> None:
         machine_made = view is not None and view.confirmed_by is None
@@ -372,7 +380,19 @@ class ReviewWorkspace(QWidget):
         self.save_label.setText("Unsaved changes…")
         self.rubric_panel.set_content(content, self.detail.editable)
         self._draw_ranges()
+        self._show_completeness()
         self.autosave_timer.start()
+
+    def _show_completeness(self) -> None:
+        """The submit button says how far the review is, and its tooltip what is still missing."""
+        rubric = self.detail.rubric
+        decided = sum(1 for c in rubric.competencies
+                      if (score := self.content.scores.get(c.id)) is not None and score.decided)
+        problems = submission_problems(rubric, self.content)
+        total = len(rubric.competencies)
+        self.submit_button.setText(f"Submit review ({decided}/{total} decided)" if problems else "Submit review ✓")
+        self.submit_button.setToolTip("Still needed:\n" + "\n".join(f"• {p}" for p in problems) if problems
+                                      else "Everything the rubric asks for is there.")
 
     def on_rubric_panel_score_changed(self, score: CompetencyScore) -> None:
         scores = dict(self.content.scores)
@@ -508,7 +528,17 @@ class ReviewWorkspace(QWidget):
                        f"{entry.reason}\n\nThe version typed while the server was away is kept in {entry.path}.")
 
     def submit(self) -> None:
+        """Every missing piece at once, then a confirmation (a submitted review is final), then a message."""
+        problems = submission_problems(self.detail.rubric, self.content)
+        if problems:
+            show_error(self, "Not submitted yet", "The review cannot be submitted yet:\n"
+                       + "\n".join(f"• {p}" for p in problems))
+            return
         if not self.save_now():
+            return
+        if not confirm(self, "Submit the review?",
+                       "A submitted review is final: it can no longer be edited, only amended as a new version with "
+                       "a reason. Feedback to the coach is then due within 48 hours.", "Submit"):
             return
         try:
             self.detail = reviews.submit(self._context.database, self._context.actor, self.detail.id)
@@ -518,6 +548,10 @@ class ReviewWorkspace(QWidget):
         self.content = self.detail.content
         self._apply_detail()
         self.saved.emit(self.detail)
+        when = self.detail.summary.submitted_at
+        self.save_label.setText(f"Submitted {when.astimezone():%H:%M}" if when else "Submitted")
+        show_info(self, "Review submitted",
+                  "The review is submitted. Write the feedback for the coach with Feedback… (due within 48 hours).")
 
     def amend(self) -> None:
         reason, accepted = QInputDialog.getMultiLineText(self, "Amend review",
