@@ -185,7 +185,8 @@ def feedback_text(rubric: Rubric, content: ReviewContent, coach_name: str, recor
             value = f"{score.score}/5"
         scored.append(f"- {competency.title}: {value}")
     parts = [f"Feedback for {coach_name} on {recording_label}", "",
-             "What went well:", *(strengths or ["- (no strengths tagged yet)"]), "",
-             "To work on next:", *(growth or ["- (no growth areas tagged yet)"]), "",
+             "What went well:", *(strengths or ["- No single moment was picked out this time."]), "",
+             "To work on next:", *(growth or ["- Nothing in particular this time: keep practising what works."]),
+             "",
              f"Scores against {rubric.title} v{rubric.version}:", *scored]
     return "\n".join(parts) + "\n"

@@ -156,6 +156,9 @@ def test_reading_scoring_evidence_autosave_submit_amend(qtbot: QtBot, workspace:
     pdf = tmp_path / "feedback.pdf"
     dialog.save_pdf(pdf)
     assert pdf.read_bytes().startswith(b"%PDF")
+    assert dialog.saved_label.text() == f"Saved as {pdf}"  # never written silently
+    assert dialog.default_file_name().startswith("feedback-Daniel-Fischer-")
+    assert dialog.default_file_name().endswith(".pdf")
     assert dialog.save(sent=True)
     dialog.close()
 

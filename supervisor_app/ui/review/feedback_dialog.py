@@ -4,6 +4,7 @@ and printable to PDF."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 from PySide6.QtGui import QPageSize, QPdfWriter, QTextDocument
@@ -64,6 +65,9 @@ class FeedbackDialog(QDialog):
         self.sent_button = QPushButton("Mark as sent")
         self.sent_button.setEnabled(summary.status == "submitted" and summary.feedback_sent_at is None)
         self.error_label = ErrorLabel()
+        self.saved_label = QLabel()
+        self.saved_label.setWordWrap(True)
+        self.saved_label.hide()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close)
         for button in (self.regenerate_button, self.pdf_button, self.sent_button):
             buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
@@ -77,6 +81,7 @@ class FeedbackDialog(QDialog):
         layout.addWidget(self.due_label)
         layout.addWidget(self.text_edit, 1)
         layout.addWidget(self.error_label)
+        layout.addWidget(self.saved_label)
         layout.addWidget(buttons)
 
     def save(self, sent: bool = False) -> bool:
@@ -92,13 +97,23 @@ class FeedbackDialog(QDialog):
         return True
 
     def choose_pdf(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Save feedback as PDF",
-                                              str(Path.home() / f"feedback-{self.detail.id}.pdf"), "PDF (*.pdf)")
+        name, _ = QFileDialog.getSaveFileName(self, "Save feedback as PDF", str(Path.home() / self.default_file_name()),
+                                              "PDF (*.pdf)")
         if name:
             self.save_pdf(Path(name))
+
+    def default_file_name(self) -> str:
+        """Named after the coach and the day, as a coach would file it (not after a database id)."""
+        summary = self.detail.summary
+        coach = re.sub(r"[^A-Za-z0-9]+", "-", summary.coach_name).strip("-") or "coach"
+        day = (summary.submitted_at or summary.updated_at).astimezone()
+        return f"feedback-{coach}-{day:%Y-%m-%d}.pdf"
 
     def save_pdf(self, target: Path) -> None:
         try:
             write_feedback_pdf(self.text_edit.toPlainText(), self.windowTitle(), target)
         except (OSError, SupervisorError) as exc:
             self.error_label.show_message(f"The PDF could not be written: {exc}")
+            return
+        self.saved_label.setText(f"Saved as {target}")  # a file is never written silently
+        self.saved_label.show()
