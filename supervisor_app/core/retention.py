@@ -11,7 +11,7 @@ A legal hold on a coach, a recording or a round suspends all of this for what it
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
@@ -92,7 +92,3 @@ def due_since(last_use: dt.datetime, window: dt.timedelta, now: dt.datetime) -> 
     """When the item fell due (last use + window), or None while it is still within its window."""
     due = last_use + window
     return due if due <= now else None
-
-
-def newest(times: Iterable[dt.datetime | None]) -> tuple[dt.datetime, ...]:
-    return tuple(t for t in times if t is not None)

@@ -555,6 +555,13 @@ class _Sheets:
                  footer: str) -> None:
         self.workbook, self.facts, self.names, self.options = workbook, facts, names, options
         self.aggregates_only, self.footer = aggregates_only, footer
+        self._redact: redaction.QuoteRedactor | None = None
+
+    def redactor(self, session: Session) -> redaction.QuoteRedactor:
+        """One redactor for the Scores and Evidence sheets (it reads the names, terms and decisions once)."""
+        if self._redact is None:
+            self._redact = redaction.quote_redactor(session, {r.recording_id for r in self.facts.reviews.values()})
+        return self._redact
 
     def _sheet(self, title: str, columns: Sequence[Column], first_row: int = 1) -> SheetWriter:
         return SheetWriter(self.workbook, title, columns, footer=self.footer, first_row=first_row)
@@ -665,7 +672,7 @@ class _Sheets:
             .outerjoin(CalibrationRound, CalibrationRound.id == Review.round_id)
             .where(where).order_by(Review.id, ReviewScore.id).execution_options(yield_per=STREAM_BATCH))
 
-        redact = redaction.quote_redactor(session, {r.recording_id for r in self.facts.reviews.values()})
+        redact = self.redactor(session)
 
         def rows() -> Iterator[Sequence[object]]:
             for (review_id, session_date, coach_id, level, coachee, recording_id, rater, round_title, competency_id,
@@ -928,7 +935,7 @@ class _Sheets:
 
         recording_ids = {r.recording_id for r in self.facts.reviews.values()}
         quotable = set(consent.allowed_ids(session, recording_ids, Scope.QUOTE))
-        redact = redaction.quote_redactor(session, recording_ids)
+        redact = self.redactor(session)
 
         def rows() -> Iterator[Sequence[object]]:
             for review_id, coach_id, recording_id, rater, competency_id, start, end, quote, tag, note in \

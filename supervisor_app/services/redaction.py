@@ -169,6 +169,14 @@ def _view(row: Redaction, segment: TranscriptSegment) -> RedactionView:
                          row.end_char, row.raw, Kind(row.kind), row.source, row.state, segment.text)
 
 
+def _by_segment(session: Session, recording_id: int) -> dict[int, list[Redaction]]:
+    """The recording's stored suggestions and decisions, by segment."""
+    found: dict[int, list[Redaction]] = defaultdict(list)
+    for row in session.scalars(select(Redaction).where(Redaction.recording_id == recording_id)):
+        found[row.segment_id].append(row)
+    return found
+
+
 def _overlaps(span: Span, rows: Iterable[Redaction]) -> bool:
     return any(span.start < r.end_char and span.end > r.start_char for r in rows)
 
@@ -180,9 +188,7 @@ def suggest(db: Database, actor: Actor, recording_id: int) -> int:
     with db.transaction() as session:
         segments = _segments(session, recording_id)
         names, terms, ner = known_names(session), program_terms(session), ner_engine()
-        existing: dict[int, list[Redaction]] = defaultdict(list)
-        for row in session.scalars(select(Redaction).where(Redaction.recording_id == recording_id)):
-            existing[row.segment_id].append(row)
+        existing = _by_segment(session, recording_id)
         added: dict[str, int] = defaultdict(int)
         for segment in segments:
             for span in rules.suggest(segment.text, names, terms, ner):
@@ -243,16 +249,15 @@ def mark(db: Database, actor: Actor, segment_id: int, start: int, end: int, kind
                                   "at least one.", field="span")
         transcript = session.get(Transcript, segment.transcript_id)
         assert transcript is not None
-        rows = list(session.scalars(select(Redaction).where(Redaction.segment_id == segment_id)))
         span = Span(start, end, kind, Source.MANUAL)
-        for row in rows:  # a hand-marked span replaces the suggestions it covers
-            if _overlaps(span, [row]):
+        for row in list(session.scalars(select(Redaction).where(Redaction.segment_id == segment_id))):
+            if _overlaps(span, [row]):  # a hand-marked span replaces the suggestions it covers
                 if row.state == ACCEPTED and row.start_char <= start and row.end_char >= end:
                     raise ConflictError(f"“{row.raw}” is already redacted as {Kind(row.kind).label}.")
                 session.delete(row)
         session.flush()
         row = Redaction(recording_id=transcript.recording_id, segment_id=segment_id, start_char=start, end_char=end,
-                        raw=segment.text[start:end], kind=kind.value, source=Source.MANUAL.value, state=ACCEPTED,
+                        raw=text[start:end], kind=kind.value, source=Source.MANUAL.value, state=ACCEPTED,
                         decided_by_id=actor.user_id, decided_at=utc_now())
         session.add(row)
         session.flush()
@@ -263,7 +268,7 @@ def mark(db: Database, actor: Actor, segment_id: int, start: int, end: int, kind
 
 def follow_edit(session: Session, segment: TranscriptSegment, old_text: str) -> None:
     """A segment's text was corrected: each redaction moves with its words, or goes when they are gone."""
-    for row in session.scalars(select(Redaction).where(Redaction.segment_id == segment.id)):
+    for row in list(session.scalars(select(Redaction).where(Redaction.segment_id == segment.id))):
         moved = rules.locate(old_text, segment.text, Span(row.start_char, row.end_char, Kind(row.kind),
                                                           Source(row.source)))
         if moved is None:
@@ -283,9 +288,7 @@ def status(session: Session, recording_id: int) -> RedactionStatus:
 def redacted_segments(session: Session, recording_id: int, segments: Sequence[Segment]) -> list[Segment]:
     """The segments as someone without raw access reads them: accepted and undecided spans replaced, and the
     detectors run again so text changed since the last pass is covered; rejected spans stay as spoken."""
-    stored: dict[int, list[Redaction]] = defaultdict(list)
-    for row in session.scalars(select(Redaction).where(Redaction.recording_id == recording_id)):
-        stored[row.segment_id].append(row)
+    stored = _by_segment(session, recording_id)
     names, terms = known_names(session), program_terms(session)
     result = []
     for segment in segments:

@@ -219,9 +219,8 @@ class _Holds:
 
 
 # ------------------------------------------------------------------ what is due
-def _usage(session: Session) -> dict[int, Usage]:
-    """Each unpurged recording's last use, and what still uses it."""
-    recordings = {r.id: r for r in session.scalars(select(Recording).where(Recording.purged_at.is_(None)))}
+def _usage(session: Session, recordings: Sequence[Recording]) -> dict[int, Usage]:
+    """Each of these (unpurged) recordings' last use, and what still uses it."""
     uses: dict[int, list[dt.datetime]] = defaultdict(list)
     in_use: dict[int, str] = {}
     for recording_id, updated, submitted in session.execute(
@@ -246,7 +245,7 @@ def _usage(session: Session) -> dict[int, Usage]:
             in_use[recording_id] = f"calibration round “{title}” is not closed"
         else:
             uses[recording_id].append(closed_at)
-    return {rid: Usage(r.imported_at, tuple(uses.get(rid, ())), in_use.get(rid, "")) for rid, r in recordings.items()}
+    return {r.id: Usage(r.imported_at, tuple(uses.get(r.id, ())), in_use.get(r.id, "")) for r in recordings}
 
 
 def _describe(recording: Recording) -> str:
@@ -256,8 +255,8 @@ def _describe(recording: Recording) -> str:
 def _due(session: Session, now: dt.datetime) -> list[DueItem]:
     policy, holds = policy_of(session), _Holds(session)
     items: list[DueItem] = []
-    usage = _usage(session)
-    recordings = {r.id: r for r in session.scalars(select(Recording).where(Recording.id.in_(list(usage))))}
+    recordings = {r.id: r for r in session.scalars(select(Recording))}
+    usage = _usage(session, [r for r in recordings.values() if r.purged_at is None])
     transcribed = set(session.scalars(select(Transcript.recording_id)))
     for recording_id, use in usage.items():
         if use.in_use_by:
@@ -276,23 +275,20 @@ def _due(session: Session, now: dt.datetime) -> list[DueItem]:
                                  use.last(), since, held))
     open_rounds = set(session.scalars(select(CalibrationRound.id).where(CalibrationRound.status != "closed")))
     assigned = set(session.scalars(select(Assignment.review_id).where(Assignment.review_id.is_not(None))))
-    all_recordings = {r.id: r for r in session.scalars(select(Recording))}
-    for review in session.scalars(select(Review).where(Review.status == _DRAFT)):
-        if review.round_id in open_rounds or review.id in assigned:
+    for review in session.scalars(select(Review).where(Review.purged_at.is_(None))):
+        if review.status == _DRAFT:  # a draft never submitted, unless a round or an assignment still uses it
+            if review.round_id in open_rounds or review.id in assigned:
+                continue
+            data_class, since_when, label = DataClass.DRAFT, review.updated_at, f"draft review {review.id}"
+        elif review.submitted_at is not None:
+            data_class, since_when, label = DataClass.REVIEW, review.submitted_at, f"review {review.id} (text)"
+        else:
             continue
-        since = due_since(review.updated_at, policy.window(DataClass.DRAFT), now)
+        since = due_since(since_when, policy.window(data_class), now)
         if since is not None:
-            recording = all_recordings[review.recording_id]
-            items.append(DueItem(DataClass.DRAFT, review.id, f"draft review {review.id} of {_describe(recording)}",
-                                 review.updated_at, since, holds.on_recording(recording, review.round_id)))
-    for review in session.scalars(select(Review).where(Review.status != _DRAFT, Review.purged_at.is_(None),
-                                                       Review.submitted_at.is_not(None))):
-        assert review.submitted_at is not None
-        since = due_since(review.submitted_at, policy.window(DataClass.REVIEW), now)
-        if since is not None:
-            recording = all_recordings[review.recording_id]
-            items.append(DueItem(DataClass.REVIEW, review.id, f"review {review.id} (text) of {_describe(recording)}",
-                                 review.submitted_at, since, holds.on_recording(recording, review.round_id)))
+            recording = recordings[review.recording_id]
+            items.append(DueItem(data_class, review.id, f"{label} of {_describe(recording)}", since_when, since,
+                                 holds.on_recording(recording, review.round_id)))
     return sorted(items, key=lambda i: (i.due_since, i.data_class.value, i.entity_id))
 
 

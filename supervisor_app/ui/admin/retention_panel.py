@@ -187,14 +187,17 @@ class RetentionPanel(QWidget):
                        f"{count} item(s) are deleted or anonymised after a verified backup. Audio files and "
                        "transcripts cannot be brought back from the app afterwards.", "Purge"):
             return
-        reports: list[retention.PurgeReport] = []
         server_backup = self._context.database.sqlite_file is None and confirm(
             self, "Backup of the team server",
             "The app cannot dump the team server. Confirm that a pg_dump backup was taken just now.",
             "A backup was taken")
-        if self._run(lambda: reports.append(retention.purge(self._context.database, self._context.actor,
-                                                             self._context.paths,
-                                                             server_backup_taken=server_backup))):
-            report = reports[0]
-            self.summary_label.setText(f"Purged {len(report.purged)} item(s) after backup {report.backup}; "
-                                       f"{report.files_removed} audio file(s) removed. " + self.summary_label.text())
+        try:
+            report = retention.purge(self._context.database, self._context.actor, self._context.paths,
+                                     server_backup_taken=server_backup)
+        except SupervisorError as exc:
+            self.error_label.show_message(str(exc))
+            return
+        self.error_label.clear_message()
+        self.refresh()
+        self.summary_label.setText(f"Purged {len(report.purged)} item(s) after backup {report.backup}; "
+                                   f"{report.files_removed} audio file(s) removed. " + self.summary_label.text())
