@@ -20,6 +20,7 @@ from supervisor_app.cli import (
     coaches,
     governance,
     library,
+    practice,
     redaction,
     reports,
     retention,
@@ -35,8 +36,8 @@ from supervisor_app.cli.output import visible
 from supervisor_app.errors import ConfigurationError
 from supervisor_app.paths import DATA_DIR_ENV, DB_URL_ENV
 
-GROUPS = (admin, coaches, rubrics, library, governance, redaction, retention, transcripts, reviews, rounds, audits,
-          reports)
+GROUPS = (admin, coaches, rubrics, library, governance, redaction, retention, transcripts, reviews, rounds, practice,
+          audits, reports)
 
 
 def build_parser() -> argparse.ArgumentParser:

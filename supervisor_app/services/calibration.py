@@ -96,8 +96,8 @@ def list_rounds(db: Database, actor: Actor) -> list[RoundSummary]:
     with db.transaction() as session:
         rows = session.scalars(select(CalibrationRound).order_by(CalibrationRound.id.desc())).all()
         names = dict(session.execute(select(User.id, User.display_name)).all())
-        return [RoundSummary(r.id, r.title, r.status, r.due_at, names.get(r.lead_id, ""), _is_lead(actor, r))
-                for r in rows if _is_lead(actor, r) or actor.user_id in _panel(session, r.id)]
+        return [RoundSummary(r.id, r.title, r.status, r.due_at, names.get(r.lead_id, ""), is_lead(actor, r))
+                for r in rows if is_lead(actor, r) or actor.user_id in _panel(session, r.id)]
 
 
 def panel_candidates(db: Database, actor: Actor) -> list[Candidate]:
@@ -117,13 +117,13 @@ def _round(session: Session, round_id: int) -> CalibrationRound:
     return found
 
 
-def _rubric(session: Session, calibration: CalibrationRound) -> Rubric:
+def round_rubric(session: Session, calibration: CalibrationRound) -> Rubric:
     row = session.get(RubricVersion, calibration.rubric_version_id)
     assert row is not None
     return rubrics.stored_rubric(row.document)
 
 
-def _is_lead(actor: Actor, calibration: CalibrationRound) -> bool:
+def is_lead(actor: Actor, calibration: CalibrationRound) -> bool:
     return actor.user_id == calibration.lead_id or actor.can(Permission.MANAGE_USERS)
 
 
@@ -197,7 +197,7 @@ def progress(db: Database, actor: Actor, round_id: int) -> RoundProgress:
     with db.transaction() as session:
         calibration = _round(session, round_id)
         panel = _panel(session, round_id)
-        lead = _is_lead(actor, calibration)
+        lead = is_lead(actor, calibration)
         if not lead and actor.user_id not in panel:
             raise PermissionDeniedError("You are not on this round's panel.")
         recordings = len(session.scalars(select(RoundRecording.id).where(RoundRecording.round_id == round_id)).all())
@@ -216,7 +216,7 @@ def reveal(db: Database, actor: Actor, round_id: int, reason: str = "") -> None:
     """Reveal when every review is in; before that only after the due date, with a reason for the audit trail."""
     with db.transaction() as session:
         calibration = _round(session, round_id)
-        if not _is_lead(actor, calibration):
+        if not is_lead(actor, calibration):
             raise PermissionDeniedError("Only the round's lead (or an administrator) reveals it.")
         if calibration.status != OPEN:
             raise ConflictError("This round is already revealed.")
@@ -236,9 +236,9 @@ def reveal(db: Database, actor: Actor, round_id: int, reason: str = "") -> None:
                      {"forced": bool(outstanding), "outstanding": len(outstanding)}, why)
 
 
-def _require_revealed(session: Session, actor: Actor, round_id: int) -> CalibrationRound:
+def revealed_round(session: Session, actor: Actor, round_id: int) -> CalibrationRound:
     calibration = _round(session, round_id)
-    if not (_is_lead(actor, calibration) or actor.user_id in _panel(session, round_id)):
+    if not (is_lead(actor, calibration) or actor.user_id in _panel(session, round_id)):
         raise PermissionDeniedError("You are not on this round's panel.")
     if calibration.status == OPEN:
         raise PermissionDeniedError("The round is still blind: scores, evidence and notes are shown after the reveal.")
@@ -249,8 +249,8 @@ def comparison(db: Database, actor: Actor, round_id: int, rule: CalibrationRule 
     """After the reveal: every rater's score per recording and competency, deviations, and agreement."""
     rule = rule or CalibrationRule()
     with db.transaction() as session:
-        calibration = _require_revealed(session, actor, round_id)
-        rubric = _rubric(session, calibration)
+        calibration = revealed_round(session, actor, round_id)
+        rubric = round_rubric(session, calibration)
         round_codes = dict(session.execute(select(RoundRecording.recording_id, RoundRecording.code)
                                            .where(RoundRecording.round_id == round_id)).all())
         names = {u.id: u.display_name for u in session.scalars(select(User).where(User.id.in_(
@@ -301,7 +301,7 @@ def evidence_timeline(db: Database, actor: Actor, round_id: int, recording_id: i
     """After the reveal: which moments each rater cited for one recording and competency (and its length); the
     quotes redacted for those who read transcripts redacted."""
     with db.transaction() as session:
-        _require_revealed(session, actor, round_id)
+        revealed_round(session, actor, round_id)
         recording = session.get(Recording, recording_id)
         if recording is None:
             raise NotFoundError(f"There is no recording with id {recording_id}.")
@@ -328,14 +328,14 @@ def add_note(db: Database, actor: Actor, round_id: int, text: str, recording_id:
     if not body:
         raise ValidationError("Write the note first.", field="text")
     with db.transaction() as session:
-        _require_revealed(session, actor, round_id)
+        revealed_round(session, actor, round_id)
         session.add(RoundNote(round_id=round_id, author_id=actor.user_id, recording_id=recording_id,
                               competency_id=competency_id, text=body))
 
 
 def notes(db: Database, actor: Actor, round_id: int) -> list[tuple[str, str]]:
     with db.transaction() as session:
-        _require_revealed(session, actor, round_id)
+        revealed_round(session, actor, round_id)
         rows = session.execute(select(User.display_name, RoundNote.text).join(User, User.id == RoundNote.author_id)
                                .where(RoundNote.round_id == round_id).order_by(RoundNote.id)).all()
         return [(name, text) for name, text in rows]
@@ -344,12 +344,12 @@ def notes(db: Database, actor: Actor, round_id: int) -> list[tuple[str, str]]:
 def record_consensus(db: Database, actor: Actor, round_id: int, recording_id: int, competency_id: str,
                      score: int | None = None, gate_passed: bool | None = None, note: str = "") -> None:
     with db.transaction() as session:
-        calibration = _require_revealed(session, actor, round_id)
-        if not _is_lead(actor, calibration):
+        calibration = revealed_round(session, actor, round_id)
+        if not is_lead(actor, calibration):
             raise PermissionDeniedError("The round's lead records the consensus.")
         if calibration.status == CLOSED:
             raise ConflictError("The round is closed.")
-        rubric = _rubric(session, calibration)
+        rubric = round_rubric(session, calibration)
         competency = rubric.competency(competency_id)
         if competency.is_gate == (gate_passed is None) or (score is not None and score not in competency.anchors):
             raise ValidationError(f"{competency.title}: give " + ("pass or fail." if competency.is_gate
@@ -367,10 +367,10 @@ def record_consensus(db: Database, actor: Actor, round_id: int, recording_id: in
 
 def close_round(db: Database, actor: Actor, round_id: int) -> None:
     with db.transaction() as session:
-        calibration = _require_revealed(session, actor, round_id)
-        if not _is_lead(actor, calibration):
+        calibration = revealed_round(session, actor, round_id)
+        if not is_lead(actor, calibration):
             raise PermissionDeniedError("The round's lead closes it.")
-        rubric = _rubric(session, calibration)
+        rubric = round_rubric(session, calibration)
         recordings = session.scalars(select(RoundRecording.recording_id).where(RoundRecording.round_id == round_id)
                                      ).all()
         decided = {(c.recording_id, c.competency_id) for c in session.scalars(

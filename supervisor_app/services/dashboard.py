@@ -16,7 +16,7 @@ from supervisor_app.core.roles import Permission
 from supervisor_app.core.rubric import Rubric
 from supervisor_app.core.sampling import POLICY_MIN_SHARE, Quarter
 from supervisor_app.errors import ConflictError, NotFoundError, ValidationError
-from supervisor_app.services import audit, audits, coaches, drift, rubrics
+from supervisor_app.services import audit, audits, coaches, drift, practice, rubrics
 from supervisor_app.services.context import Actor, require
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import (
@@ -95,7 +95,8 @@ def dashboard(db: Database, actor: Actor, today: dt.date | None = None) -> Dashb
                           tuple((names.get(a.reviewer_id, "?"), str(a.recording_id), f"{a.due_at:%Y-%m-%d}")
                                 for a in overdue)))
         free = select(Review, Recording, Coach).join(Recording, Recording.id == Review.recording_id).join(
-            Coach, Coach.id == Recording.coach_id).where(Review.status == "submitted", Review.round_id.is_(None))
+            Coach, Coach.id == Recording.coach_id).where(Review.status == "submitted", Review.round_id.is_(None),
+                                                   Review.gold_standard_id.is_(None))
         submitted = session.execute(free.order_by(Review.submitted_at)).all()
         late = [(r, c) for r, _rec, c in submitted
                 if r.feedback_due_at is not None and r.feedback_sent_at is None and now > r.feedback_due_at]
@@ -118,18 +119,27 @@ def dashboard(db: Database, actor: Actor, today: dt.date | None = None) -> Dashb
                                  .join(CalibrationRound, CalibrationRound.id == RoundRater.round_id)
                                  .where(CalibrationRound.status != "open").group_by(RoundRater.rater_id)).all()
         last_round = dict(rounds)
+        for rater_id, at in practice.last_credited(session).items():  # practice the lead credited counts too
+            last_round[rater_id] = max(at, last_round.get(rater_id, at))
         raters = list(session.scalars(select(User).where(User.active.is_(True),
                                                          User.role.in_(("supervisor", "rater")))))
         stale = [(u.display_name, f"{last_round[u.id]:%Y-%m-%d}" if u.id in last_round else "never")
                  for u in raters if u.id not in last_round
                  or (now - last_round[u.id]).days > CALIBRATION_CADENCE_DAYS]
         tiles.append(Tile("calibration", "Raters due for calibration", str(len(stale)), WARN if stale else OK,
-                          "a calibration round every month", ("rater", "last round"), tuple(stale)))
+                          "a calibration round (or practice the lead credits) every month",
+                          ("rater", "last calibrated"), tuple(stale)))
         below = _below_standard(session, submitted)
         tiles.append(Tile("below_standard", "Below the standard", str(len(below)), WARN if below else OK,
                           f"latest reviewed session: every core competency {MEETS_STANDARD_SCORE} or more, every "
                           "gate passed",
                           ("coach", "competencies"), tuple(below)))
+    practised = practice.record(db, actor)
+    tiles.append(Tile("practice", "Practice against gold", f"{sum(r.attempts for r in practised)} attempts", OK,
+                      "raters practise on gold-standard recordings; credited practice counts as calibration",
+                      ("rater", "attempts", "met the gold", "credited", "latest"),
+                      tuple((r.rater, str(r.attempts), f"{r.met} of {r.attempts}", str(r.credited),
+                             f"{r.last_at:%Y-%m-%d}" if r.last_at else "") for r in practised)))
     coach_rows = coaches.list_coaches(db, actor)
     recert = [(c.name, c.recertification.value) for c in coach_rows
               if c.recertification in (RecertificationStatus.DUE, RecertificationStatus.OVERDUE)]

@@ -92,7 +92,7 @@ def coaches(db: Database, actor: Actor) -> list[CoachDrift]:
         reviews = session.execute(
             select(Review.id, Coach.name)
             .join(Recording, Recording.id == Review.recording_id).join(Coach, Coach.id == Recording.coach_id)
-            .where(Review.status == "submitted", Review.round_id.is_(None))
+            .where(Review.status == "submitted", Review.round_id.is_(None), Review.gold_standard_id.is_(None))
             .order_by(Recording.session_date, Review.submitted_at)).all()
         per_coach: dict[str, list[int]] = defaultdict(list)
         for review_id, coach in reviews:

@@ -250,7 +250,7 @@ def _scope_filter(session: Session, scope: ExportScope) -> tuple[Any, str, Calib
     """The WHERE clause selecting the scope's submitted reviews, a description, and the round if any."""
     not_blind = or_(Review.round_id.is_(None), Review.round_id.in_(
         select(CalibrationRound.id).where(CalibrationRound.status != "open")))
-    submitted = Review.status == "submitted"
+    submitted = and_(Review.status == "submitted", Review.gold_standard_id.is_(None))  # practice never counts
     if scope.quarter is not None:
         cycle = _cycle_of(session, scope.quarter)
         done = select(Assignment.review_id).where(Assignment.cycle_id == cycle.id, Assignment.state == SUBMITTED)

@@ -394,8 +394,13 @@ def remove_recording(db: Database, actor: Actor, paths: AppPaths, recording_id: 
 
 
 def identity_hidden_for(session: Session, actor: Actor, recording_id: int) -> bool:
-    """True while the actor scores this recording in a calibration round that hides who is coaching: everything
-    they read of it (transcript speakers included, on every face: GUI, CLI, exports) must not name the coach."""
+    """True while the actor scores this recording in a calibration round that hides who is coaching, or
+    practises on it without seeing the library: everything they read of it (transcript speakers included, on every
+    face: GUI, CLI, exports) must not name the coach."""
+    if not actor.can(Permission.VIEW_RECORDINGS) and session.scalar(select(Review.id).where(
+            Review.recording_id == recording_id, Review.rater_id == actor.user_id,
+            Review.gold_standard_id.is_not(None)).limit(1)) is not None:
+        return True
     return session.scalar(
         select(Review.id).join(CalibrationRound, CalibrationRound.id == Review.round_id)
         .where(Review.recording_id == recording_id, Review.rater_id == actor.user_id,

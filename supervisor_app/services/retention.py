@@ -36,6 +36,9 @@ from supervisor_app.store.models import (
     CalibrationRound,
     Coach,
     EvidenceItem,
+    GoldEvidence,
+    GoldStandard,
+    GoldStandardScore,
     LegalHold,
     ProgramSetting,
     Recording,
@@ -402,12 +405,24 @@ def remove_local(store: RecordingStore, paths: AppPaths, stored_names: Sequence[
     return removed
 
 
+def _forget_gold(session: Session, recording_id: int) -> None:
+    """A gold standard copies its reviews' rationale and quotes: they go with the reviews' text, and no new practice
+    starts against what is left."""
+    for gold in session.scalars(select(GoldStandard).where(GoldStandard.recording_id == recording_id)):
+        gold.withdrawn_at = gold.withdrawn_at or utc_now()
+        for score in session.scalars(select(GoldStandardScore).where(GoldStandardScore.gold_id == gold.id)):
+            score.rationale = ""
+        for moment in session.scalars(select(GoldEvidence).where(GoldEvidence.gold_id == gold.id)):
+            moment.quote = ""
+
+
 def _purge_item(session: Session, store: RecordingStore, item: DueItem, files: list[str], hashes: list[str]
                 ) -> dict[str, object]:
     if item.data_class is DataClass.RECORDING:
         recording = session.get(Recording, item.entity_id)
         assert recording is not None
         transcript = _drop_transcript(session, recording.id)
+        _forget_gold(session, recording.id)
         store.forget(session, recording.sha256)
         recording.purged_at = utc_now()
         files.append(recording.stored_name)
@@ -429,6 +444,7 @@ def _purge_item(session: Session, store: RecordingStore, item: DueItem, files: l
     for evidence_item in evidence:
         evidence_item.quote, evidence_item.note = "", ""
     review.feedback, review.purged_at = "", utc_now()
+    _forget_gold(session, review.recording_id)
     return {"content_sha256": content, "recording": review.recording_id, "scores_kept": len(scores)}
 
 

@@ -75,6 +75,11 @@ class ReviewSummary:
     feedback_due_at: dt.datetime | None
     feedback_sent_at: dt.datetime | None
     identity_hidden: bool = False
+    gold_standard_id: int | None = None  # a practice review against this gold standard
+
+    @property
+    def is_practice(self) -> bool:
+        return self.gold_standard_id is not None
 
     def feedback_overdue(self, now: dt.datetime) -> bool:
         return (self.status == SUBMITTED and self.feedback_sent_at is None and self.feedback_due_at is not None
@@ -117,10 +122,12 @@ def _summary(session: Session, review: Review) -> ReviewSummary:
             code = session.scalar(select(RoundRecording.code).where(RoundRecording.round_id == review.round_id,
                                                                     RoundRecording.recording_id == recording.id))
             name, coach_name, hidden = code or "R-????", "(hidden in this calibration round)", True
+    elif review.gold_standard_id is not None:  # practice is scored blind, like a calibration round
+        name, coach_name, hidden = f"Practice G-{review.gold_standard_id}", "(hidden for practice)", True
     return ReviewSummary(review.id, recording.id, name, coach_name,
                          rater.display_name, f"{rubric_row.title} v{rubric_row.version}", review.status,
                          review.version, review.updated_at, review.submitted_at, review.feedback_due_at,
-                         review.feedback_sent_at, hidden)
+                         review.feedback_sent_at, hidden, review.gold_standard_id)
 
 
 def _detail(session: Session, review: Review) -> ReviewDetail:
@@ -188,7 +195,8 @@ def start_review(db: Database, actor: Actor, recording_id: int, rubric_version_i
             require(actor, Permission.VIEW_RECORDINGS)
         existing = session.scalar(select(Review).where(Review.recording_id == recording_id,
                                                        Review.rater_id == actor.user_id, Review.status == DRAFT,
-                                                       Review.round_id.is_(None)))
+                                                       Review.round_id.is_(None),
+                                                       Review.gold_standard_id.is_(None)))
         if existing is not None:
             return _detail(session, existing)
         if rubric_version_id is None and assignment is not None:
@@ -286,15 +294,16 @@ def submit(db: Database, actor: Actor, review_id: int) -> ReviewDetail:
             raise ValidationError("The review cannot be submitted yet:\n" + "\n".join(f"• {p}" for p in problems))
         now = utc_now()
         review.status, review.submitted_at, review.updated_at = SUBMITTED, now, now
-        # calibration scoring is for the panel, not feedback to the coach: no feedback falls due for it
-        review.feedback_due_at = None if review.round_id is not None else now + FEEDBACK_DUE_AFTER
-        if not review.feedback.strip():
+        # calibration and practice scoring train the raters, they are not feedback to the coach
+        assessment = review.round_id is None and review.gold_standard_id is None
+        review.feedback_due_at = now + FEEDBACK_DUE_AFTER if assessment else None
+        if assessment and not review.feedback.strip():
             review.feedback = _feedback_draft(session, detail)
         if review.supersedes_id is not None:
             previous = session.get(Review, review.supersedes_id)
             if previous is not None:
                 previous.status = SUPERSEDED
-        if review.round_id is None:
+        if assessment:
             audits.on_review_submitted(session, review)
         audit.record(session, actor, "review.submit", "review", review.id,
                      {"version": review.version, "recording": review.recording_id}, review.amendment_reason)
@@ -357,7 +366,7 @@ def own_reviews_of(db: Database, actor: Actor, recording_id: int) -> list[Review
     with db.transaction() as session:
         rows = session.scalars(select(Review).where(Review.recording_id == recording_id,
                                                     Review.rater_id == actor.user_id, Review.round_id.is_(None),
-                                                    Review.status != SUPERSEDED)
+                                                    Review.gold_standard_id.is_(None), Review.status != SUPERSEDED)
                                .order_by(Review.updated_at.desc(), Review.id.desc()))
         return [_summary(session, r) for r in rows]
 

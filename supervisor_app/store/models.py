@@ -120,6 +120,9 @@ class RubricVersion(Base):
     imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     source_name: Mapped[str] = mapped_column(String(500), default="")
+    # saved from the rubric editor: the version it was edited from, and why it changed
+    based_on_id: Mapped[int | None] = mapped_column(ForeignKey("rubric_versions.id"), nullable=True)
+    change_note: Mapped[str] = mapped_column(Text, default="")
 
 
 class AuditEvent(Base):
@@ -266,6 +269,8 @@ class Review(Base):
     feedback_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # retention anonymised it: rationale, feedback and evidence text are gone, the scores stay
     purged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # a practice review against this gold standard: training only, never in audit figures or exports
+    gold_standard_id: Mapped[int | None] = mapped_column(ForeignKey("gold_standards.id"), nullable=True, index=True)
 
 
 class ReviewScore(Base):
@@ -551,3 +556,55 @@ class LegalHold(Base):
     placed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
     released_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     released_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class GoldStandard(Base):
+    """A recording's reference scoring for practice: a revealed round's consensus or its master's review, copied
+    when the lead marks it (so later changes to the round cannot move the target a rater practised against)."""
+
+    __tablename__ = "gold_standards"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id", ondelete="CASCADE"), index=True)
+    rubric_version_id: Mapped[int] = mapped_column(ForeignKey("rubric_versions.id"))
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("calibration_rounds.id"), nullable=True)
+    source: Mapped[str] = mapped_column(String(20))
+    tolerance: Mapped[int] = mapped_column(Integer, default=1)
+    marked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    marked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class GoldStandardScore(Base):
+    __tablename__ = "gold_scores"
+    __table_args__ = (UniqueConstraint("gold_id", "competency_id", name="uq_gold_scores_gold_competency"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    gold_id: Mapped[int] = mapped_column(ForeignKey("gold_standards.id", ondelete="CASCADE"), index=True)
+    competency_id: Mapped[str] = mapped_column(String(64))
+    score: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    gate_passed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    rationale: Mapped[str] = mapped_column(Text, default="")
+
+
+class GoldEvidence(Base):
+    __tablename__ = "gold_evidence"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    gold_id: Mapped[int] = mapped_column(ForeignKey("gold_standards.id", ondelete="CASCADE"), index=True)
+    competency_id: Mapped[str] = mapped_column(String(64))
+    start_s: Mapped[float] = mapped_column(Float)
+    end_s: Mapped[float] = mapped_column(Float)
+    quote: Mapped[str] = mapped_column(Text, default="")
+    tag: Mapped[str] = mapped_column(String(40), default="")
+
+
+class PracticeCredit(Base):
+    """The lead's decision that a practice review counts towards the rater being calibrated. A table of its own
+    (not a column of the review) so that on the team server only staff can write it."""
+
+    __tablename__ = "practice_credits"
+
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), primary_key=True)
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)

@@ -292,3 +292,52 @@ def test_retention_and_holds_from_the_command_line(full_demo: Cli) -> None:
     assert code == 1
     with pytest.raises(SystemExit):
         as_(full_demo, "admin", "retention", "policy", "--recordings", "0")
+
+
+def test_practice_from_gold_to_credit(full_demo: Cli, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = as_(full_demo, "maria", "practice", "gold", "mark", "--round", "1", "--recording", "1",
+                         "--from", "master")
+    assert code == 0, err
+    assert out.startswith("Gold standard G-1 marked")
+    code, out, _ = as_(full_demo, "aisha", "practice", "gold", "--json")
+    [listed] = json.loads(out)
+    assert listed["code"] == "G-1"
+    assert "scored this recording" in listed["blocked"]
+    code, _, err = as_(full_demo, "aisha", "practice", "start", "G-1")
+    assert code == 1
+    assert "cannot practise on G-1" in err
+    code, out, err = as_(full_demo, "admin", "practice", "start", "G-1")
+    assert code == 0, err
+    review = int(out.split("Practice review ")[1].split()[0])
+    code, _, err = as_(full_demo, "admin", "practice", "result", str(review))
+    assert code == 1
+    assert "hidden until you submit" in err
+    assert as_(full_demo, "admin", "review", "save", str(review), "--from", str(draft(tmp_path, 5)))[0] == 0
+    assert as_(full_demo, "admin", "review", "submit", str(review))[0] == 0
+    code, out, err = as_(full_demo, "admin", "practice", "result", str(review), "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    [listening] = [c for c in result["outcome"]["competencies"] if c["competency_id"] == "active_listening"]
+    assert listening["mine"] == "5"
+    assert listening["difference"] == 5 - int(listening["gold"])
+    assert result["credited"] is False
+    code, out, _ = as_(full_demo, "admin", "practice", "result", str(review))
+    assert "Gold evidence moments:" in out
+    assert "Listens actively" in out
+    assert "0 of 8 scores within ±1" in out  # the competencies left unscored count as misses
+    assert as_(full_demo, "aisha", "practice", "credit", str(review))[0] == 1  # a rater cannot credit
+    code, out, err = as_(full_demo, "maria", "practice", "credit", str(review))
+    assert code == 0, err
+    assert "now counts towards calibration" in out
+    [row] = json.loads(as_(full_demo, "maria", "practice", "record", "--json")[1])
+    assert (row["rater"], row["attempts"], row["credited"]) == ("Priya Shah", 1, 1)
+    for bad in (("practice", "start", "G-x"), ("practice", "gold", "mark", "--round", "1", "--recording", "1",
+                                                "--tolerance", "7")):
+        with pytest.raises(SystemExit) as stopped:
+            as_(full_demo, "maria", *bad)
+        assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "'G-x' is not a gold standard" in err
+    assert "7 is outside 0–2" in err
+    assert as_(full_demo, "maria", "practice", "gold", "withdraw", "G-1")[0] == 0
+    assert json.loads(as_(full_demo, "admin", "practice", "gold", "list", "--json")[1]) == []

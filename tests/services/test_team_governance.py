@@ -10,12 +10,22 @@ from sqlalchemy import func, select
 from supervisor_app.core.redaction import Kind
 from supervisor_app.core.retention import DataClass, HoldTarget
 from supervisor_app.errors import ConflictError
-from supervisor_app.services import audit, library, redaction, retention, transcripts
+from supervisor_app.services import (
+    audit,
+    calibration,
+    library,
+    practice,
+    redaction,
+    retention,
+    reviews,
+    rubrics,
+    transcripts,
+)
 from supervisor_app.store.models import Recording, RecordingBlob, Redaction
 from tests.conftest import AUDIO
 from tests.scripted import write_script
 from tests.services.test_retention import DAY, NOW
-from tests.team import Team, panel_round
+from tests.team import Team, panel_round, scored_content
 
 pytestmark = pytest.mark.usefixtures("rules_only")
 
@@ -80,3 +90,51 @@ def test_retention_on_the_team_server_purges_the_shared_store(team: Team) -> Non
     with team.psql("sup") as sup_sql, pytest.raises(psycopg.errors.InsufficientPrivilege):
         sup_sql.execute("DELETE FROM audit_events WHERE action LIKE 'retention.%'")
     assert audit.verify_chain(admin_db, admin) == []
+
+
+def test_practice_on_the_team_server_keeps_the_gold_hidden_until_submitted(team: Team) -> None:
+    sup_db, sup, sup_paths = team.open("sup", "sup-laptop")
+    recording = library.import_recording(sup_db, sup, sup_paths, AUDIO / "short.ogg",
+                                         library.RecordingInput(1, "Leader G")).recording.id
+    round_id = panel_round(team, recording, ("r1", "admin"))
+    for name in ("r1", "admin"):
+        db, actor, _ = team.open(name, f"{name}-laptop")
+        [draft] = [r for r in reviews.list_reviews(db, actor) if r.status == "draft" and r.rater == actor.display_name]
+        detail = reviews.get_review(db, actor, draft.id)
+        reviews.save_draft(db, actor, detail.id, scored_content(detail, 4, "what the panel heard"))
+        reviews.submit(db, actor, detail.id)
+    calibration.reveal(sup_db, sup, round_id)
+    rubric = rubrics.get_rubric(sup_db, sup, rubrics.list_rubrics(sup_db, sup)[0].id)
+    for competency in rubric.competencies:
+        calibration.record_consensus(sup_db, sup, round_id, recording, competency.id,
+                                     None if competency.is_gate else 4, True if competency.is_gate else None)
+    gold_id = practice.mark_gold(sup_db, sup, round_id, recording)
+    with team.psql("hr") as hr_sql:
+        counted = hr_sql.execute("SELECT coalesce(sum(submitted_reviews), 0) FROM hr_review_counts").fetchone()
+    r2_db, r2, _ = team.open("r2", "r2-laptop")
+    draft = practice.start_practice(r2_db, r2, gold_id)
+    with team.psql("r2") as r2_sql:  # blind at the database too: the gold's scores are not readable yet
+        assert r2_sql.execute("SELECT count(*) FROM gold_standards").fetchone() == (1,)
+        assert r2_sql.execute("SELECT count(*) FROM gold_scores").fetchone() == (0,)
+        assert r2_sql.execute("SELECT count(*) FROM gold_evidence").fetchone() == (0,)
+    reviews.save_draft(r2_db, r2, draft.id, scored_content(draft, 5))
+    reviews.submit(r2_db, r2, draft.id)
+    result = practice.result(r2_db, r2, draft.id)
+    assert [c.difference for c in result.outcome.competencies if c.competency_id == "active_listening"] == [1]
+    with team.psql("r2") as r2_sql:
+        assert r2_sql.execute("SELECT count(*) FROM gold_scores").fetchone() == (len(rubric.competencies),)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):  # only staff credit practice
+            r2_sql.execute(f"INSERT INTO practice_credits (review_id, decided_by_id, decided_at) "
+                           f"VALUES ({draft.id}, {r2.user_id}, now())")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            r2_sql.execute("UPDATE gold_scores SET score = 5")
+    with team.psql("r1") as r1_sql:  # on the panel, never practised: the gold's copy stays closed to them
+        assert r1_sql.execute("SELECT count(*) FROM gold_scores").fetchone() == (0,)
+    with team.psql("hr") as hr_sql:  # practice never reaches the HR figures
+        assert hr_sql.execute("SELECT coalesce(sum(submitted_reviews), 0) FROM hr_review_counts").fetchone() == counted
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            hr_sql.execute("SELECT * FROM gold_scores")
+    other_db, other_sup, _ = team.open("sup", "sup-second-laptop")
+    practice.set_credit(other_db, other_sup, draft.id)
+    assert practice.result(r2_db, r2, draft.id).credited
+    assert [(r.rater, r.credited) for r in practice.record(other_db, other_sup)] == [("R2", 1)]
