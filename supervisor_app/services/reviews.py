@@ -76,6 +76,7 @@ class ReviewSummary:
     feedback_sent_at: dt.datetime | None
     identity_hidden: bool = False
     gold_standard_id: int | None = None  # a practice review against this gold standard
+    round_id: int | None = None  # a calibration round's review
 
     @property
     def is_practice(self) -> bool:
@@ -127,7 +128,7 @@ def _summary(session: Session, review: Review) -> ReviewSummary:
     return ReviewSummary(review.id, recording.id, name, coach_name,
                          rater.display_name, f"{rubric_row.title} v{rubric_row.version}", review.status,
                          review.version, review.updated_at, review.submitted_at, review.feedback_due_at,
-                         review.feedback_sent_at, hidden, review.gold_standard_id)
+                         review.feedback_sent_at, hidden, review.gold_standard_id, review.round_id)
 
 
 def _detail(session: Session, review: Review) -> ReviewDetail:

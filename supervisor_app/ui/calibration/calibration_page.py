@@ -24,17 +24,18 @@ from PySide6.QtWidgets import (
 from supervisor_app.core.agreement import Agreement, CalibrationRule
 from supervisor_app.core.roles import Permission
 from supervisor_app.errors import SupervisorError, ValidationError
-from supervisor_app.services import calibration, drift, program_settings
+from supervisor_app.services import calibration, drift, practice, program_settings
 from supervisor_app.services.calibration import Comparison, RoundSummary
 from supervisor_app.services.export import ExportScope
 from supervisor_app.ui.audits.audits_page import ExportDialog
+from supervisor_app.ui.calibration.gold_dialog import GoldDialog
 from supervisor_app.ui.calibration.new_round_dialog import NewRoundDialog
 from supervisor_app.ui.calibration.timeline_view import TimelineView
 from supervisor_app.ui.shell.app_context import AppContext
 from supervisor_app.ui.widgets.bar_chart import BarChart
 from supervisor_app.ui.widgets.filtered_table import FilteredTable
 from supervisor_app.ui.widgets.labels import page_layout, page_subtitle, page_title
-from supervisor_app.ui.widgets.messages import show_error
+from supervisor_app.ui.widgets.messages import show_error, show_info
 from supervisor_app.ui.widgets.row_table_model import Column, RowTableModel
 
 DEVIATION_COLOURS = {0: "#e6f4ea", 1: "#fef7e0"}  # 2 or more points: red
@@ -77,11 +78,14 @@ class CalibrationPage(QWidget):
         self.reveal_button = QPushButton("Reveal…")
         self.consensus_button = QPushButton("Record consensus…")
         self.close_button = QPushButton("Close round")
+        self.gold_button = QPushButton("Make gold standard…")
+        self.gold_button.setToolTip("Make the selected row's recording a gold standard raters practise on")
         self.export_button = QPushButton("Export to Excel…")
         self.export_button.setToolTip("The audit workbook for this round (after the reveal)")
         actions = QHBoxLayout()
         actions.addWidget(self.progress_label, 1)
-        for button in (self.reveal_button, self.consensus_button, self.close_button, self.export_button):
+        for button in (self.reveal_button, self.consensus_button, self.close_button, self.gold_button,
+                       self.export_button):
             actions.addWidget(button)
         self.matrix = QTableWidget(0, 0)
         self.matrix.setObjectName("comparisonMatrix")
@@ -140,6 +144,7 @@ class CalibrationPage(QWidget):
         self.reveal_button.clicked.connect(self.reveal)
         self.consensus_button.clicked.connect(self.record_consensus)
         self.close_button.clicked.connect(self.close_round)
+        self.gold_button.clicked.connect(self.make_gold)
         self.export_button.clicked.connect(self.export_round)
         self.matrix.currentCellChanged.connect(lambda row, *_: self.show_timeline(row))
         self.note_edit.returnPressed.connect(self.add_note)
@@ -159,7 +164,8 @@ class CalibrationPage(QWidget):
 
     def show_round(self) -> None:
         summary = self.selected()
-        for button in (self.reveal_button, self.consensus_button, self.close_button, self.export_button):
+        for button in (self.reveal_button, self.consensus_button, self.close_button, self.gold_button,
+                       self.export_button):
             button.setEnabled(False)
         self.matrix.clear()
         self.matrix.setRowCount(0)
@@ -186,6 +192,7 @@ class CalibrationPage(QWidget):
             return
         self.consensus_button.setEnabled(summary.is_lead and summary.status == "revealed")
         self.close_button.setEnabled(summary.is_lead and summary.status == "revealed")
+        self.gold_button.setEnabled(summary.is_lead)
         self.export_button.setEnabled(actor.can(Permission.READ_ALL_REVIEWS))
         self.comparison = calibration.comparison(db, actor, summary.id, self.rule())
         self._fill_matrix(self.comparison)
@@ -356,6 +363,24 @@ class CalibrationPage(QWidget):
                                          gate_passed=gate)
         except SupervisorError as exc:
             show_error(self, "Consensus not recorded", str(exc))
+
+    def make_gold(self) -> None:
+        summary, table = self.selected(), self.comparison
+        row = self.matrix.currentRow()
+        if summary is None or table is None or row < 0:
+            show_error(self, "Make gold standard", "Select a row of the comparison first: its recording becomes the "
+                       "gold standard.")
+            return
+        recording_id, _competency = sorted(table.cells)[row]
+        dialog = GoldDialog(self._context, summary.id, recording_id, table.codes[recording_id], bool(table.master),
+                            self)
+        dialog.accepted.connect(lambda: dialog.gold_id and show_info(
+            self, "Gold standard made", f"Recording {table.codes[recording_id]} is gold standard "
+            f"{practice.gold_code(dialog.gold_id)}. Raters who were not on this panel can practise on it from "
+            "Reviews → Practise…"))
+        dialog.finished.connect(dialog.deleteLater)
+        self.active_dialog = dialog
+        dialog.open()
 
     def close_round(self) -> None:
         summary = self.selected()

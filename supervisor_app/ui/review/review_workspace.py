@@ -39,6 +39,7 @@ from supervisor_app.services.reviews import ReviewDetail
 from supervisor_app.ui import workers
 from supervisor_app.ui.review.evidence_dialog import EvidenceDialog
 from supervisor_app.ui.review.feedback_dialog import FeedbackDialog
+from supervisor_app.ui.review.practice_dialogs import PracticeResultDialog
 from supervisor_app.ui.review.rubric_panel import RubricPanel
 from supervisor_app.ui.review.waveform_view import WaveformView, competency_colour
 from supervisor_app.ui.shell.app_context import AppContext
@@ -97,13 +98,15 @@ class ReviewWorkspace(QWidget):
         self.save_label.setObjectName("pageSubtitle")
         self.feedback_button = QPushButton("Feedback…")
         self.amend_button = QPushButton("Amend…")
+        self.gold_button = QPushButton("Compare with gold…")
+        self.gold_button.setToolTip("Your scores beside the gold standard's, with its evidence and rationale")
         self.submit_button = QPushButton("Submit review")
         self.submit_button.setObjectName("primaryButton")
         self.close_button = QPushButton("Close")
         header = QHBoxLayout()
         header.addWidget(title, 1)
-        for widget in (self.save_label, self.feedback_button, self.amend_button, self.submit_button,
-                       self.close_button):
+        for widget in (self.save_label, self.feedback_button, self.amend_button, self.gold_button,
+                       self.submit_button, self.close_button):
             header.addWidget(widget)
 
         self.banner = QLabel()
@@ -195,6 +198,7 @@ class ReviewWorkspace(QWidget):
         self.submit_button.clicked.connect(self.submit)
         self.amend_button.clicked.connect(self.amend)
         self.feedback_button.clicked.connect(self.open_feedback)
+        self.gold_button.clicked.connect(self.compare_with_gold)
         self.close_button.clicked.connect(self.close_workspace)
         self._add_shortcuts()
         self._apply_detail()
@@ -215,15 +219,18 @@ class ReviewWorkspace(QWidget):
         summary = self.detail.summary
         editable = self.detail.editable
         state = {"draft": "Draft", "submitted": "Submitted", "superseded": "Superseded by a newer version"}
-        text = (f"{state.get(summary.status, summary.status)} · version {summary.version} · {summary.rubric_label}"
-                f" · rater {summary.rater}")
+        text = (f"{'Practice · ' if summary.is_practice else ''}{state.get(summary.status, summary.status)} · "
+                f"version {summary.version} · {summary.rubric_label} · rater {summary.rater}")
         if self.detail.amendment_reason:
             text += f" · amendment: {self.detail.amendment_reason}"
         if summary.feedback_due_at is not None:
             text += f" · feedback due {summary.feedback_due_at.astimezone():%Y-%m-%d %H:%M}"
         self.status_label.setText(text + f" · consent: {self.consent_text}")
         self.submit_button.setVisible(editable)
-        self.amend_button.setVisible(summary.status == "submitted")
+        # practice trains the rater: no feedback to the coach, no amendment (practise again instead)
+        self.amend_button.setVisible(summary.status == "submitted" and not summary.is_practice)
+        self.feedback_button.setVisible(not summary.is_practice)
+        self.gold_button.setVisible(summary.is_practice and not editable)
         self.rubric_panel.set_content(self.content, editable)
         self._draw_ranges()
         if editable:
@@ -536,7 +543,10 @@ class ReviewWorkspace(QWidget):
             return
         if not self.save_now():
             return
-        if not confirm(self, "Submit the review?",
+        practising = self.detail.summary.is_practice
+        if not confirm(self, "Submit the practice review?" if practising else "Submit the review?",
+                       "A submitted practice review is final; you then see it beside the gold standard."
+                       if practising else
                        "A submitted review is final: it can no longer be edited, only amended as a new version with "
                        "a reason. Feedback to the coach is then due within 48 hours.", "Submit"):
             return
@@ -550,8 +560,21 @@ class ReviewWorkspace(QWidget):
         self.saved.emit(self.detail)
         when = self.detail.summary.submitted_at
         self.save_label.setText(f"Submitted {when.astimezone():%H:%M}" if when else "Submitted")
+        if practising:
+            self.compare_with_gold()
+            return
         show_info(self, "Review submitted",
                   "The review is submitted. Write the feedback for the coach with Feedback… (due within 48 hours).")
+
+    def compare_with_gold(self) -> None:
+        try:
+            dialog = PracticeResultDialog(self._context, self.detail.id, self)
+        except SupervisorError as exc:
+            show_error(self, "Gold standard not shown", str(exc))
+            return
+        dialog.finished.connect(dialog.deleteLater)
+        self.active_dialog = dialog
+        dialog.open()
 
     def amend(self) -> None:
         reason, accepted = QInputDialog.getMultiLineText(self, "Amend review",

@@ -8,6 +8,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -22,6 +23,7 @@ from supervisor_app.services import reviews
 from supervisor_app.services.export import ExportScope
 from supervisor_app.services.reviews import ReviewSummary
 from supervisor_app.ui.audits.audits_page import ExportDialog
+from supervisor_app.ui.review.practice_dialogs import ChooseGoldDialog
 from supervisor_app.ui.review.review_workspace import ReviewWorkspace
 from supervisor_app.ui.shell.app_context import AppContext
 from supervisor_app.ui.widgets.filtered_table import FilteredTable
@@ -58,16 +60,20 @@ class ReviewsPage(QWidget):
         self.export_button.setToolTip("The audit workbook for the selected submitted reviews (Ctrl+E)")
         self.export_button.setVisible(context.actor.can(Permission.READ_ALL_REVIEWS))
         self.export_button.setEnabled(False)
-        self.active_dialog: ExportDialog | None = None
+        self.practice_button = QPushButton("Practise…")
+        self.practice_button.setToolTip("Score a gold-standard recording blind and compare with the gold (Ctrl+P)")
+        self.active_dialog: QDialog | None = None
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Show"))
         bar.addWidget(self.filter_combo)
         bar.addStretch(1)
+        bar.addWidget(self.practice_button)
         bar.addWidget(self.export_button)
         bar.addWidget(self.open_button)
         now = dt.datetime.now(dt.UTC)
         self.model: RowTableModel[ReviewSummary] = RowTableModel([
             Column("Recording", lambda r: r.recording_name),
+            Column("Kind", lambda r: "practice" if r.is_practice else "calibration" if r.round_id else "review"),
             Column("Coach", lambda r: r.coach_name),
             Column("Rater", lambda r: r.rater),
             Column("Status", lambda r: f"{r.status} (v{r.version})"),
@@ -95,12 +101,14 @@ class ReviewsPage(QWidget):
         self.table.doubleClicked.connect(lambda _index: self.open_selected())
         self.table.selectionModel().selectionChanged.connect(lambda *_args: self._update_export_button())
         self.export_button.clicked.connect(self.export_selected)
-        add_shortcuts(listing, [(QKeySequence("Ctrl+E"), self.export_selected)])
+        self.practice_button.clicked.connect(self.choose_practice)
+        add_shortcuts(listing, [(QKeySequence("Ctrl+E"), self.export_selected),
+                                (QKeySequence("Ctrl+P"), self.choose_practice)])
         self.refresh()
 
     def _exportable(self) -> list[int]:
         chosen = set(self.table.selected_ids())
-        return [r.id for r in self.model.rows() if r.id in chosen and r.status == "submitted"]
+        return [r.id for r in self.model.rows() if r.id in chosen and r.status == "submitted" and not r.is_practice]
 
     def _update_export_button(self) -> None:
         ids = self._exportable()
@@ -117,6 +125,13 @@ class ReviewsPage(QWidget):
         self.active_dialog = dialog
         dialog.open()
 
+    def choose_practice(self) -> None:
+        dialog = ChooseGoldDialog(self._context, self)
+        dialog.accepted.connect(lambda: dialog.chosen_review_id and self.open_review(dialog.chosen_review_id))
+        dialog.finished.connect(dialog.deleteLater)
+        self.active_dialog = dialog
+        dialog.open()
+
     def refresh(self) -> None:
         rows = reviews.list_reviews(self._context.database, self._context.actor)
         me, now = self._context.actor.display_name, dt.datetime.now(dt.UTC)
@@ -124,7 +139,8 @@ class ReviewsPage(QWidget):
         keep = {
             "My drafts": lambda r: r.rater == me and r.status == "draft",
             "My submitted reviews": lambda r: r.rater == me and r.status in ("submitted", "superseded"),
-            "Feedback due": lambda r: r.status == "submitted" and r.feedback_sent_at is None,
+            "Feedback due": lambda r: (r.status == "submitted" and r.feedback_due_at is not None
+                                       and r.feedback_sent_at is None),
             "Overdue feedback": lambda r: r.feedback_overdue(now),
             "All": lambda r: True,
         }[chosen]
