@@ -11,7 +11,6 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
-from fpdf import FPDF
 from sqlalchemy import select
 
 from supervisor_app import __version__
@@ -24,11 +23,10 @@ from supervisor_app.errors import ValidationError
 from supervisor_app.files import atomic_target
 from supervisor_app.services import audit, audits, rubrics
 from supervisor_app.services.context import Actor, require
+from supervisor_app.services.pdf_document import PdfDocument
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import Assignment, AuditCycle, Review, ReviewScore, RubricVersion
 
-FONT_FILES = (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
-              Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"))
 MIN_FOR_AGREEMENT = 2  # double-scored sessions needed before an agreement figure is shown
 
 
@@ -110,37 +108,6 @@ def outcomes(db: Database, actor: Actor, quarter_text: str) -> Outcomes:
                     tuple(sorted(gaps.items(), key=lambda item: (-item[1], item[0]))))
 
 
-class _Brief(FPDF):
-    def __init__(self) -> None:
-        super().__init__(orientation="portrait", unit="mm", format="A4")
-        self.unicode = all(path.is_file() for path in FONT_FILES)
-        if self.unicode:
-            self.add_font("Body", "", str(FONT_FILES[0]))
-            self.add_font("Body", "B", str(FONT_FILES[1]))
-        self.family = "Body" if self.unicode else "Helvetica"
-        self.set_margins(18, 16, 18)
-        self.set_auto_page_break(auto=False)
-
-    def text_of(self, value: str) -> str:
-        """Core PDF fonts hold Latin-1 only; without a Unicode font other characters become close equivalents."""
-        if self.unicode:
-            return value
-        return (value.replace("≥", ">=").replace("–", "-").replace("—", "-").replace("×", "x").replace("±", "+/-")
-                .encode("latin-1", "replace").decode("latin-1"))
-
-    def heading(self, text: str, size: float = 12) -> None:
-        self.set_font(self.family, "B", size)
-        self.set_text_color(17, 24, 39)
-        self.cell(0, size * 0.55, self.text_of(text), new_x="LMARGIN", new_y="NEXT")
-        self.ln(1.5)
-
-    def paragraph(self, text: str, size: float = 10, colour: tuple[int, int, int] = (55, 65, 81)) -> None:
-        self.set_font(self.family, "", size)
-        self.set_text_color(*colour)
-        self.multi_cell(0, size * 0.48, self.text_of(text), new_x="LMARGIN", new_y="NEXT")
-        self.ln(1.2)
-
-
 def _count(number: int, singular: str, plural: str | None = None) -> str:
     return f"{number} {singular if number == 1 else plural or singular + 's'}"
 
@@ -156,7 +123,7 @@ def write_brief(db: Database, actor: Actor, quarter_text: str, target: Path) -> 
     if target.suffix.lower() != ".pdf":
         raise ValidationError(f"{target.name}: the brief is saved with the .pdf extension.")
     found = outcomes(db, actor, quarter_text)
-    pdf = _Brief()
+    pdf = PdfDocument()
     pdf.set_title(f"Coaching audit {found.quarter}: outcomes brief")
     pdf.set_creator(f"Coaching Supervisor {__version__}")
     pdf.add_page()

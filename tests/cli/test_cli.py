@@ -269,3 +269,39 @@ def test_every_command_has_working_help(capsys: pytest.CaptureFixture[str]) -> N
             main([*command, "--help"])
         assert exited.value.code == 0, command
         assert "usage: supervisor-app" in capsys.readouterr().out
+
+
+def test_rubric_export_diff_and_save_as_a_new_version(demo_cli: Cli, tmp_path: Path) -> None:
+    sup = {"user": "maria", "password": "demo-supervisor"}
+    exported = tmp_path / "rubric.json"
+    code, out, err = demo_cli("rubric", "export", "grow-icf-core@1.0", "--out", str(exported), **sup)
+    assert code == 0, err
+    assert "as JSON" in out
+    document = json.loads(exported.read_text("utf-8"))
+    document["version"] = "1.1"
+    document["competencies"][0]["title"] = "Agrees what the session is for"
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(document), "utf-8")
+    code, out, _ = demo_cli("rubric", "diff", "grow-icf-core@1.0", str(edited), "--json", **sup)
+    assert json.loads(out)["changes"] == ["Rubric: version changed",
+                                          "Agrees what the session is for (establishes_agreement): title changed"]
+    code, _, err = demo_cli("rubric", "save", str(edited), "--based-on", "grow-icf-core@1.0", "--note", "x", **sup)
+    assert code == 1
+    assert "change note" in err
+    code, _, err = demo_cli("rubric", "save", str(edited), "--based-on", "grow-icf-core@1.0",
+                            "--note", "Plainer title for coaches", user="aisha", password="demo-rater")
+    assert code == 1
+    code, out, err = demo_cli("rubric", "save", str(edited), "--based-on", "grow-icf-core@1.0",
+                              "--note", "Plainer title for coaches", **sup)
+    assert code == 0, err
+    assert "Saved grow-icf-core version 1.1 as a new version based on grow-icf-core@1.0" in out
+    rows = json.loads(demo_cli("rubric", "list", "--json", **sup)[1])
+    assert [r["version"] for r in rows] == ["1.0", "1.1"]
+    printed = tmp_path / "rubric.pdf"
+    code, out, err = demo_cli("rubric", "export", "grow-icf-core@1.1", "--out", str(printed), **sup)
+    assert code == 0, err
+    assert printed.read_bytes().startswith(b"%PDF-")
+    code, _, err = demo_cli("rubric", "export", "grow-icf-core", "--out", str(tmp_path / "rubric.docx"), **sup)
+    assert code == 1
+    assert ".json" in err
+    assert ".pdf" in err
