@@ -64,6 +64,11 @@ def _field_changes(label: str, old: Mapping[str, Any], new: Mapping[str, Any], f
     return [f"{label}: {name.replace('_', ' ')} changed" for name in fields if old.get(name) != new.get(name)]
 
 
+def content_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """The changes apart from the version number (a new number alone changes nothing a rater reads)."""
+    return changes(old, {**new, "version": old.get("version")})
+
+
 def changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     """Every change from `old` to `new`, worded for a change log (empty when they are the same)."""
     found = _field_changes("Rubric", old, new, ("id", "version", "title", "description"))

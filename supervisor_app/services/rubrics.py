@@ -236,8 +236,9 @@ def save_edited_version(db: Database, actor: Actor, based_on_id: int, document: 
         parent = session.get(RubricVersion, based_on_id)
         if parent is None:
             raise NotFoundError(f"There is no stored rubric version with id {based_on_id}.")
-        if _canonical_sha256(parent.document) == _canonical_sha256(document):
-            raise ConflictError("Nothing has changed from the version you started from; there is nothing to save.")
+        if not rubric_diff.content_changes(parent.document, document):
+            raise ConflictError("Nothing but the version number has changed from the version you started from; "
+                                "there is nothing to save.")
         result = _store(session, actor, copy.deepcopy(document), rubric, "rubric editor", parent, note)
         if not result.created:
             raise ConflictError(f"Version {rubric.version} of {rubric.id!r} is already stored with exactly this "

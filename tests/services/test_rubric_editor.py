@@ -86,7 +86,7 @@ def test_a_saved_edit_is_a_new_version_and_reviews_keep_theirs(round_db: Databas
 
 
 @pytest.mark.parametrize(("change", "error", "message"), [
-    (lambda d: d, ConflictError, "Nothing has changed"),
+    (lambda d: {**d, "version": "1.1"}, ConflictError, "Nothing but the version number"),
     (lambda d: {**edited(d), "version": "1.0"}, ConflictError, "already stored with different content"),
     (lambda d: {**edited(d), "version": "one"}, DocumentInvalidError, r"\$\.version"),
     (lambda d: {**edited(d), "competencies": []}, DocumentInvalidError, r"\$\.competencies"),

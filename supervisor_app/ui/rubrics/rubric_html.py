@@ -7,11 +7,13 @@ from html import escape
 from supervisor_app.core.rubric import Rubric
 
 
-def rubric_to_html(rubric: Rubric) -> str:
+def rubric_to_html(rubric: Rubric, origin: str = "") -> str:
+    """`origin`: an HTML line saying which version it was edited from and why (empty for an import)."""
     parts = [
         f"<h1>{escape(rubric.title)}</h1>",
         f"<p class='meta'>{escape(rubric.id)} · version {escape(rubric.version)} · "
         f"model: {escape(rubric.model_name)} · {len(rubric.competencies)} competencies</p>",
+        origin,
     ]
     if rubric.description:
         parts.append(f"<p>{escape(rubric.description)}</p>")
