@@ -27,9 +27,12 @@ def gold_id(text: str) -> int:
 
 def cmd_gold_mark(ctx: Context) -> int:
     a = ctx.args
-    gold_id = practice.mark_gold(ctx.database(), ctx.actor(), a.round, a.recording, a.source, a.tolerance)
-    say(f"Gold standard {practice.gold_code(gold_id)} marked from the round's {a.source} for recording "
-        f"{a.recording} (tolerance ±{a.tolerance}). Raters can practise on it with `practice start {gold_id}`.")
+    golds = practice.mark_gold(ctx.database(), ctx.actor(), a.round, a.recording, a.source, a.tolerance)
+    codes = ", ".join(practice.gold_code(g) for g in golds)
+    which = f"recording {a.recording}" if a.recording else f"the round's {len(golds)} recordings"
+    say(f"Gold standard{'s' if len(golds) > 1 else ''} {codes} marked from the round's {a.source} for {which} "
+        f"(tolerance ±{a.tolerance}). Raters who were not on the panel practise with `practice start "
+        f"{practice.gold_code(golds[0])}`.")
     return 0
 
 
@@ -108,7 +111,7 @@ def register(sub: Any) -> None:
     mark = add(gold_actions, "mark", cmd_gold_mark,
                "copy a revealed round's consensus (or its master's review) of a recording as its gold standard")
     mark.add_argument("--round", required=True, type=record_id)
-    mark.add_argument("--recording", required=True, type=record_id)
+    mark.add_argument("--recording", type=record_id, help="one recording of the round (default: every one)")
     mark.add_argument("--from", dest="source", choices=practice.SOURCES, default=practice.CONSENSUS,
                       help="the round's consensus (default) or its master's review")
     mark.add_argument("--tolerance", type=bounded_int(0, MAX_TOLERANCE), default=DEFAULT_TOLERANCE,

@@ -162,10 +162,11 @@ def _snapshot_master(session: Session, calibration_round: CalibrationRound, reco
                                  end_s=item.end_s, quote=item.quote, tag=item.tag))
 
 
-def mark_gold(db: Database, actor: Actor, round_id: int, recording_id: int, source: str = CONSENSUS,
-              tolerance: int = DEFAULT_TOLERANCE) -> int:
-    """Copy a revealed round's consensus (or its master's review) of one recording as that recording's gold
-    standard; an earlier gold of the same recording and rubric is withdrawn. Returns the new gold's id."""
+def mark_gold(db: Database, actor: Actor, round_id: int, recording_id: int | None, source: str = CONSENSUS,
+              tolerance: int = DEFAULT_TOLERANCE) -> list[int]:
+    """Copy a revealed round's consensus (or its master's review) of one recording — or of every recording in
+    the round (`recording_id` None), all or none — as its gold standard; an earlier gold of the same recording and
+    rubric is withdrawn. Returns the new golds' ids."""
     if source not in SOURCES:
         raise ValidationError(f"Unknown source {source!r}; use {' or '.join(SOURCES)}.", field="source")
     if not 0 <= tolerance <= MAX_TOLERANCE:
@@ -175,25 +176,33 @@ def mark_gold(db: Database, actor: Actor, round_id: int, recording_id: int, sour
         calibration_round = calibration.revealed_round(session, actor, round_id)
         if not calibration.is_lead(actor, calibration_round):
             raise PermissionDeniedError("Only the round's lead (or an administrator) marks a gold standard.")
-        if session.scalar(select(RoundRecording.id).where(RoundRecording.round_id == round_id,
-                                                          RoundRecording.recording_id == recording_id)) is None:
+        in_round = list(session.scalars(select(RoundRecording.recording_id).where(RoundRecording.round_id == round_id)
+                                        .order_by(RoundRecording.id)))
+        if recording_id is not None and recording_id not in in_round:
             raise NotFoundError(f"Recording {recording_id} is not in round {round_id}.")
-        consent.check(session, recording_id, Scope.CALIBRATION)
-        now = utc_now()
-        for earlier in session.scalars(select(GoldStandard).where(
-                GoldStandard.recording_id == recording_id, GoldStandard.withdrawn_at.is_(None),
-                GoldStandard.rubric_version_id == calibration_round.rubric_version_id)):
-            earlier.withdrawn_at = now
-        gold = GoldStandard(recording_id=recording_id, rubric_version_id=calibration_round.rubric_version_id,
-                            round_id=round_id, source=source, tolerance=tolerance, marked_by_id=actor.user_id,
-                            marked_at=now)
-        session.add(gold)
-        session.flush()
-        (_snapshot_consensus if source == CONSENSUS else _snapshot_master)(session, calibration_round, recording_id,
-                                                                            gold.id)
-        audit.record(session, actor, "practice.gold_mark", "gold_standard", gold.id,
-                     {"round": round_id, "recording": recording_id, "source": source, "tolerance": tolerance})
-        return gold.id
+        return [_mark(session, actor, calibration_round, wanted, source, tolerance)
+                for wanted in ([recording_id] if recording_id is not None else in_round)]
+
+
+def _mark(session: Session, actor: Actor, calibration_round: CalibrationRound, recording_id: int, source: str,
+          tolerance: int) -> int:
+    round_id = calibration_round.id
+    consent.check(session, recording_id, Scope.CALIBRATION)
+    now = utc_now()
+    for earlier in session.scalars(select(GoldStandard).where(
+            GoldStandard.recording_id == recording_id, GoldStandard.withdrawn_at.is_(None),
+            GoldStandard.rubric_version_id == calibration_round.rubric_version_id)):
+        earlier.withdrawn_at = now
+    gold = GoldStandard(recording_id=recording_id, rubric_version_id=calibration_round.rubric_version_id,
+                        round_id=round_id, source=source, tolerance=tolerance, marked_by_id=actor.user_id,
+                        marked_at=now)
+    session.add(gold)
+    session.flush()
+    (_snapshot_consensus if source == CONSENSUS else _snapshot_master)(session, calibration_round, recording_id,
+                                                                        gold.id)
+    audit.record(session, actor, "practice.gold_mark", "gold_standard", gold.id,
+                 {"round": round_id, "recording": recording_id, "source": source, "tolerance": tolerance})
+    return gold.id
 
 
 def withdraw_gold(db: Database, actor: Actor, gold_id: int) -> None:

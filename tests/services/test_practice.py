@@ -104,7 +104,7 @@ def test_the_practice_flow_from_gold_to_result(round_db: Database) -> None:
     maria, aisha = login(round_db, "maria"), login(round_db, "aisha")
     nina = new_rater(round_db)
     round_id, recordings = demo_round(round_db)
-    gold_id = practice.mark_gold(round_db, maria, round_id, recordings[0], practice.MASTER)
+    [gold_id] = practice.mark_gold(round_db, maria, round_id, recordings[0], practice.MASTER)
     [listed] = practice.list_gold(round_db, nina)
     assert (listed.code, listed.blocked, listed.my_attempts) == (f"G-{gold_id}", "", 0)
     assert practice.list_gold(round_db, aisha)[0].blocked  # she scored it in the round: she has seen the answer
@@ -162,7 +162,7 @@ def test_gold_from_the_consensus_needs_every_competency(round_db: Database) -> N
         given = reference[competency_id]
         calibration.record_consensus(round_db, maria, round_id, recordings[1], competency_id, given.score,
                                      given.gate_passed, note=f"agreed on {competency_id}")
-    gold_id = practice.mark_gold(round_db, maria, round_id, recordings[1], practice.CONSENSUS)
+    [gold_id] = practice.mark_gold(round_db, maria, round_id, recordings[1], practice.CONSENSUS)
     nina = new_rater(round_db)
     review_id = practise(round_db, nina, gold_id, {})
     result = practice.result(round_db, nina, review_id)
@@ -171,7 +171,7 @@ def test_gold_from_the_consensus_needs_every_competency(round_db: Database) -> N
     assert {c.gold_rationale for c in result.outcome.competencies} == {f"agreed on {c}" for c in competencies}
     assert result.gold_evidence  # the master's moments stand behind the consensus
     # marking again replaces the gold: the earlier one is withdrawn, its practice keeps its result
-    newer = practice.mark_gold(round_db, maria, round_id, recordings[1], practice.MASTER, tolerance=0)
+    [newer] = practice.mark_gold(round_db, maria, round_id, recordings[1], practice.MASTER, tolerance=0)
     assert [g.id for g in practice.list_gold(round_db, nina)] == [newer]
     assert practice.result(round_db, nina, review_id).gold_id == gold_id
     with pytest.raises(ConflictError, match="withdrawn"):
@@ -194,7 +194,7 @@ def test_who_may_mark_credit_and_withdraw_and_bad_requests(round_db: Database) -
         practice.mark_gold(round_db, maria, round_id, 999, practice.MASTER)
     with pytest.raises(NotFoundError):
         practice.start_practice(round_db, nina, 999)
-    gold_id = practice.mark_gold(round_db, maria, round_id, recordings[0], practice.MASTER)
+    [gold_id] = practice.mark_gold(round_db, maria, round_id, recordings[0], practice.MASTER)
     draft = practice.start_practice(round_db, nina, gold_id)
     with pytest.raises(ConflictError, match="submitted"):
         practice.set_credit(round_db, maria, draft.id)
@@ -224,7 +224,7 @@ def test_practice_never_reaches_audit_figures(round_db: Database, tmp_path: Path
     maria = login(round_db, "maria")
     nina = new_rater(round_db)
     round_id, recordings = demo_round(round_db)
-    gold_id = practice.mark_gold(round_db, maria, round_id, recordings[0], practice.MASTER)
+    [gold_id] = practice.mark_gold(round_db, maria, round_id, recordings[0], practice.MASTER)
     review_id = practise(round_db, nina, gold_id, {})
     practice.set_credit(round_db, maria, review_id)
     today = dt.datetime.now(dt.UTC).date()
@@ -247,7 +247,7 @@ def test_practice_never_reaches_audit_figures(round_db: Database, tmp_path: Path
 def test_retention_takes_the_gold_copy_with_the_reviews_text(round_db: Database, paths: AppPaths) -> None:
     admin, maria = login(round_db, "admin"), login(round_db, "maria")
     round_id, recordings = demo_round(round_db)
-    gold_id = practice.mark_gold(round_db, maria, round_id, recordings[0], practice.MASTER)
+    [gold_id] = practice.mark_gold(round_db, maria, round_id, recordings[0], practice.MASTER)
     retention.set_policy(round_db, admin, Policy(recordings_days=4000, transcripts_days=4000, drafts_days=4000,
                                                  reviews_days=365))
     later = dt.datetime.now(dt.UTC) + dt.timedelta(days=366)
@@ -260,3 +260,14 @@ def test_retention_takes_the_gold_copy_with_the_reviews_text(round_db: Database,
         assert gold.withdrawn_at is not None
         assert {s.rationale for s in session.scalars(select(GoldStandardScore))} == {""}
         assert {e.quote for e in session.scalars(select(GoldEvidence))} == {""}
+
+
+def test_every_recording_of_a_round_at_once_or_none(round_db: Database) -> None:
+    maria = login(round_db, "maria")
+    round_id, recordings = demo_round(round_db)
+    with pytest.raises(ConflictError, match="consensus is not recorded"):
+        practice.mark_gold(round_db, maria, round_id, None, practice.CONSENSUS)
+    assert practice.list_gold(round_db, maria) == []  # all or none
+    golds = practice.mark_gold(round_db, maria, round_id, None, practice.MASTER)
+    assert len(golds) == len(recordings) == 3
+    assert sorted(g.recording_id for g in practice.list_gold(round_db, maria)) == sorted(recordings)

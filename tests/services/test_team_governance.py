@@ -108,7 +108,7 @@ def test_practice_on_the_team_server_keeps_the_gold_hidden_until_submitted(team:
     for competency in rubric.competencies:
         calibration.record_consensus(sup_db, sup, round_id, recording, competency.id,
                                      None if competency.is_gate else 4, True if competency.is_gate else None)
-    gold_id = practice.mark_gold(sup_db, sup, round_id, recording)
+    [gold_id] = practice.mark_gold(sup_db, sup, round_id, recording)
     with team.psql("hr") as hr_sql:
         counted = hr_sql.execute("SELECT coalesce(sum(submitted_reviews), 0) FROM hr_review_counts").fetchone()
     r2_db, r2, _ = team.open("r2", "r2-laptop")

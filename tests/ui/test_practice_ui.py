@@ -46,6 +46,7 @@ def test_gold_practice_result_and_credit(qtbot: QtBot, demo: tuple[Database, App
     dialog = lead_page.active_dialog
     assert dialog is not None
     assert dialog.source_combo.count() == 2  # type: ignore[attr-defined]  # the round has a master
+    assert dialog.all_box.isVisibleTo(dialog)  # type: ignore[attr-defined]  # three recordings in the round
     dialog.source_combo.setCurrentIndex(1)  # type: ignore[attr-defined]
     screenshot(dialog, "gold-dialog")
     dialog.on_buttons_accepted()  # type: ignore[attr-defined]

@@ -373,11 +373,11 @@ class CalibrationPage(QWidget):
             return
         recording_id, _competency = sorted(table.cells)[row]
         dialog = GoldDialog(self._context, summary.id, recording_id, table.codes[recording_id], bool(table.master),
-                            self)
-        dialog.accepted.connect(lambda: dialog.gold_id and show_info(
-            self, "Gold standard made", f"Recording {table.codes[recording_id]} is gold standard "
-            f"{practice.gold_code(dialog.gold_id)}. Raters who were not on this panel can practise on it from "
-            "Reviews → Practise…"))
+                            len(table.codes), self)
+        dialog.accepted.connect(lambda: show_info(
+            self, "Gold standard made", f"Gold standard{'s' if len(dialog.gold_ids) > 1 else ''} "
+            f"{', '.join(practice.gold_code(g) for g in dialog.gold_ids)} made. Raters who were not on this panel "
+            "can practise from Reviews → Practise…"))
         dialog.finished.connect(dialog.deleteLater)
         self.active_dialog = dialog
         dialog.open()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QSpinBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QSpinBox, QWidget
 
 from supervisor_app.core.practice import DEFAULT_TOLERANCE, MAX_TOLERANCE
 from supervisor_app.errors import SupervisorError
@@ -13,11 +13,11 @@ from supervisor_app.ui.widgets.messages import show_error
 
 class GoldDialog(QDialog):
     def __init__(self, context: AppContext, round_id: int, recording_id: int, code: str, has_master: bool,
-                 parent: QWidget | None = None) -> None:
+                 recordings: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Make gold standard")
         self._context, self._round_id, self._recording_id = context, round_id, recording_id
-        self.gold_id: int | None = None
+        self.gold_ids: list[int] = []
         intro = QLabel(f"Raters who were not on this panel can practise on recording {code} and compare their "
                        "scores with this reference. The scores, evidence and rationale are copied now, so later "
                        "changes to the round do not move the target. An earlier gold of the recording is withdrawn.")
@@ -33,21 +33,25 @@ class GoldDialog(QDialog):
         self.tolerance_spin.setSuffix(" point(s)")
         self.tolerance_spin.setToolTip("How far a practice score may be from the gold and still meet it; gates "
                                        "must always match")
+        self.all_box = QCheckBox(f"Every recording in this round ({recordings}), not only {code}")
+        self.all_box.setVisible(recordings > 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         buttons.addButton("Make gold standard", QDialogButtonBox.ButtonRole.AcceptRole).setDefault(True)
         form = QFormLayout(self)
         form.addRow(intro)
         form.addRow("&Reference", self.source_combo)
         form.addRow("&Tolerance", self.tolerance_spin)
+        form.addRow("", self.all_box)
         form.addRow(buttons)
         buttons.accepted.connect(self.on_buttons_accepted)
         buttons.rejected.connect(self.reject)
 
     def on_buttons_accepted(self) -> None:
         try:
-            self.gold_id = practice.mark_gold(self._context.database, self._context.actor, self._round_id,
-                                              self._recording_id, str(self.source_combo.currentData()),
-                                              self.tolerance_spin.value())
+            self.gold_ids = practice.mark_gold(
+                self._context.database, self._context.actor, self._round_id,
+                None if self.all_box.isChecked() else self._recording_id, str(self.source_combo.currentData()),
+                self.tolerance_spin.value())
         except SupervisorError as exc:
             show_error(self, "Gold standard not made", str(exc))
             return
