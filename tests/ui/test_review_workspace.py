@@ -181,7 +181,8 @@ def test_reviews_page_lists_my_drafts(qtbot: QtBot, workspace: ReviewWorkspace) 
     assert isinstance(page, ReviewsPage)
     page.close_workspace()
     assert page.model.rowCount() == 1
-    assert page.model.index(0, 3).data() == "draft (v1)"
+    assert page.model.index(0, 1).data() == "review"
+    assert page.model.index(0, 4).data() == "draft (v1)"
     screenshot(page, "reviews-list")
 
 
@@ -318,3 +319,40 @@ def test_review_on_a_reviewed_recording_asks_instead_of_a_silent_second_draft(
     assert "You submitted a review of" in asked[0]
     page.start_for_recording(1)  # with a draft there is nothing to ask: the draft opens
     assert len([a for a in asked if a.startswith("You submitted")]) == 3
+
+
+def test_e_while_playing_pins_what_is_heard_and_evidence_lanes_do_not_blend(
+        qtbot: QtBot, workspace: ReviewWorkspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 16, point 7: a transcript line selected earlier is not what E pins while the recording plays; each
+    competency's evidence has its own lane on the waveform, named on hover; the rubric list keeps its height."""
+    panel = workspace.rubric_panel
+    heard = workspace.segments[4]
+    workspace.transcript_list.setCurrentRow(0)  # selected before playing …
+    monkeypatch.setattr(workspace, "player", type("Playing", (), {"playing": True})())
+    monkeypatch.setattr(workspace, "position_s", lambda: heard.start_s + 0.2)
+    panel.competency_list.setCurrentRow(2)
+    assert workspace.capture_range() == (heard.start_s, heard.end_s)  # … but the line being heard is pinned
+    first = workspace.capture_evidence()
+    assert first is not None
+    assert first.quote == heard.text.strip()
+    monkeypatch.setattr(workspace, "player", None)  # paused: the selected lines are what E pins
+    assert workspace.capture_range() == (workspace.segments[0].start_s, workspace.segments[0].end_s)
+    # a second competency's evidence over the same moment: a lane of its own, not a blend
+    panel.competency_list.setCurrentRow(5)
+    workspace.waveform.selection = (heard.start_s, heard.end_s)
+    workspace.capture_evidence()
+    markers = workspace.waveform.markers
+    assert sorted(m.lane for m in markers) == [0, 1]
+    assert len({m.colour.name() for m in markers}) == 2
+    assert [m.focused for m in markers] == [False, True]  # the focused competency's is also a band
+    workspace.waveform.resize(900, 120)
+    middle = workspace.waveform._x_of((heard.start_s + heard.end_s) / 2)
+    names = [m.label for m in workspace.waveform.markers_at(middle, 4)]
+    assert names == [panel.rubric.competencies[2].title]
+    assert [m.label for m in workspace.waveform.markers_at(middle, 9)] == [panel.rubric.competencies[5].title]
+    # the list is the colour legend, and its height does not change with the competency shown
+    assert not panel.competency_list.item(0).icon().isNull()
+    height = panel.competency_list.height()
+    for row in range(panel.competency_list.count()):
+        panel.competency_list.setCurrentRow(row)
+        assert panel.competency_list.height() == height

@@ -41,7 +41,7 @@ from supervisor_app.ui.review.evidence_dialog import EvidenceDialog
 from supervisor_app.ui.review.feedback_dialog import FeedbackDialog
 from supervisor_app.ui.review.practice_dialogs import PracticeResultDialog
 from supervisor_app.ui.review.rubric_panel import RubricPanel
-from supervisor_app.ui.review.waveform_view import WaveformView, competency_colour
+from supervisor_app.ui.review.waveform_view import Marker, WaveformView, competency_colour
 from supervisor_app.ui.shell.app_context import AppContext
 from supervisor_app.ui.widgets.labels import page_layout
 from supervisor_app.ui.widgets.messages import confirm, show_error, show_info
@@ -184,6 +184,7 @@ class ReviewWorkspace(QWidget):
         self.position_timer.timeout.connect(self.on_position_timer_timeout)
 
         self.rubric_panel.score_changed.connect(self.on_rubric_panel_score_changed)
+        self.rubric_panel.competency_list.currentRowChanged.connect(lambda _row: self._draw_ranges())
         self.rubric_panel.evidence_activated.connect(self.play_evidence)
         self.rubric_panel.evidence_edit_requested.connect(self.edit_evidence)
         self.rubric_panel.evidence_remove_requested.connect(self.remove_evidence)
@@ -410,10 +411,13 @@ class ReviewWorkspace(QWidget):
         self.seek(start)
 
     def capture_range(self) -> tuple[float, float]:
-        """The selected waveform range, else the selected transcript lines, else the moment around the playhead."""
+        """The selected waveform range; while playing, the moment being heard (a transcript selection made before
+        would pin words heard earlier); else the selected transcript lines, else the moment around the playhead."""
         if self.waveform.selection is not None:
             return self.waveform.selection
-        rows = sorted(i.row() for i in self.transcript_list.selectedIndexes()) if self.segments else []
+        playing = self.player is not None and self.player.playing
+        rows = sorted(i.row() for i in self.transcript_list.selectedIndexes()) if self.segments and not playing \
+            else []
         if rows:
             return self.segments[rows[0]].start_s, self.segments[rows[-1]].end_s
         position = self.position_s()
@@ -454,8 +458,12 @@ class ReviewWorkspace(QWidget):
         self._changed(ReviewContent(self.content.scores, tuple(evidence)))
 
     def _draw_ranges(self) -> None:
-        self.waveform.set_ranges([(e.start_s, e.end_s, competency_colour(i))
-                                  for e, i in self.rubric_panel.evidence_ranges()])
+        focused = self.rubric_panel.current_competency().id
+        ranges = self.rubric_panel.evidence_ranges()
+        lanes = {index: lane for lane, index in enumerate(sorted({i for _e, i in ranges}))}
+        titles = {c.id: c.title for c in self.detail.rubric.competencies}
+        self.waveform.set_markers([Marker(e.start_s, e.end_s, competency_colour(i), titles.get(e.competency_id, ""),
+                                          lanes[i], e.competency_id == focused) for e, i in ranges])
 
     def save_now(self, base_revision: int | None = None) -> bool:
         """Write the draft (autosave calls this 1.5 s after the last change). A draft saved meanwhile elsewhere is

@@ -6,14 +6,17 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -23,6 +26,7 @@ from supervisor_app.core.rubric import Competency, Rubric
 from supervisor_app.core.transcripts import clock
 from supervisor_app.ui.review.waveform_view import competency_colour
 
+VISIBLE_COMPETENCIES = 12  # a longer rubric scrolls its list
 SCORE_CHOICES: tuple[tuple[str, int | bool], ...] = (
     ("1", 1), ("2", 2), ("3", 3), ("4", 4), ("5", 5), ("Pass", True), ("Fail", False))
 
@@ -44,12 +48,24 @@ class RubricPanel(QWidget):
         for index, competency in enumerate(rubric.competencies):
             item = QListWidgetItem()
             item.setData(Qt.ItemDataRole.UserRole, competency.id)
-            item.setForeground(competency_colour(index))
+            swatch = QPixmap(12, 12)  # the colour of its evidence on the waveform: the list is the legend
+            swatch.fill(competency_colour(index))
+            item.setIcon(QIcon(swatch))
+            item.setToolTip(f"{competency.title}: its evidence is drawn in this colour on the waveform")
             self.competency_list.addItem(item)
+        # every competency in view at once, at a height that never changes with the text below it
+        rows = min(len(rubric.competencies), VISIBLE_COMPETENCIES)
+        self.competency_list.setFixedHeight(rows * max(self.competency_list.sizeHintForRow(0), 18)
+                                            + 2 * self.competency_list.frameWidth() + 4)
         self.detail = QLabel()
         self.detail.setWordWrap(True)
         self.detail.setTextFormat(Qt.TextFormat.RichText)
         self.detail.setObjectName("competencyDetail")
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        detail_area = QScrollArea()
+        detail_area.setWidgetResizable(True)
+        detail_area.setFrameShape(QFrame.Shape.NoFrame)
+        detail_area.setWidget(self.detail)
         # keyed by label: True == 1 in Python, so the values themselves cannot be the keys
         self.score_buttons: dict[str, QPushButton] = {}
         score_row = QHBoxLayout()
@@ -87,8 +103,8 @@ class RubricPanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.competency_list, 2)
-        layout.addWidget(self.detail)
+        layout.addWidget(self.competency_list)
+        layout.addWidget(detail_area, 3)
         layout.addLayout(score_row)
         layout.addWidget(self.rationale_edit)
         layout.addLayout(evidence_buttons)
@@ -122,6 +138,9 @@ class RubricPanel(QWidget):
             else:
                 value = str(score.score) if score.score is not None else "—"
             self.competency_list.item(row).setText(f"{competency.title}    [{value}]  · {evidence} evidence")
+        current = self.competency_list.currentItem()
+        if current is not None:
+            self.competency_list.scrollToItem(current)
         competency, score = self.current_competency(), self.current_score()
         anchors = "".join(f"<tr><td><b>{level}</b></td><td>{escape(text)}</td></tr>"
                           for level, text in competency.anchors.items())

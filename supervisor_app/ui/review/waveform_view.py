@@ -1,23 +1,44 @@
 """The whole recording's waveform from cached peaks: zoom with the wheel, click to seek, drag to select a range.
 
-The playhead and every evidence range are drawn on it, each range in its competency's colour.
+The playhead and every evidence range are drawn on it: each range as a bar in its competency's colour, one lane
+per competency along the top (so overlapping evidence never blends into one colour), the focused competency's
+ranges also as a light band over the waveform; hovering a bar names its competency and time.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QWheelEvent
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
+from supervisor_app.core.transcripts import clock
 from supervisor_app.media.decoded import PEAK_BLOCK
 
 PALETTE = ("#1a73e8", "#d93025", "#188038", "#e37400", "#9334e6", "#12b5cb", "#b31412", "#5f6368", "#f538a0",
            "#3c4043")
 
 
+LANE_H = 5.0
+LANE_GAP = 1.0
+
+
 def competency_colour(index: int) -> QColor:
     return QColor(PALETTE[index % len(PALETTE)])
+
+
+@dataclass(frozen=True)
+class Marker:
+    """One evidence range: its lane is its competency's place among those that have evidence."""
+
+    start_s: float
+    end_s: float
+    colour: QColor
+    label: str
+    lane: int
+    focused: bool
 
 
 class WaveformView(QWidget):
@@ -37,8 +58,9 @@ class WaveformView(QWidget):
         self.view_length = 0.0
         self.playhead_s = 0.0
         self.selection: tuple[float, float] | None = None
-        self.ranges: list[tuple[float, float, QColor]] = []
+        self.markers: list[Marker] = []
         self._press_s: float | None = None
+        self.setMouseTracking(True)
 
     def set_peaks(self, peaks: np.ndarray, rate: int, duration_s: float) -> None:
         self._peaks, self._rate, self.duration_s = peaks, rate, duration_s
@@ -51,9 +73,16 @@ class WaveformView(QWidget):
             self.view_start = max(0.0, min(seconds - self.view_length * 0.1, self.duration_s - self.view_length))
         self.update()
 
-    def set_ranges(self, ranges: list[tuple[float, float, QColor]]) -> None:
-        self.ranges = ranges
+    def set_markers(self, markers: list[Marker]) -> None:
+        self.markers = markers
         self.update()
+
+    def _marker_rect(self, marker: Marker) -> QRectF:
+        left = self._x_of(marker.start_s)
+        return QRectF(left, 2 + marker.lane * (LANE_H + LANE_GAP), max(self._x_of(marker.end_s) - left, 3), LANE_H)
+
+    def markers_at(self, x: float, y: float) -> list[Marker]:
+        return [m for m in self.markers if self._marker_rect(m).adjusted(-2, -1, 2, 1).contains(QPointF(x, y))]
 
     def zoom(self, factor: float, anchor_s: float | None = None) -> None:
         if not self.duration_s:
@@ -75,10 +104,12 @@ class WaveformView(QWidget):
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor("#ffffff"))
         height, middle = self.height(), self.height() / 2
-        for start, end, colour in self.ranges:
-            faded = QColor(colour)
-            faded.setAlpha(60)
-            painter.fillRect(QRectF(self._x_of(start), 0, max(self._x_of(end) - self._x_of(start), 2), height), faded)
+        for marker in self.markers:
+            if marker.focused:
+                faded = QColor(marker.colour)
+                faded.setAlpha(45)
+                painter.fillRect(QRectF(self._x_of(marker.start_s), 0,
+                                        max(self._x_of(marker.end_s) - self._x_of(marker.start_s), 2), height), faded)
         if self.selection is not None:
             start, end = self.selection
             painter.fillRect(QRectF(self._x_of(start), 0, self._x_of(end) - self._x_of(start), height),
@@ -97,6 +128,8 @@ class WaveformView(QWidget):
                 painter.setPen(QPen(QColor("#5f6b7a"), 1))
                 painter.drawLines([QLineF(x, middle - float(h) * scale, x, middle - float(lo) * scale)
                                    for x, (h, lo) in enumerate(zip(highs, lows, strict=True))])
+        for marker in self.markers:
+            painter.fillRect(self._marker_rect(marker), marker.colour)
         painter.setPen(QPen(QColor("#d93025"), 2))
         x = self._x_of(self.playhead_s)
         painter.drawLine(QPointF(x, 0), QPointF(x, height))
@@ -106,6 +139,14 @@ class WaveformView(QWidget):
         self._press_s = self._seconds_at(event.position().x())
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._press_s is None:
+            under = self.markers_at(event.position().x(), event.position().y())
+            if under:
+                QToolTip.showText(event.globalPosition().toPoint(), "\n".join(
+                    f"{m.label} · {clock(m.start_s)}–{clock(m.end_s)}" for m in under), self)
+            else:
+                QToolTip.hideText()
+            return
         if self._press_s is not None:
             now = self._seconds_at(event.position().x())
             self.selection = (min(self._press_s, now), max(self._press_s, now))
