@@ -128,3 +128,24 @@ def test_the_file_menu_imports_recordings(qtbot: QtBot, window: MainWindow, monk
     window.import_recordings_action.trigger()
     assert window.current_area() == "library"
     assert chosen == [True]
+
+
+@pytest.mark.parametrize("size", [(1100, 700), (1600, 1000)], ids=["1100x700", "1600x1000"])
+def test_every_page_of_the_full_demo_at_both_sizes(qtbot: QtBot, db: Database, paths: AppPaths,
+                                                   size: tuple[int, int]) -> None:
+    """Issue 16: every page is looked at, at the smallest and a large window (the images are in
+    test-artifacts/screenshots)."""
+    from supervisor_app.services import demo
+
+    demo.load_demo(db, None, paths)
+    main_window = MainWindow(make_context(db, paths, "maria"))
+    qtbot.addWidget(main_window)
+    main_window.resize(*size)
+    main_window.show()
+    qtbot.waitExposed(main_window)
+    for key in main_window.pages:
+        main_window.show_area(key)
+        QApplication.processEvents()
+        page = main_window.pages[key]
+        assert page.width() <= size[0]
+        assert screenshot(main_window, f"page-{key}-{size[0]}x{size[1]}").stat().st_size > 10_000

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -44,8 +45,14 @@ DEVIATION_COLOURS = {0: "#e6f4ea", 1: "#fef7e0"}  # 2 or more points: red
 def _shared_warnings(results: dict[str, Agreement]) -> set[str]:
     """Warnings every competency (and the pooled figure) carries, e.g. too few recordings: said once, not under
     each of them."""
-    per = [set(r.warnings) for r in results.values()]
-    return set.intersection(*per) if len(per) > 1 else set()
+    per = [set(r.warnings) for name, r in results.items() if name != "overall"]  # the pooled figure has more units
+    return set.intersection(*per) if per else set()
+
+
+def _row_keys(table: Comparison) -> list[tuple[int, str]]:
+    """The comparison's rows: recording by recording, each competency in the rubric's order."""
+    order = {competency_id: index for index, competency_id in enumerate(table.titles)}
+    return sorted(table.cells, key=lambda key: (table.codes.get(key[0], ""), order.get(key[1], len(order)), key))
 
 
 class CalibrationPage(QWidget):
@@ -83,7 +90,7 @@ class CalibrationPage(QWidget):
         self.export_button = QPushButton("Export to Excel…")
         self.export_button.setToolTip("The audit workbook for this round (after the reveal)")
         actions = QHBoxLayout()
-        actions.addWidget(self.progress_label, 1)
+        actions.addStretch(1)
         for button in (self.reveal_button, self.consensus_button, self.close_button, self.gold_button,
                        self.export_button):
             actions.addWidget(button)
@@ -100,10 +107,17 @@ class CalibrationPage(QWidget):
         self.note_edit = QLineEdit()
         self.note_edit.setPlaceholderText("Add a discussion note for the selected row and press Enter")
         self.tabs = QTabWidget()
-        comparison_tab = QWidget()
-        comparison_layout = QVBoxLayout(comparison_tab)
-        comparison_layout.addWidget(self.matrix, 1)
-        comparison_layout.addWidget(self.agreement_label)
+        self.agreement_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        agreement_area = QScrollArea()
+        agreement_area.setWidgetResizable(True)
+        agreement_area.setWidget(self.agreement_label)
+        # the scores get most of the room; the figures below scroll, and the divider can be dragged
+        comparison_tab = QSplitter(Qt.Orientation.Vertical)
+        comparison_tab.setChildrenCollapsible(False)
+        comparison_tab.addWidget(self.matrix)
+        comparison_tab.addWidget(agreement_area)
+        comparison_tab.setStretchFactor(0, 3)
+        comparison_tab.setStretchFactor(1, 2)
         timeline_tab = QWidget()
         timeline_layout = QVBoxLayout(timeline_tab)
         timeline_layout.addWidget(self.timeline_title)
@@ -129,6 +143,7 @@ class CalibrationPage(QWidget):
         detail = QWidget()
         detail_layout = QVBoxLayout(detail)
         detail_layout.setContentsMargins(0, 0, 0, 0)
+        detail_layout.addWidget(self.progress_label)
         detail_layout.addLayout(actions)
         detail_layout.addWidget(self.tabs, 1)
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -155,6 +170,8 @@ class CalibrationPage(QWidget):
         self.rounds.fit_columns()
         if select_id is not None:
             self.rounds.select_id(select_id)
+        elif self.rounds.selected_id() is None and self.model.rowCount():
+            self.rounds.selectRow(0)  # the newest round, rather than an empty screen
         self.show_round()
 
     def selected(self) -> RoundSummary | None:
@@ -204,7 +221,7 @@ class CalibrationPage(QWidget):
         return program_settings.calibration_rule(self._context.database)
 
     def _fill_matrix(self, table: Comparison) -> None:
-        keys = sorted(table.cells)
+        keys = _row_keys(table)
         raters = [cell.rater for cell in table.cells[keys[0]]] if keys else []
         self.matrix.setColumnCount(len(raters) + 2)
         self.matrix.setHorizontalHeaderLabels(["Recording", "Competency",
@@ -280,7 +297,7 @@ class CalibrationPage(QWidget):
         summary, table = self.selected(), self.comparison
         if summary is None or table is None or row < 0:
             return
-        recording_id, competency_id = sorted(table.cells)[row]
+        recording_id, competency_id = _row_keys(table)[row]
         raters = [cell.rater for cell in table.cells[(recording_id, competency_id)]]
         duration, moments = calibration.evidence_timeline(self._context.database, self._context.actor, summary.id,
                                                           recording_id, competency_id)
@@ -295,7 +312,7 @@ class CalibrationPage(QWidget):
         if summary is None or table is None or not text:
             return
         row = self.matrix.currentRow()
-        recording_id, competency_id = sorted(table.cells)[row] if row >= 0 else (None, "")
+        recording_id, competency_id = _row_keys(table)[row] if row >= 0 else (None, "")
         prefix = f"[{table.codes[recording_id]} · {competency_id}] " if recording_id is not None else ""
         try:
             calibration.add_note(self._context.database, self._context.actor, summary.id, prefix + text,
@@ -346,7 +363,7 @@ class CalibrationPage(QWidget):
         if summary is None or table is None or row < 0:
             show_error(self, "Record consensus", "Select a row of the comparison first.")
             return
-        recording_id, competency_id = sorted(table.cells)[row]
+        recording_id, competency_id = _row_keys(table)[row]
         value, accepted = QInputDialog.getItem(self, "Consensus", f"{table.codes[recording_id]} · {competency_id}",
                                                ["1", "2", "3", "4", "5", "pass", "fail"], 2, False)
         if accepted:
@@ -371,7 +388,7 @@ class CalibrationPage(QWidget):
             show_error(self, "Make gold standard", "Select a row of the comparison first: its recording becomes the "
                        "gold standard.")
             return
-        recording_id, _competency = sorted(table.cells)[row]
+        recording_id, _competency = _row_keys(table)[row]
         dialog = GoldDialog(self._context, summary.id, recording_id, table.codes[recording_id], bool(table.master),
                             len(table.codes), self)
         dialog.accepted.connect(lambda: show_info(

@@ -7,11 +7,10 @@ import datetime as dt
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QScrollArea,
@@ -35,7 +34,9 @@ from supervisor_app.ui.widgets.messages import confirm, show_error, show_info
 from supervisor_app.ui.widgets.row_table_model import Column, RowTableModel
 from supervisor_app.ui.widgets.shortcuts import add_shortcuts
 
-TILE_COLUMNS = 5
+TILE_MIN_WIDTH = 205  # a tile's title and figure are readable from this width; fewer columns in a narrow window
+TILE_COLUMNS_MAX = 5
+CYCLE_BUTTON_COLUMNS = 4
 _STATUS_WORD = {dashboard.OK: "✓", dashboard.WARN: "check", dashboard.ALERT: "act now"}
 
 
@@ -63,6 +64,7 @@ class ProgramPage(QWidget):
         self.active_dialog: QWidget | None = None
         self.cycle: audits.CycleView | None = None
         self.tiles: list[TileButton] = []
+        self._placed_columns = 0
         self.board: dashboard.Dashboard | None = None
         title = page_title("Program")
         subtitle = page_subtitle("This quarter against the program's rules: the audit sample, reviews and feedback "
@@ -74,6 +76,7 @@ class ProgramPage(QWidget):
         tiles_holder.setLayout(self.tile_grid)
         self.detail_title = QLabel()
         self.detail_title.setObjectName("sectionTitle")
+        self.detail_title.setWordWrap(True)
         self.detail = FilteredTable(RowTableModel([], row_id=hash))
         self.cycle_label = QLabel()
         self.cycle_label.setWordWrap(True)
@@ -87,11 +90,14 @@ class ProgramPage(QWidget):
         self.close_button = QPushButton("Close the cycle…")
         self.brief_button = QPushButton("Outcomes brief…")
         self.brief_button.setToolTip("A one-page PDF for the sponsor: coverage, agreement, strengths, gaps, actions.")
-        cycle_bar = QHBoxLayout()
-        cycle_bar.addWidget(self.cycle_label, 1)
-        for button in (self.open_button, self.redraw_button, self.assign_button, self.verify_button,
-                       self.reassign_button, self.close_button, self.brief_button):
-            cycle_bar.addWidget(button)
+        # the cycle's state on a line of its own, its actions in rows that fit a 1100-pixel window
+        cycle_bar = QVBoxLayout()
+        cycle_bar.addWidget(self.cycle_label)
+        cycle_buttons = QGridLayout()
+        for index, button in enumerate((self.open_button, self.redraw_button, self.assign_button, self.verify_button,
+                                        self.reassign_button, self.close_button, self.brief_button)):
+            cycle_buttons.addWidget(button, index // CYCLE_BUTTON_COLUMNS, index % CYCLE_BUTTON_COLUMNS)
+        cycle_bar.addLayout(cycle_buttons)
         now = dt.datetime.now(dt.UTC)
         self.assignments_model: RowTableModel[audits.AssignmentRow] = RowTableModel([
             Column("Quarter", lambda a: a.quarter or "—"),
@@ -147,6 +153,21 @@ class ProgramPage(QWidget):
         add_shortcuts(self, [(QKeySequence("F5"), self.refresh)])
         self.refresh()
 
+    def _tile_columns(self) -> int:
+        return max(2, min(TILE_COLUMNS_MAX, (self.width() - 80) // TILE_MIN_WIDTH))
+
+    def _place_tiles(self) -> None:
+        columns = self._tile_columns()
+        for index, button in enumerate(self.tiles):
+            self.tile_grid.removeWidget(button)
+            self.tile_grid.addWidget(button, index // columns, index % columns)
+        self._placed_columns = columns
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._tile_columns() != self._placed_columns:
+            self._place_tiles()
+
     @property
     def quarter(self) -> str:
         return self.board.quarter if self.board else dashboard.quarter_containing(dt.date.today()).label
@@ -160,12 +181,12 @@ class ProgramPage(QWidget):
             tile.setParent(None)
             tile.deleteLater()
         self.tiles = []
-        for index, tile in enumerate(self.board.tiles):
+        for tile in self.board.tiles:
             button = TileButton(tile)
             button.clicked.connect(lambda _checked=False, key=tile.key: self.show_tile(key))
-            self.tile_grid.addWidget(button, index // TILE_COLUMNS, index % TILE_COLUMNS)
             button.show()  # a layout shows a new child only on the next turn of the event loop
             self.tiles.append(button)
+        self._place_tiles()
         self.show_tile(selected)
         try:
             cycle = audits.get_cycle(db, actor, self.quarter)
