@@ -27,6 +27,7 @@ from supervisor_app.cli import (
     reviews,
     rounds,
     rubrics,
+    stance,
     transcripts,
 )
 from supervisor_app.cli.args import Handler
@@ -37,7 +38,7 @@ from supervisor_app.errors import ConfigurationError
 from supervisor_app.paths import DATA_DIR_ENV, DB_URL_ENV
 
 GROUPS = (admin, coaches, rubrics, library, governance, redaction, retention, transcripts, reviews, rounds, practice,
-          audits, reports)
+          stance, audits, reports)
 
 
 def build_parser() -> argparse.ArgumentParser:

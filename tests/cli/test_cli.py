@@ -305,3 +305,41 @@ def test_rubric_export_diff_and_save_as_a_new_version(demo_cli: Cli, tmp_path: P
     assert code == 1
     assert ".json" in err
     assert ".pdf" in err
+
+
+def test_stance_classify_one_label_per_line(cli: Cli, tmp_path: Path) -> None:
+    source = tmp_path / "utterances.txt"
+    source.write_text("What would you like to work on?\nDid you ask her?\nIt sounds like you're tired.\n"
+                      "You should delegate it.\nThanks for coming.\n", "utf-8")
+    code, out, err = cli("stance", "classify", str(source))  # no sign-in needed: it reads no stored data
+    assert code == 0, err
+    assert out.splitlines() == ["open", "closed", "reflection", "advice", "other"]
+    rows = json.loads(cli("stance", "classify", str(source), "--json")[1])
+    assert rows[3] == {"utterance": "You should delegate it.", "label": "advice", "stance": "advice",
+                       "rule": "advice: 'you should'"}
+    binary = tmp_path / "binary.txt"
+    binary.write_bytes(b"\xff\xfe\x00bad")
+    code, _, err = cli("stance", "classify", str(binary))
+    assert code == 1
+    assert "not UTF-8" in err
+
+
+def test_stance_show_a_transcribed_session(transcribed: tuple[object, object], capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    _db, paths = transcribed
+    env = ["--data-dir", str(paths.data_dir), "--user", "maria"]  # type: ignore[attr-defined]
+    monkeypatch.setenv("SUPERVISOR_PASSWORD", "demo-supervisor")
+    assert main([*env, "stance", "show", "1", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    coach_turns = [t for t in shown["turns"] if t["speaker"] == shown["coach_label"]]
+    assert coach_turns
+    assert all(t["stance"] in ("open question", "closed question", "reflection", "advice", "other", "unsure")
+               for t in coach_turns)
+    figures = shown["indicators"]
+    assert 0 < figures["coach_talk_share"] < 1
+    assert figures["questions"] == sum(1 for t in coach_turns for s in t["sentences"]
+                                       if s in ("open question", "closed question"))
+    assert main([*env, "stance", "show", "1"]) == 0
+    assert "suggestions from a rule set, not scores" in capsys.readouterr().out
+    assert main([*env, "stance", "show", "1", "--coach", "Nobody"]) == 1
+    assert "No speaker is called 'Nobody'" in capsys.readouterr().err

@@ -1,0 +1,55 @@
+"""Coach-stance indicators of one recorded session from its transcript: each coach turn classified by the rule
+set in `core.stance`, and the session's talk share, question and reflection counts with MITI reference bands.
+Suggestions for the rater; nothing here is a score."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from supervisor_app.core.stance import Indicators, Turn, indicators, turns
+from supervisor_app.core.transcripts import NEUTRAL_SPEAKERS
+from supervisor_app.errors import ValidationError
+from supervisor_app.services import transcripts
+from supervisor_app.services.context import Actor
+from supervisor_app.store.db import Database
+from supervisor_app.store.models import Coach, Recording
+
+
+@dataclass(frozen=True)
+class SessionStance:
+    recording_id: int
+    coach_label: str
+    turns: tuple[Turn, ...]
+    indicators: Indicators
+
+
+def _coach_label(db: Database, recording_id: int, speakers: set[str], wanted: str | None) -> str:
+    if wanted:
+        if wanted not in speakers:
+            raise ValidationError(f"No speaker is called {wanted!r} in this transcript; its speakers are "
+                                  f"{', '.join(sorted(speakers)) or 'none'}.", field="coach")
+        return wanted
+    if NEUTRAL_SPEAKERS[0] in speakers:
+        return NEUTRAL_SPEAKERS[0]
+    with db.transaction() as session:
+        name = session.scalar(select(Coach.name).join(Recording, Recording.coach_id == Coach.id)
+                              .where(Recording.id == recording_id))
+    if name in speakers:
+        return str(name)
+    raise ValidationError("Which speaker is the coach? None is labelled Coach or the coach's name; name the speaker "
+                          f"(one of {', '.join(sorted(speakers)) or 'none'}).", field="coach")
+
+
+def session_stance(db: Database, actor: Actor, recording_id: int, coach: str | None = None) -> SessionStance:
+    """The coach's turns and the session's indicators (the transcript as this actor may read it)."""
+    view = transcripts.get_transcript(db, actor, recording_id)
+    label = _coach_label(db, recording_id, {s.speaker for s in view.segments if s.speaker}, coach)
+    listed = turns([(s.start_s, s.end_s, s.speaker, s.text) for s in view.segments], label)
+    duration = max((s.end_s for s in view.segments), default=0.0)
+    with db.transaction() as session:
+        recording = session.get(Recording, recording_id)
+        if recording is not None and recording.duration_s:
+            duration = recording.duration_s
+    return SessionStance(recording_id, label, tuple(listed), indicators(listed, duration))
