@@ -74,6 +74,25 @@ def finite_float(low: float, high: float) -> Callable[[str], float]:
     return parse
 
 
+MOMENT_MAX_S = 24 * 3600.0
+
+
+def moment(text: str) -> float:
+    """A time in a recording: seconds (62.5) or a clock as `transcript show` prints it (0:01:02, 1:02)."""
+    parts = text.strip().split(":")
+    try:
+        if len(parts) > 3 or any(not p or len(p) > 12 for p in parts):
+            raise ValueError
+        seconds = 0.0
+        for part in parts:
+            seconds = seconds * 60 + float(part)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or not 0 <= seconds <= MOMENT_MAX_S:
+        raise argparse.ArgumentTypeError(f"{text[:30]!r} is not a time in the recording; use 0:01:02 or 62")
+    return seconds
+
+
 # Dates beyond these years are typing mistakes, and a date at the very end of the calendar cannot have a day
 # added to it (an inclusive end date does exactly that).
 DATE_MIN = dt.date(1900, 1, 1)

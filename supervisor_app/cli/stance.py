@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from supervisor_app.cli.args import add, group, record_id
+from supervisor_app.cli.args import add, group, moment, record_id
 from supervisor_app.cli.context import Context
 from supervisor_app.cli.output import print_json, print_table, say
 from supervisor_app.core.stance import classify
@@ -64,6 +64,15 @@ def cmd_stance_show(ctx: Context) -> int:
     return 0
 
 
+def cmd_stance_accept(ctx: Context) -> int:
+    a = ctx.args
+    detail = stance.accept_suggestion(ctx.database(), ctx.actor(), a.review, a.at, a.competency, a.coach)
+    added = detail.content.evidence[-1]
+    say(f"Review {detail.id}: the coach turn at {clock(added.start_s)} is now evidence for "
+        f"{detail.rubric.competency(added.competency_id).title}, tagged {added.tag!r}.")
+    return 0
+
+
 def register(sub: Any) -> None:
     root = group(sub, "stance", "coach-stance suggestions: open/closed questions, reflections, advice")
     classify_cmd = add(root, "classify", cmd_stance_classify,
@@ -75,3 +84,9 @@ def register(sub: Any) -> None:
     show.add_argument("recording", type=record_id)
     show.add_argument("--coach", help="the speaker label of the coach (default: Coach, or the coach's name)")
     show.add_argument("--json", action="store_true")
+    accept = add(root, "accept", cmd_stance_accept,
+                 "accept a suggested coach turn into your draft as tagged evidence for a competency")
+    accept.add_argument("review", type=record_id)
+    accept.add_argument("--at", required=True, type=moment, help="the turn's time, 0:01:02 or seconds")
+    accept.add_argument("--competency", required=True, help="competency id, e.g. powerful_questioning")
+    accept.add_argument("--coach", help="the speaker label of the coach (default: Coach, or the coach's name)")

@@ -36,6 +36,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from supervisor_app.core.reviews import Evidence, Tag
+
 
 class Stance(StrEnum):
     OPEN = "open question"
@@ -228,3 +230,24 @@ def indicators(session_turns: Iterable[Turn], duration_s: float) -> Indicators:
     return Indicators(duration_s / 60, sum(t.end_s - t.start_s for t in coach) / talk if talk else None,
                       open_count + moves.count(Stance.CLOSED), open_count, moves.count(Stance.REFLECTION),
                       moves.count(Stance.ADVICE))
+
+
+# ---------------------------------------------------------------------------------------------- suggested evidence
+
+SUGGESTED_TAGS = {Stance.OPEN: Tag.ASKED_OPEN_QUESTION, Stance.REFLECTION: Tag.REFLECTED,
+                  Stance.ADVICE: Tag.ADVISED_TOLD}
+
+
+def suggestions(session_turns: Iterable[Turn]) -> list[Turn]:
+    """The coach's turns a rater may accept as tagged evidence: open questions, reflections, advice."""
+    return [t for t in session_turns if t.stance in SUGGESTED_TAGS]
+
+
+def as_evidence(turn: Turn, competency_id: str, max_clip_s: float | None = None) -> Evidence:
+    """The accepted suggestion as evidence for a competency: the turn's time (at most one clip long), its words
+    as the quote, the tag its move stands for, and the rule in the note (so it can be told from hand-pinned)."""
+    if turn.stance not in SUGGESTED_TAGS:
+        raise ValueError(f"a {turn.stance} turn is not suggested as evidence")
+    end = turn.end_s if max_clip_s is None else min(turn.end_s, turn.start_s + max_clip_s)
+    return Evidence(competency_id, round(turn.start_s, 2), round(end, 2), turn.text,
+                    SUGGESTED_TAGS[turn.stance].value, f"accepted suggestion ({turn.rule})")

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from supervisor_app.core.stance import Indicators, Turn, indicators, turns
-from supervisor_app.core.transcripts import NEUTRAL_SPEAKERS
-from supervisor_app.errors import ValidationError
-from supervisor_app.services import transcripts
+from supervisor_app.core.reviews import ReviewContent
+from supervisor_app.core.stance import Indicators, Turn, as_evidence, indicators, suggestions, turns
+from supervisor_app.core.transcripts import NEUTRAL_SPEAKERS, clock
+from supervisor_app.errors import NotFoundError, ValidationError
+from supervisor_app.services import reviews, transcripts
 from supervisor_app.services.context import Actor
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import Coach, Recording
@@ -53,3 +54,32 @@ def session_stance(db: Database, actor: Actor, recording_id: int, coach: str | N
         if recording is not None and recording.duration_s:
             duration = recording.duration_s
     return SessionStance(recording_id, label, tuple(listed), indicators(listed, duration))
+
+
+SAME_TURN_S = 0.5  # a time this close to a turn's start names that turn
+
+
+def accept_suggestion(db: Database, actor: Actor, review_id: int, at_s: float, competency_id: str,
+                      coach: str | None = None) -> reviews.ReviewDetail:
+    """Add the suggested coach turn at `at_s` to the draft as tagged evidence for `competency_id`. Nothing a
+    suggestion says counts until a rater accepts it like this."""
+    detail = reviews.get_review(db, actor, review_id)
+    if not detail.editable:
+        raise ValidationError("This review is submitted; suggestions can be accepted into a draft only.")
+    try:
+        competency = detail.rubric.competency(competency_id)
+    except KeyError:
+        raise NotFoundError(f"The rubric has no competency {competency_id!r}; it has "
+                            f"{', '.join(c.id for c in detail.rubric.competencies)}.") from None
+    found = session_stance(db, actor, detail.summary.recording_id, coach)
+    turn = next((t for t in suggestions(found.turns)
+                 if t.start_s - SAME_TURN_S <= at_s < t.end_s or abs(t.start_s - at_s) <= SAME_TURN_S), None)
+    if turn is None:
+        raise NotFoundError(f"No suggested coach turn (open question, reflection or advice) at {clock(at_s)}; "
+                            "`stance show` lists them.")
+    item = as_evidence(turn, competency.id, detail.rubric.evidence.max_clip_seconds)
+    if any((e.competency_id, e.start_s, e.end_s) == (item.competency_id, item.start_s, item.end_s)
+           for e in detail.content.evidence):
+        raise ValidationError(f"That turn is already evidence for {competency.title}.")
+    content = ReviewContent(detail.content.scores, (*detail.content.evidence, item))
+    return reviews.save_draft(db, actor, review_id, content, base_revision=detail.revision)

@@ -343,3 +343,14 @@ def test_stance_show_a_transcribed_session(transcribed: tuple[object, object], c
     assert "suggestions from a rule set, not scores" in capsys.readouterr().out
     assert main([*env, "stance", "show", "1", "--coach", "Nobody"]) == 1
     assert "No speaker is called 'Nobody'" in capsys.readouterr().err
+    from supervisor_app.services import reviews
+    from tests.conftest import login
+
+    draft = reviews.start_review(_db, login(_db, "maria"), 1)  # type: ignore[arg-type]
+    suggested = next(t for t in coach_turns if t["stance"] in ("open question", "reflection", "advice"))
+    assert main([*env, "stance", "accept", str(draft.id), "--at", str(suggested["start_s"]),
+                 "--competency", "active_listening"]) == 0
+    assert "is now evidence for Listens actively" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main([*env, "stance", "accept", str(draft.id), "--at", "1:xx", "--competency", "active_listening"])
+    assert "is not a time in the recording" in capsys.readouterr().err

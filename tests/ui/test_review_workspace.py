@@ -356,3 +356,30 @@ def test_e_while_playing_pins_what_is_heard_and_evidence_lanes_do_not_blend(
     for row in range(panel.competency_list.count()):
         panel.competency_list.setCurrentRow(row)
         assert panel.competency_list.height() == height
+
+
+def test_suggested_evidence_is_accepted_or_dismissed_by_the_rater(qtbot: QtBot, workspace: ReviewWorkspace) -> None:
+    """Issue 14: the coach's classified turns are suggestions; A makes one tagged evidence for the focused
+    competency, D dismisses one, and a removed piece of evidence is suggested again."""
+    assert "Indicators, not verdicts" in workspace.stance_label.text()
+    shown = workspace.suggestion_list.count()
+    assert shown == len(workspace.suggestion_turns) > 0
+    assert workspace.left_tabs.tabText(1) == f"Suggested evidence ({shown})"
+    assert workspace.content.evidence == ()  # nothing counts until accepted
+    workspace.left_tabs.setCurrentIndex(1)
+    workspace.rubric_panel.competency_list.setCurrentRow(2)
+    first = workspace.suggestion_turns[0]
+    workspace.suggestion_list.setCurrentRow(0)
+    workspace.suggestion_list.setFocus()
+    qtbot.keyClick(workspace.suggestion_list, "a")
+    [item] = workspace.content.evidence
+    assert (item.competency_id, item.start_s) == (workspace.rubric_panel.rubric.competencies[2].id,
+                                                  round(first.start_s, 2))
+    assert item.tag in ("asked open question", "reflected", "advised/told")
+    assert workspace.suggestion_list.count() == shown - 1
+    assert shown >= 2  # the dialogue fixture's coach asks and reflects more than once
+    qtbot.keyClick(workspace.suggestion_list, "d")
+    assert workspace.suggestion_list.count() == shown - 2
+    workspace.remove_evidence(0)
+    assert workspace.suggestion_list.count() == shown - 1  # the accepted turn is back, the dismissed one not
+    screenshot(workspace, "review-suggested-evidence")

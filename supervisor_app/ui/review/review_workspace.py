@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSlider,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -29,11 +30,12 @@ from supervisor_app.core.reviews import (
     submission_problems,
 )
 from supervisor_app.core.roles import Permission
+from supervisor_app.core.stance import SUGGESTED_TAGS, Turn, as_evidence, suggestions
 from supervisor_app.core.transcripts import Segment, clock
 from supervisor_app.errors import ConcurrentChangeError, NotFoundError, ServerUnreachableError, SupervisorError
 from supervisor_app.media.decoded import Decoded, decode_to_cache
 from supervisor_app.media.player import PlaybackUnavailableError, Player
-from supervisor_app.services import library, reviews, transcripts
+from supervisor_app.services import library, reviews, stance, transcripts
 from supervisor_app.services.journal import CONFLICT, PENDING, Journal
 from supervisor_app.services.reviews import ReviewDetail
 from supervisor_app.ui import workers
@@ -96,6 +98,7 @@ class ReviewWorkspace(QWidget):
         self.status_label.setObjectName("pageSubtitle")
         self.save_label = QLabel()
         self.save_label.setObjectName("pageSubtitle")
+        self.save_label.setMinimumWidth(self.save_label.fontMetrics().horizontalAdvance("Unsaved changes…") + 12)
         self.feedback_button = QPushButton("Feedback…")
         self.amend_button = QPushButton("Amend…")
         self.gold_button = QPushButton("Compare with gold…")
@@ -161,7 +164,11 @@ class ReviewWorkspace(QWidget):
         state_row.addWidget(self.transcript_state, 1)
         state_row.addWidget(self.confirm_transcript_button)
         left_layout.addLayout(state_row)
-        left_layout.addWidget(self.transcript_list, 1)
+        self.left_tabs = QTabWidget()
+        self.left_tabs.addTab(self.transcript_list, "Transcript")
+        self.left_tabs.addTab(self._build_suggestions(), "Suggested evidence")
+        self._load_suggestions()
+        left_layout.addWidget(self.left_tabs, 1)
         self.rubric_panel = RubricPanel(self.detail.rubric)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
@@ -206,6 +213,105 @@ class ReviewWorkspace(QWidget):
         self._start_decode()
 
     # ------------------------------------------------------------------ set-up
+
+    def _build_suggestions(self) -> QWidget:
+        """The coach's open questions, reflections and advice found by the stance rules, for the rater to accept
+        as tagged evidence for the focused competency (A) or dismiss (D); nothing counts until accepted."""
+        self.suggestion_turns: list[Turn] = []
+        self.dismissed: set[float] = set()
+        self.stance_label = QLabel()
+        self.stance_label.setObjectName("stanceIndicators")
+        self.stance_label.setWordWrap(True)
+        self.suggestion_list = QListWidget()
+        self.suggestion_list.setObjectName("suggestionList")
+        self.suggestion_list.setWordWrap(True)
+        self.accept_suggestion_button = QPushButton("Accept as evidence (A)")
+        self.accept_suggestion_button.setToolTip("Pin the selected turn to the focused competency, tagged by its move")
+        self.dismiss_suggestion_button = QPushButton("Dismiss (D)")
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.dismiss_suggestion_button)
+        buttons.addWidget(self.accept_suggestion_button)
+        holder = QWidget()
+        column = QVBoxLayout(holder)
+        column.setContentsMargins(4, 4, 4, 4)
+        column.addWidget(self.stance_label)
+        column.addWidget(self.suggestion_list, 1)
+        column.addLayout(buttons)
+        self.suggestion_list.itemClicked.connect(lambda item: self.seek(float(item.data(Qt.ItemDataRole.UserRole))))
+        self.accept_suggestion_button.clicked.connect(self.accept_suggestion)
+        self.dismiss_suggestion_button.clicked.connect(self.dismiss_suggestion)
+        add_shortcuts(holder, [("A", self.accept_suggestion), ("D", self.dismiss_suggestion)])
+        return holder
+
+    def _load_suggestions(self) -> None:
+        try:
+            found = stance.session_stance(self._context.database, self._context.actor, self.detail.summary.recording_id)
+        except SupervisorError as exc:
+            self.stance_label.setText(f"No suggestions: {exc}")
+            return
+        figures = found.indicators
+
+        def share(value: float | None) -> str:
+            return "—" if value is None else f"{value:.0%}"
+
+        rate = "—" if figures.questions_per_10_min is None else f"{figures.questions_per_10_min:.1f}"
+        advice = "—" if figures.advice_per_10_min is None else f"{figures.advice_per_10_min:.1f}"
+        ratio = "—" if figures.reflection_to_question is None else f"{figures.reflection_to_question:.2f}"
+        self.stance_label.setText(
+            f"<b>Indicators, not verdicts.</b> Coach talk time {share(figures.coach_talk_share)} · questions per "
+            f"10 min {rate} · open {share(figures.open_share)} · reflections per question {ratio} "
+            f"({figures.rq_band}) · advice per 10 min {advice}. Below: the coach's turns as the rules read them "
+            "— accept what you agree with.")
+        self.suggestion_turns = suggestions(found.turns)
+        self._fill_suggestions()
+
+    def _fill_suggestions(self) -> None:
+        pinned = {(e.start_s, e.tag) for e in self.content.evidence}
+        self.suggestion_list.clear()
+        shown = 0
+        for turn in self.suggestion_turns:
+            tag = SUGGESTED_TAGS[turn.stance].value if turn.stance in SUGGESTED_TAGS else ""
+            if turn.start_s in self.dismissed or (round(turn.start_s, 2), tag) in pinned:
+                continue
+            item = QListWidgetItem(f"{clock(turn.start_s)}  {turn.stance.value if turn.stance else ''}: {turn.text}")
+            item.setData(Qt.ItemDataRole.UserRole, turn.start_s)
+            item.setToolTip(turn.rule)
+            self.suggestion_list.addItem(item)
+            shown += 1
+        if shown and self.suggestion_list.currentRow() < 0:
+            self.suggestion_list.setCurrentRow(0)
+        self.left_tabs.setTabText(1, f"Suggested evidence ({shown})")
+        editable = self.detail.editable and shown > 0
+        self.accept_suggestion_button.setEnabled(editable)
+        self.dismiss_suggestion_button.setEnabled(shown > 0)
+
+    def _selected_turn(self) -> Turn | None:
+        item = self.suggestion_list.currentItem()
+        if item is None:
+            return None
+        start = float(item.data(Qt.ItemDataRole.UserRole))
+        return next((t for t in self.suggestion_turns if t.start_s == start), None)
+
+    def accept_suggestion(self) -> Evidence | None:
+        turn = self._selected_turn()
+        if turn is None or not self.detail.editable:
+            return None
+        row = self.suggestion_list.currentRow()
+        item = as_evidence(turn, self.rubric_panel.current_competency().id,
+                           self.detail.rubric.evidence.max_clip_seconds)
+        self._changed(ReviewContent(self.content.scores, (*self.content.evidence, item)))
+        self.suggestion_list.setCurrentRow(min(row, self.suggestion_list.count() - 1))
+        return item
+
+    def dismiss_suggestion(self) -> None:
+        turn = self._selected_turn()
+        if turn is None:
+            return
+        row = self.suggestion_list.currentRow()
+        self.dismissed.add(turn.start_s)
+        self._fill_suggestions()
+        self.suggestion_list.setCurrentRow(min(row, self.suggestion_list.count() - 1))
 
     def _add_shortcuts(self) -> None:
         keys = [
@@ -389,6 +495,7 @@ class ReviewWorkspace(QWidget):
         self.rubric_panel.set_content(content, self.detail.editable)
         self._draw_ranges()
         self._show_completeness()
+        self._fill_suggestions()  # a removed piece of evidence is suggested again
         self.autosave_timer.start()
 
     def _show_completeness(self) -> None:
