@@ -12,7 +12,7 @@ from supervisor_app.cli.args import add, bounded_int, date, finite_float, id_lis
 from supervisor_app.cli.context import Context
 from supervisor_app.cli.output import print_json, print_table, say, visible
 from supervisor_app.core import agreement
-from supervisor_app.services import agreement_files, drift, export, program_settings
+from supervisor_app.services import agreement_files, drift, export, program_settings, stance
 
 
 def _agreement_json(result: agreement.Agreement) -> dict[str, Any]:
@@ -96,12 +96,20 @@ def cmd_drift(ctx: Context) -> int:
     rater_rows = drift.raters(db, actor, ctx.args.threshold)
     per_competency = drift.raters_by_competency(db, actor, ctx.args.threshold)
     coach_rows = drift.coaches(db, actor)
+    heard = stance.coach_trends(db, actor)
     if ctx.args.json:
         print_json({"raters": [dataclasses.asdict(r) for r in rater_rows],
                     "raters_by_competency": {c: [dataclasses.asdict(r) for r in rows]
                                              for c, rows in per_competency.items()},
                     "coaches": [{**dataclasses.asdict(c), "advising_share": [p.advising_share for p in c.stance]}
-                                for c in coach_rows]})
+                                for c in coach_rows],
+                    "coach_stance": [{"coach": c.coach, "advice_rising": c.advice_rising,
+                                      "sessions": [{"recording_id": p.recording_id, "session_date": p.session_date,
+                                                    "advice_per_10_min": p.indicators.advice_per_10_min,
+                                                    "questions_per_10_min": p.indicators.questions_per_10_min,
+                                                    "reflection_to_question": p.indicators.reflection_to_question,
+                                                    "coach_talk_share": p.indicators.coach_talk_share}
+                                                   for p in c.sessions]} for c in heard]})
         return 0
     print_table(["rater", "bias per round (oldest first)", "smoothed", "flag"],
                 [(r.rater, " ".join(f"{b:+.2f}" for b in r.biases), f"{r.ewma[-1]:+.2f}" if r.ewma else "",
@@ -114,6 +122,11 @@ def cmd_drift(ctx: Context) -> int:
                 [(c.coach, ", ".join(f"{k} {v:+.2f}" for k, v in sorted(c.score_trend.items())),
                   " ".join("—" if p.advising_share is None else f"{p.advising_share:.0%}" for p in c.stance),
                   "advising rising" if c.advising_rising else "") for c in coach_rows])
+    if heard:
+        print_table(["coach", "advice per 10 min per transcribed session (oldest first)", "flag"],
+                    [(c.coach, " ".join("—" if p.indicators.advice_per_10_min is None
+                                        else f"{p.indicators.advice_per_10_min:.1f}" for p in c.sessions),
+                      "advice rising" if c.advice_rising else "") for c in heard])
     return 0
 
 

@@ -68,10 +68,13 @@ def slope(values: Sequence[float]) -> float:
     return float(np.polyfit(x, np.asarray(values, dtype=float), 1)[0])
 
 
+def rises(values: Sequence[float], steps: int = 2) -> bool:
+    """True when the values went up `steps` times in a row somewhere (three rising sessions for steps=2)."""
+    return any(all(values[i + j] < values[i + j + 1] for j in range(steps)) for i in range(len(values) - steps))
+
+
 def coach_drift(coach: str, scores: dict[str, Sequence[float]], stance: Sequence[StancePoint],
-                rises: int = 2) -> CoachDrift:
-    """Trend per competency, and a flag when the advising share rose across `rises` consecutive reviews."""
+                steps: int = 2) -> CoachDrift:
+    """Trend per competency, and a flag when the advising share rose across `steps` consecutive reviews."""
     shares = [p.advising_share for p in stance if p.advising_share is not None]
-    rising = any(all(shares[i + j] < shares[i + j + 1] for j in range(rises))
-                 for i in range(len(shares) - rises))
-    return CoachDrift(coach, {c: slope(v) for c, v in scores.items()}, tuple(stance), rising)
+    return CoachDrift(coach, {c: slope(v) for c, v in scores.items()}, tuple(stance), rises(shares, steps))

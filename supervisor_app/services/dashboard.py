@@ -16,7 +16,7 @@ from supervisor_app.core.roles import Permission
 from supervisor_app.core.rubric import Rubric
 from supervisor_app.core.sampling import POLICY_MIN_SHARE, Quarter
 from supervisor_app.errors import ConflictError, NotFoundError, ValidationError
-from supervisor_app.services import audit, audits, coaches, drift, practice, rubrics
+from supervisor_app.services import audit, audits, coaches, drift, practice, rubrics, stance
 from supervisor_app.services.context import Actor, require
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import (
@@ -157,7 +157,14 @@ def dashboard(db: Database, actor: Actor, today: dt.date | None = None) -> Dashb
     flagged = [(r.rater, r.reason) for r in drift.raters(db, actor) if r.flagged]
     tiles.append(Tile("rater_drift", "Rater drift", str(len(flagged)), WARN if flagged else OK,
                       "bias against the master within ±0.5 over rounds", ("rater", "why"), tuple(flagged)))
-    advising = [(c.coach, "advising rising across sessions") for c in drift.coaches(db, actor) if c.advising_rising]
+    reasons: dict[str, list[str]] = {}
+    for reviewed in drift.coaches(db, actor):
+        if reviewed.advising_rising:
+            reasons.setdefault(reviewed.coach, []).append("advised/told evidence rising across reviews")
+    for heard in stance.coach_trends(db, actor):
+        if heard.advice_rising:
+            reasons.setdefault(heard.coach, []).append("advice per 10 min rising across transcribed sessions")
+    advising = [(coach, "; ".join(why)) for coach, why in sorted(reasons.items())]
     tiles.append(Tile("stance_drift", "Coach stance drift", str(len(advising)), WARN if advising else OK,
                       "asking rather than telling, session after session", ("coach", "why"), tuple(advising)))
     return Dashboard(quarter.label, tuple(tiles))

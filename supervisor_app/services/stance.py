@@ -4,18 +4,21 @@ Suggestions for the rater; nothing here is a score."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from supervisor_app.core.drift import rises
 from supervisor_app.core.reviews import ReviewContent
+from supervisor_app.core.roles import Permission
 from supervisor_app.core.stance import Indicators, Turn, as_evidence, indicators, suggestions, turns
 from supervisor_app.core.transcripts import NEUTRAL_SPEAKERS, clock
 from supervisor_app.errors import NotFoundError, ValidationError
 from supervisor_app.services import reviews, transcripts
-from supervisor_app.services.context import Actor
+from supervisor_app.services.context import Actor, require
 from supervisor_app.store.db import Database
-from supervisor_app.store.models import Coach, Recording
+from supervisor_app.store.models import Coach, Recording, Transcript
 
 
 @dataclass(frozen=True)
@@ -83,3 +86,53 @@ def accept_suggestion(db: Database, actor: Actor, review_id: int, at_s: float, c
         raise ValidationError(f"That turn is already evidence for {competency.title}.")
     content = ReviewContent(detail.content.scores, (*detail.content.evidence, item))
     return reviews.save_draft(db, actor, review_id, content, base_revision=detail.revision)
+
+
+RECENT_SESSIONS = 6  # per coach: enough to see a rise across consecutive sessions, cheap enough for a dashboard
+
+
+@dataclass(frozen=True)
+class SessionPoint:
+    recording_id: int
+    session_date: dt.date | None
+    indicators: Indicators
+
+
+@dataclass(frozen=True)
+class CoachStance:
+    coach: str
+    sessions: tuple[SessionPoint, ...]  # oldest first
+
+    @property
+    def advice_rising(self) -> bool:
+        """Advice per 10 minutes went up across two consecutive steps (three sessions in a row)."""
+        return rises([p.indicators.advice_per_10_min for p in self.sessions
+                      if p.indicators.advice_per_10_min is not None])
+
+
+def coach_trends(db: Database, actor: Actor, recent: int = RECENT_SESSIONS) -> list[CoachStance]:
+    """Per coach, the stance indicators of their latest transcribed sessions in session order. Sessions whose
+    coach cannot be told from the speaker labels are left out."""
+    require(actor, Permission.READ_ALL_REVIEWS)
+    with db.transaction() as session:
+        rows = session.execute(
+            select(Coach.name, Recording.id, Recording.session_date)
+            .join(Recording, Recording.coach_id == Coach.id)
+            .join(Transcript, Transcript.recording_id == Recording.id)
+            .where(Transcript.status == "complete", Recording.purged_at.is_(None))
+            .order_by(Coach.name, Recording.session_date, Recording.id)).all()
+    per_coach: dict[str, list[tuple[int, dt.date | None]]] = {}
+    for name, recording_id, session_date in rows:
+        per_coach.setdefault(name, []).append((recording_id, session_date))
+    result = []
+    for name, sessions in per_coach.items():
+        points = []
+        for recording_id, session_date in sessions[-recent:]:
+            try:
+                found = session_stance(db, actor, recording_id)
+            except ValidationError:
+                continue
+            points.append(SessionPoint(recording_id, session_date, found.indicators))
+        if points:
+            result.append(CoachStance(name, tuple(points)))
+    return result

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from supervisor_app.errors import NotFoundError, ValidationError
+from supervisor_app.errors import NotFoundError, PermissionDeniedError, ValidationError
 from supervisor_app.paths import AppPaths
 from supervisor_app.services import reviews, stance
 from supervisor_app.store.db import Database
@@ -49,3 +49,35 @@ def test_suggestions_accepted_as_tagged_evidence(demo_db: Database, paths: AppPa
     assert reviews.get_review(demo_db, maria, draft.id).revision == before  # refusals change nothing
     with pytest.raises(ValidationError, match="No speaker is called"):
         stance.session_stance(demo_db, maria, recording, coach="Trainer")
+
+
+def _session(db: Database, paths: AppPaths, file: str, day: int, advice: int) -> int:
+    """A session of coach 3 on 2026-10-<day> whose coach gives `advice` pieces of advice among six turns."""
+    import datetime as dt
+
+    from supervisor_app.services import library
+    from tests.conftest import AUDIO
+    from tests.scripted import write_script
+
+    recording = library.import_recording(db, login(db, "maria"), paths, AUDIO / file,
+                                         library.RecordingInput(3, "Leader T", dt.date(2026, 10, day))).recording.id
+    turns = ["You should write it down."] * advice + ["What would help?"] * (3 - advice)
+    write_script(db, recording, tuple(line for text in turns for line in (("Coach", text), ("Coachee", "Hm."))))
+    return recording
+
+
+def test_advising_rising_across_sessions_reaches_drift_and_the_dashboard(demo_db: Database, paths: AppPaths) -> None:
+    from supervisor_app.services import dashboard
+
+    maria = login(demo_db, "maria")
+    for file, day, advice in (("short.wav", 1, 0), ("short.ogg", 8, 1), ("short.mp3", 15, 2)):
+        _session(demo_db, paths, file, day, advice)
+    [trend] = stance.coach_trends(demo_db, maria)
+    assert [p.session_date.day for p in trend.sessions] == [1, 8, 15]  # type: ignore[union-attr]
+    assert [p.indicators.advice for p in trend.sessions] == [0, 1, 2]
+    assert trend.advice_rising
+    tile = {t.key: t for t in dashboard.dashboard(demo_db, maria).tiles}["stance_drift"]
+    assert tile.value == "1"
+    assert tile.rows[0][1] == "advice per 10 min rising across transcribed sessions"
+    with pytest.raises(PermissionDeniedError):
+        stance.coach_trends(demo_db, login(demo_db, "aisha"))

@@ -6,12 +6,14 @@ from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
 from supervisor_app.core.coaches import CoachLevel
+from supervisor_app.paths import AppPaths
 from supervisor_app.services import coaches
+from supervisor_app.store.db import Database
 from supervisor_app.ui.coaches import coaches_page as page_module
 from supervisor_app.ui.coaches.coach_dialog import CoachDialog
 from supervisor_app.ui.coaches.coaches_page import CoachesPage
 from supervisor_app.ui.shell.app_context import AppContext
-from tests.ui.conftest import screenshot
+from tests.ui.conftest import make_context, screenshot
 
 
 @pytest.fixture
@@ -125,3 +127,25 @@ def test_overloaded_supervisor_banner(qtbot: QtBot, page: CoachesPage, admin_con
     assert page.warning_label.isVisible()
     assert "Maria Lopez supervises 16 active coaches" in page.warning_label.text()
     screenshot(page, "coaches-overloaded")
+
+
+def test_a_coachs_stance_over_time(qtbot: QtBot, demo_db: Database, paths: AppPaths) -> None:
+    """Issue 14: the Coaches page opens the selected coach's indicators across sessions, with the advising flag."""
+    from supervisor_app.ui.coaches.stance_dialog import StanceDialog
+    from tests.services.test_stance import _session
+
+    for file, day, advice in (("short.wav", 1, 0), ("short.ogg", 8, 1), ("short.mp3", 15, 2)):
+        _session(demo_db, paths, file, day, advice)
+    page = CoachesPage(make_context(demo_db, paths, "maria"))
+    qtbot.addWidget(page)
+    page.show()
+    assert page.stance_button.isVisible()
+    row = next(r for r in page.model.rows() if r.id == 3)
+    page.table.select_id(row.id)
+    page.stance_button.click()
+    dialog = page.active_dialog
+    assert isinstance(dialog, StanceDialog)
+    assert "rose across consecutive sessions" in dialog.flag_label.text()
+    assert dialog.model.rowCount() == 3
+    assert [bar[0] for bar in dialog.advice_chart.bars] == ["2026-10-01", "2026-10-08", "2026-10-15"]
+    screenshot(dialog, "coach-stance")

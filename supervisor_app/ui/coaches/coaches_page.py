@@ -11,11 +11,12 @@ from PySide6.QtWidgets import QCheckBox, QDialog, QFileDialog, QHBoxLayout, QLab
 from supervisor_app.core.coaches import RecertificationStatus
 from supervisor_app.core.roles import Permission
 from supervisor_app.errors import SupervisorError
-from supervisor_app.services import coaches
+from supervisor_app.services import coaches, stance
 from supervisor_app.services.coaches import CoachRow, CoachSaved
 from supervisor_app.settings import SettingKey
 from supervisor_app.ui.coaches.coach_dialog import CoachDialog
 from supervisor_app.ui.coaches.roster_dialog import RosterImportDialog
+from supervisor_app.ui.coaches.stance_dialog import StanceDialog
 from supervisor_app.ui.shell.app_context import AppContext
 from supervisor_app.ui.widgets.filtered_table import FilteredTable
 from supervisor_app.ui.widgets.labels import page_layout, page_subtitle, page_title
@@ -73,11 +74,16 @@ class CoachesPage(QWidget):
         self.roster_button.setToolTip("Add and update coaches from an HRIS export (.xlsx or .csv)")
         for button in (self.add_button, self.edit_button, self.toggle_button, self.roster_button):
             button.setVisible(self.can_manage)
+        self.stance_button = QPushButton("Stance over time…")
+        self.stance_button.setToolTip("The selected coach's questions, reflections and advice across their latest "
+                                      "transcribed sessions")
+        self.stance_button.setVisible(context.actor.can(Permission.READ_ALL_REVIEWS))
 
         toolbar = QHBoxLayout()
         toolbar.addWidget(self.search_edit, 1)
         toolbar.addWidget(self.show_inactive_check)
         toolbar.addSpacing(12)
+        toolbar.addWidget(self.stance_button)
         toolbar.addWidget(self.edit_button)
         toolbar.addWidget(self.toggle_button)
         toolbar.addWidget(self.roster_button)
@@ -108,10 +114,28 @@ class CoachesPage(QWidget):
         self.edit_button.clicked.connect(self.open_edit_dialog)
         self.toggle_button.clicked.connect(self.on_toggle_button_clicked)
         self.roster_button.clicked.connect(lambda: self.import_roster())
+        self.stance_button.clicked.connect(self.show_stance)
         self.table.doubleClicked.connect(self.open_edit_dialog)
         self.table.selectionModel().selectionChanged.connect(self.on_table_selection_changed)
         self._add_shortcuts()
         self.refresh()
+
+    def show_stance(self) -> None:
+        row_id = self.table.selected_id()
+        chosen = next((r for r in self.model.rows() if r.id == row_id), None)
+        if chosen is None:
+            show_error(self, "Stance over time", "Select a coach first.")
+            return
+        trend = next((t for t in stance.coach_trends(self._context.database, self._context.actor)
+                      if t.coach == chosen.name), None)
+        if trend is None:
+            show_error(self, "Stance over time", f"{chosen.name} has no transcribed session whose coach the speaker "
+                       "labels name yet (Coach, or the coach's name).")
+            return
+        dialog = StanceDialog(trend, self)
+        dialog.finished.connect(dialog.deleteLater)
+        self.active_dialog = dialog
+        dialog.open()
 
     def _add_shortcuts(self) -> None:
         shortcuts = [(QKeySequence.StandardKey.Find, self.search_edit.setFocus)]
