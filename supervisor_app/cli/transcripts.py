@@ -17,7 +17,7 @@ from supervisor_app.core.transcripts import ExportFormat, clock, render
 from supervisor_app.errors import ValidationError
 from supervisor_app.media.model import ensure_bundled_model
 from supervisor_app.media.transcribe import COMPUTE_TYPES, TranscriptionSettings
-from supervisor_app.services import library, transcription, transcripts
+from supervisor_app.services import library, transcript_quality, transcription, transcripts
 from supervisor_app.settings import SettingKey, Settings
 
 
@@ -228,6 +228,21 @@ def cmd_job_cancel(ctx: Context) -> int:
     return 0
 
 
+def cmd_transcript_flags(ctx: Context) -> int:
+    found = transcript_quality.transcript_flags(ctx.database(), ctx.actor(), ctx.paths, ctx.args.recording,
+                                                listen=not ctx.args.no_audio)
+    if ctx.args.json:
+        print_json([dataclasses.asdict(f) | {"kind": f.kind.value} for f in found])
+        return 0
+    if not found:
+        say("Nothing flagged" + (" (speech without words not checked: --no-audio)." if ctx.args.no_audio else "."))
+        return 0
+    say(f"{len(found)} place{'s' if len(found) != 1 else ''} to listen to before scoring:")
+    print_table(["from", "to", "flag", "detail"], [(clock(f.start_s), clock(f.end_s), f.kind.value, f.detail)
+                                                  for f in found])
+    return 0
+
+
 def register(sub: Any) -> None:
     transcribe = add(sub, "transcribe", cmd_transcribe, "transcribe recordings offline (faster-whisper)")
     worker = add(sub, "worker", cmd_worker, "work the transcription queue headless (on a team server, next to "
@@ -255,6 +270,12 @@ def register(sub: Any) -> None:
     export.add_argument("--out", help="file to write (default: print)")
     export.add_argument("--raw", action="store_true",
                         help="unredacted, for supervisors only (the file says so); default: redacted")
+    quality = add(transcript, "flags", cmd_transcript_flags, "where the transcript should not be trusted without "
+                  "listening: repetition loops, likely hallucination, speech without words, low-confidence words")
+    quality.add_argument("recording", type=record_id)
+    quality.add_argument("--no-audio", action="store_true",
+                         help="from the text alone (skips voice-activity detection on the recording)")
+    quality.add_argument("--json", action="store_true")
     search = add(transcript, "search", cmd_transcript_search, "search every transcript")
     search.add_argument("query")
     search.add_argument("--json", action="store_true")

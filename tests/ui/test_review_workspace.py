@@ -383,3 +383,25 @@ def test_suggested_evidence_is_accepted_or_dismissed_by_the_rater(qtbot: QtBot, 
     workspace.remove_evidence(0)
     assert workspace.suggestion_list.count() == shown - 1  # the accepted turn is back, the dismissed one not
     screenshot(workspace, "review-suggested-evidence")
+
+
+def test_the_transcript_is_checked_against_the_recording_before_scoring(qtbot: QtBot,
+                                                                        workspace: ReviewWorkspace) -> None:
+    """Issue 14: once the audio is decoded the workspace runs the quality checks off the GUI thread and lists
+    what to listen to first; flagged transcript lines carry a ⚠ and say why."""
+    from supervisor_app.services import transcript_quality
+
+    qtbot.waitUntil(lambda: workspace._flags_task is None, timeout=20_000)
+    context = workspace._context
+    expected = transcript_quality.transcript_flags(context.database, context.actor, context.paths,
+                                                   workspace.detail.summary.recording_id)
+    assert workspace.flags == expected
+    shown = [workspace.flag_list.item(i).text() for i in range(workspace.flag_list.count())]
+    if expected:
+        assert shown == [f.label for f in expected]
+        assert workspace.left_tabs.tabText(2) == f"Check first ({len(expected)})"
+        flagged = {f.segment_index for f in expected if f.segment_index is not None}
+        for row, segment in enumerate(workspace.segments):
+            assert workspace.transcript_list.item(row).text().startswith("⚠") == (segment.index in flagged)
+    else:
+        assert shown[0].startswith("Nothing to check first")

@@ -31,11 +31,12 @@ from supervisor_app.core.reviews import (
 )
 from supervisor_app.core.roles import Permission
 from supervisor_app.core.stance import SUGGESTED_TAGS, Turn, as_evidence, suggestions
+from supervisor_app.core.transcript_quality import Flag
 from supervisor_app.core.transcripts import Segment, clock
 from supervisor_app.errors import ConcurrentChangeError, NotFoundError, ServerUnreachableError, SupervisorError
 from supervisor_app.media.decoded import Decoded, decode_to_cache
 from supervisor_app.media.player import PlaybackUnavailableError, Player
-from supervisor_app.services import library, reviews, stance, transcripts
+from supervisor_app.services import library, reviews, stance, transcript_quality, transcripts
 from supervisor_app.services.journal import CONFLICT, PENDING, Journal
 from supervisor_app.services.reviews import ReviewDetail
 from supervisor_app.ui import workers
@@ -72,6 +73,8 @@ class ReviewWorkspace(QWidget):
         self.decoded: Decoded | None = None
         self.active_dialog: QWidget | None = None
         self._decode_task: workers.Task | None = None
+        self._flags_task: workers.Task | None = None
+        self.flags: list[Flag] = []
         self._dirty = False
         summary = self.detail.summary
         try:
@@ -167,6 +170,13 @@ class ReviewWorkspace(QWidget):
         self.left_tabs = QTabWidget()
         self.left_tabs.addTab(self.transcript_list, "Transcript")
         self.left_tabs.addTab(self._build_suggestions(), "Suggested evidence")
+        self.flag_list = QListWidget()
+        self.flag_list.setObjectName("flagList")
+        self.flag_list.setWordWrap(True)
+        self.flag_list.addItem("Checking the transcript against the recording…")
+        self.flag_list.itemClicked.connect(lambda item: item.data(Qt.ItemDataRole.UserRole) is not None
+                                           and self.seek(float(item.data(Qt.ItemDataRole.UserRole))))
+        self.left_tabs.addTab(self.flag_list, "Check first")
         self._load_suggestions()
         left_layout.addWidget(self.left_tabs, 1)
         self.rubric_panel = RubricPanel(self.detail.rubric)
@@ -394,6 +404,52 @@ class ReviewWorkspace(QWidget):
             self._show_banner(str(exc))
         self._draw_ranges()
         self.on_position_timer_timeout()
+        self._start_flags()
+
+    def _start_flags(self) -> None:
+        """Where the transcript should not be trusted without listening (voice-activity detection runs once per
+        recording, off the GUI thread); listed before scoring and marked on the transcript lines."""
+        db, actor, paths = self._context.database, self._context.actor, self._context.paths
+        recording_id = self.detail.summary.recording_id
+
+        def check(_progress: Callable[[float], None], cancelled: Callable[[], bool]) -> list[Flag]:
+            return transcript_quality.transcript_flags(db, actor, paths, recording_id, is_cancelled=cancelled)
+
+        task = workers.Task(check)
+        task.signals.finished.connect(self.show_flags)
+        task.signals.failed.connect(lambda exc: self._flag_failure(str(exc)))
+        self._flags_task = workers.start(task)
+
+    def _flag_failure(self, text: str) -> None:
+        self._flags_task = None
+        self.flag_list.clear()
+        self.flag_list.addItem(f"The transcript could not be checked: {text}")
+
+    def show_flags(self, found: list[Flag]) -> None:
+        self._flags_task = None
+        self.flags = found
+        self.flag_list.clear()
+        if not found:
+            self.flag_list.addItem("Nothing to check first: no loops, no likely hallucination, no speech without "
+                                   "words, no low-confidence words.")
+        for flag in found:
+            item = QListWidgetItem(flag.label)
+            item.setData(Qt.ItemDataRole.UserRole, flag.start_s)
+            self.flag_list.addItem(item)
+        self.left_tabs.setTabText(2, f"Check first ({len(found)})" if found else "Check first")
+        by_segment: dict[int, list[Flag]] = {}
+        for flag in found:
+            if flag.segment_index is not None:
+                by_segment.setdefault(flag.segment_index, []).append(flag)
+        for row, segment in enumerate(self.segments):
+            item = self.transcript_list.item(row)
+            if item is not None and segment.index in by_segment:
+                item.setText(f"⚠ {item.text()}")
+                item.setToolTip("\n".join(f.label for f in by_segment[segment.index]))
+        if found:
+            self.transcript_state.setText(self.transcript_state.text() + f"  {len(found)} place"
+                                          f"{'s' if len(found) != 1 else ''} to listen to before scoring: see "
+                                          "Check first.")
 
     def _show_banner(self, text: str) -> None:
         self.decode_progress.hide()
@@ -720,8 +776,9 @@ class ReviewWorkspace(QWidget):
 
     def shutdown(self) -> None:
         self.position_timer.stop()
-        if self._decode_task is not None:
-            self._decode_task.cancel()
+        for task in (self._decode_task, self._flags_task):
+            if task is not None:
+                task.cancel()
         if self.player is not None:
             self.player.close()
             self.player = None
