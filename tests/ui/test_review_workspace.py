@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -64,10 +64,18 @@ def test_reading_scoring_evidence_autosave_submit_amend(qtbot: QtBot, workspace:
     qtbot.mouseClick(workspace.waveform, Qt.MouseButton.LeftButton, pos=QPoint(300, 60))
     assert workspace.position_s() == pytest.approx(33.24 / 3, abs=0.5)
     assert workspace.time_label.text().startswith("0:00:11 / 0:00:33")
-    # a transcript line seeks to its start; arrows skip 5 s
+    # a click on a transcript word seeks to that word (to the line's start off the words); arrows skip 5 s
+    rect = workspace.transcript_list.visualItemRect(workspace.transcript_list.item(2))
     qtbot.mouseClick(workspace.transcript_list.viewport(), Qt.MouseButton.LeftButton,
-                     pos=workspace.transcript_list.visualItemRect(workspace.transcript_list.item(2)).center())
+                     pos=QPoint(rect.right() - 4, rect.center().y()))  # past the end of the words
     assert workspace.position_s() == pytest.approx(workspace.segments[2].start_s, abs=0.05)
+    word = workspace.transcript_delegate.word_at(2, rect.width(), QPointF(rect.center() - rect.topLeft()))
+    assert word is not None  # the middle of the line is on its words
+    qtbot.mouseClick(workspace.transcript_list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert workspace.position_s() == pytest.approx(workspace.segments[2].words[word][0], abs=0.05)
+    assert workspace.position_s() > workspace.segments[2].start_s + 0.5
+    qtbot.mouseClick(workspace.transcript_list.viewport(), Qt.MouseButton.LeftButton,
+                     pos=QPoint(rect.right() - 4, rect.center().y()))
     qtbot.keyClick(workspace.transcript_list, Qt.Key.Key_Right)
     assert workspace.position_s() == pytest.approx(workspace.segments[2].start_s + 5, abs=0.05)
     # Space plays from there, for real, into the ALSA file sink (which plays faster than real time)
@@ -405,3 +413,24 @@ def test_the_transcript_is_checked_against_the_recording_before_scoring(qtbot: Q
             assert workspace.transcript_list.item(row).text().startswith("⚠") == (segment.index in flagged)
     else:
         assert shown[0].startswith("Nothing to check first")
+
+
+def test_the_word_being_heard_is_highlighted_and_unsure_words_are_faint(qtbot: QtBot, workspace: ReviewWorkspace,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 16: during playback the word being spoken is highlighted; low-confidence words are drawn faintly."""
+    from supervisor_app.core.transcripts import Segment
+    from supervisor_app.ui.review.transcript_delegate import CURRENT_WORD, FAINT, TranscriptDelegate
+
+    segment = workspace.segments[1]
+    start, end, _word, _p = segment.words[3]
+    monkeypatch.setattr(workspace, "position_s", lambda: (start + end) / 2)
+    workspace.on_position_timer_timeout()
+    assert workspace.transcript_delegate.current == (1, 3)
+    document, offsets = workspace.transcript_delegate._document(1, 600)
+    assert CURRENT_WORD in document.toHtml()
+    assert len(offsets) == len(segment.words)
+    unsure = Segment(0, 0, 0.0, 2.0, "the quarterly plan", "Coach",
+                     ((0.0, 0.5, " the", 0.9), (0.5, 1.2, " quarterly", 0.2), (1.2, 2.0, " plan", 0.95)))
+    delegate = TranscriptDelegate([unsure])
+    html = delegate._document(0, 600)[0].toHtml()
+    assert html.count(FAINT) == 1  # only "quarterly"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -44,6 +44,7 @@ from supervisor_app.ui.review.evidence_dialog import EvidenceDialog
 from supervisor_app.ui.review.feedback_dialog import FeedbackDialog
 from supervisor_app.ui.review.practice_dialogs import PracticeResultDialog
 from supervisor_app.ui.review.rubric_panel import RubricPanel
+from supervisor_app.ui.review.transcript_delegate import SEGMENT_ROLE, TranscriptDelegate
 from supervisor_app.ui.review.waveform_view import Marker, WaveformView, competency_colour
 from supervisor_app.ui.shell.app_context import AppContext
 from supervisor_app.ui.widgets.labels import page_layout
@@ -150,9 +151,15 @@ class ReviewWorkspace(QWidget):
         self.transcript_list.setObjectName("transcriptList")
         self.transcript_list.setWordWrap(True)
         self.transcript_list.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
-        for segment in self.segments:
+        self.transcript_list.setResizeMode(QListWidget.ResizeMode.Adjust)  # lines re-wrap with the width
+        self.transcript_delegate = TranscriptDelegate(self.segments, self.transcript_list)
+        self.transcript_list.setItemDelegate(self.transcript_delegate)
+        self.transcript_list.viewport().installEventFilter(self)
+        self._click_at: QPointF | None = None
+        for row, segment in enumerate(self.segments):
             item = QListWidgetItem(f"{clock(segment.start_s)}  {segment.speaker or '—'}: {segment.text}")
             item.setData(Qt.ItemDataRole.UserRole, segment.start_s)
+            item.setData(SEGMENT_ROLE, row)
             self.transcript_list.addItem(item)
         if not self.segments:
             self.transcript_list.addItem("No transcript yet: transcribe the recording in the Library to quote it.")
@@ -445,6 +452,7 @@ class ReviewWorkspace(QWidget):
             item = self.transcript_list.item(row)
             if item is not None and segment.index in by_segment:
                 item.setText(f"⚠ {item.text()}")
+                self.transcript_delegate.prefixes[row] = "⚠ "
                 item.setToolTip("\n".join(f.label for f in by_segment[segment.index]))
         if found:
             self.transcript_state.setText(self.transcript_state.text() + f"  {len(found)} place"
@@ -503,14 +511,36 @@ class ReviewWorkspace(QWidget):
         current = next((i for i, s in enumerate(self.segments) if s.start_s <= position < s.end_s + 0.3), None)
         if current is not None and self.transcript_list.currentRow() != current:
             self.transcript_list.setCurrentRow(current)
+        word = None
+        if current is not None:
+            word = next((n for n, (start, end, _w, _p) in enumerate(self.segments[current].words)
+                         if start <= position < end), None)
+        heard = (current, word) if current is not None and word is not None else None
+        if heard != self.transcript_delegate.current:  # the word being spoken, highlighted
+            self.transcript_delegate.current = heard
+            self.transcript_list.viewport().update()
         if self.player is not None and not self.player.playing:
             self.position_timer.stop()
             self.play_button.setText("▶ Play")
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.transcript_list.viewport() and event.type() == QEvent.Type.MouseButtonRelease:
+            self._click_at = event.position()  # type: ignore[attr-defined]  # which word itemClicked was on
+        return super().eventFilter(watched, event)
+
     def on_transcript_list_item_clicked(self, item: QListWidgetItem) -> None:
+        """A click seeks to the word under the mouse (to the line's start off the words)."""
         start = item.data(Qt.ItemDataRole.UserRole)
-        if start is not None:
-            self.seek(float(start))
+        if start is None:
+            return
+        row = item.data(SEGMENT_ROLE)
+        if row is not None and self._click_at is not None:
+            rect = self.transcript_list.visualItemRect(item)
+            word = self.transcript_delegate.word_at(int(row), rect.width(), self._click_at - QPointF(rect.topLeft()))
+            if word is not None:
+                start = self.segments[int(row)].words[word][0]
+        self._click_at = None
+        self.seek(float(start))
 
     def play_evidence(self, item: Evidence) -> None:
         self.waveform.selection = (item.start_s, item.end_s)
