@@ -229,7 +229,7 @@ def test_review_list_and_export(transcribed: tuple[object, object], capsys: pyte
 def test_drift_report(demo_cli: Cli) -> None:
     code, out, _ = demo_cli("drift", "--json", user="maria", password="demo-supervisor")
     assert code == 0
-    assert json.loads(out) == {"raters": [], "raters_by_competency": {}, "coaches": []}
+    assert json.loads(out) == {"raters": [], "raters_by_competency": {}, "coaches": [], "coach_stance": []}
     code, _, err = demo_cli("drift", user="aisha", password="demo-rater")
     assert code == 1
     assert "may not run calibration" in err
