@@ -62,6 +62,7 @@ class CoachesPage(QWidget):
         self.search_edit = QLineEdit()
         self.search_edit.setPlaceholderText("Search name, unit, supervisor…  (Ctrl+F)")
         self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.setMinimumWidth(200)
         self.show_inactive_check = QCheckBox("Show inactive")
         self.show_inactive_check.setChecked(bool(context.settings.get(SettingKey.SHOW_INACTIVE_COACHES)))
         self.add_button = QPushButton("New coach…")
@@ -74,7 +75,7 @@ class CoachesPage(QWidget):
         self.roster_button.setToolTip("Add and update coaches from an HRIS export (.xlsx or .csv)")
         for button in (self.add_button, self.edit_button, self.toggle_button, self.roster_button):
             button.setVisible(self.can_manage)
-        self.stance_button = QPushButton("Stance over time…")
+        self.stance_button = QPushButton("Stance…")
         self.stance_button.setToolTip("The selected coach's questions, reflections and advice across their latest "
                                       "transcribed sessions")
         self.stance_button.setVisible(context.actor.can(Permission.READ_ALL_REVIEWS))
