@@ -118,6 +118,7 @@ class CalibrationPage(QWidget):
         comparison_tab.addWidget(agreement_area)
         comparison_tab.setStretchFactor(0, 3)
         comparison_tab.setStretchFactor(1, 2)
+        comparison_tab.setSizes([3000, 2000])  # the proportion, whatever the window (the table asks for more)
         timeline_tab = QWidget()
         timeline_layout = QVBoxLayout(timeline_tab)
         timeline_layout.addWidget(self.timeline_title)
