@@ -198,7 +198,7 @@ def cmd_user_passwd(ctx: Context) -> int:
 def cmd_audit_list(ctx: Context) -> int:
     events = audit.list_events(ctx.database(), ctx.actor(), limit=ctx.args.limit)
     print_table(["id", "when", "who", "action", "record", "reason"],
-                [(e.id, e.at, e.actor, e.action, f"{e.entity_type} {e.entity_id}", e.reason) for e in events])
+                [(e.id, e.at, e.actor, e.action, e.record, e.reason) for e in events])
     return 0
 
 

@@ -61,8 +61,9 @@ class Player:
                                               callback=self._callback)
         except (sounddevice.PortAudioError, ValueError) as exc:
             raise PlaybackUnavailableError(
-                f"No sound output could be opened ({exc}). Connect or enable an audio device; meanwhile the "
-                "workspace works for reading and scoring."
+                "No sound output could be opened: this computer has no working audio device right now. Connect "
+                "headphones or speakers (or enable the sound card), then open the review again; meanwhile the "
+                f"workspace works for reading and scoring. (Technical detail: {exc}.)"
             ) from exc
         self._stream = stream
 

@@ -57,6 +57,18 @@ class AuditEntry:
     reason: str
     details: dict[str, Any]
 
+    @property
+    def record(self) -> str:
+        """The record in the words people use ("transcript line 19", not "transcript_segment 19")."""
+        word = RECORD_WORDS.get(self.entity_type, self.entity_type.replace("_", " "))
+        return f"{word} {self.entity_id}".strip()
+
+
+RECORD_WORDS = {"transcript_segment": "transcript line", "rubric_version": "rubric version",
+                "calibration_round": "calibration round", "audit_cycle": "audit cycle", "consent": "consent record",
+                "redaction_term": "redaction term", "program_setting": "program setting", "setting": "setting",
+                "gold_standard": "gold standard", "legal_hold": "legal hold", "database": "database"}
+
 
 def list_events(db: Database, actor: Actor, limit: int = 500) -> list[AuditEntry]:
     require(actor, Permission.VIEW_AUDIT_LOG)

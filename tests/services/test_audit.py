@@ -41,3 +41,18 @@ def test_only_admins_read_the_trail(db: Database, admin: Actor) -> None:
     sam = accounts.authenticate(db, "sam", "sam-password")
     with pytest.raises(PermissionDeniedError, match="may not view audit log"):
         audit.list_events(db, sam)
+
+
+def test_records_are_named_in_the_words_people_use() -> None:
+    """Issue 16, point 10: the audit trail said "transcript_segment 19"."""
+    import datetime as dt
+
+    from supervisor_app.services.audit import AuditEntry
+
+    def entry(kind: str, entity: str) -> AuditEntry:
+        return AuditEntry(1, dt.datetime.now(dt.UTC), "maria", "x", kind, entity, "", {})
+
+    assert entry("transcript_segment", "19").record == "transcript line 19"
+    assert entry("calibration_round", "2").record == "calibration round 2"
+    assert entry("review", "7").record == "review 7"
+    assert entry("some_new_kind", "3").record == "some new kind 3"

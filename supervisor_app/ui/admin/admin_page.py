@@ -53,7 +53,7 @@ class AdminPage(QWidget):
             Column("When", lambda e: e.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"), sort_key=lambda e: e.id),
             Column("Who", lambda e: e.actor),
             Column("Action", lambda e: e.action),
-            Column("Record", lambda e: f"{e.entity_type} {e.entity_id}"),
+            Column("Record", lambda e: e.record),
             Column("Reason", lambda e: e.reason),
             Column("Details", lambda e: ", ".join(f"{k}={v}" for k, v in e.details.items())),
         ], row_id=lambda e: e.id)
