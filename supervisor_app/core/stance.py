@@ -142,9 +142,6 @@ def classify(utterance: str) -> Classified:
     return min(parts, key=lambda p: STRENGTH.index(p.stance))
 
 
-def classify_all(utterances: Iterable[str]) -> list[Classified]:
-    return [classify(u) for u in utterances]
-
 
 # ---------------------------------------------------------------------------------------------- per session
 

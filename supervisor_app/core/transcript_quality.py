@@ -119,7 +119,7 @@ def missing_speech_flags(segments: Sequence[Segment], speech: Sequence[tuple[flo
 def low_confidence_flags(segments: Sequence[Segment], threshold: float = LOW_CONFIDENCE) -> list[Flag]:
     flags = []
     for segment in segments:
-        unsure = [word.strip() for _start, _end, word, probability in segment.words if probability < threshold]
+        unsure = [word.strip() for _start, _end, word in low_confidence_words(segment, threshold)]
         if unsure:
             flags.append(Flag(FlagKind.LOW_CONFIDENCE, segment.start_s, segment.end_s,
                               f"{len(unsure)} word{'s' if len(unsure) != 1 else ''}: {', '.join(unsure[:8])}"
@@ -128,7 +128,7 @@ def low_confidence_flags(segments: Sequence[Segment], threshold: float = LOW_CON
 
 
 def low_confidence_words(segment: Segment, threshold: float = LOW_CONFIDENCE) -> list[tuple[float, float, str]]:
-    """The segment's words below the threshold (for showing them faintly)."""
+    """The segment's words below the threshold: what the flags list and the transcript draws faintly."""
     return [(start, end, word) for start, end, word, probability in segment.words if probability < threshold]
 
 

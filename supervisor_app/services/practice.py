@@ -277,8 +277,15 @@ def start_practice(db: Database, actor: Actor, gold_id: int) -> reviews.ReviewDe
     return reviews.get_review(db, actor, draft)
 
 
-def _moments(rows: list[tuple[float, float, str, str, str]]) -> tuple[Moment, ...]:
-    return tuple(Moment(*row) for row in rows)
+def _outcome(session: Session, review_id: int, gold: GoldStandard) -> PracticeOutcome:
+    """A submitted practice review's scores against its gold's, competency by competency."""
+    rubric_row = session.get(RubricVersion, gold.rubric_version_id)
+    assert rubric_row is not None
+    gold_scores = {g.competency_id: GoldScore(g.competency_id, g.score, g.gate_passed, g.rationale)
+                   for g in session.scalars(select(GoldStandardScore).where(GoldStandardScore.gold_id == gold.id))}
+    mine = {s.competency_id: CompetencyScore(s.competency_id, s.score, s.gate_passed, s.not_observed)
+            for s in session.scalars(select(ReviewScore).where(ReviewScore.review_id == review_id))}
+    return compare(rubrics.stored_rubric(rubric_row.document), gold_scores, mine, gold.tolerance)
 
 
 def result(db: Database, actor: Actor, review_id: int, rule: CalibrationRule | None = None) -> PracticeResult:
@@ -294,26 +301,19 @@ def result(db: Database, actor: Actor, review_id: int, rule: CalibrationRule | N
         if review.status == "draft":
             raise PermissionDeniedError("The gold standard stays hidden until you submit this practice review.")
         gold = _gold(session, review.gold_standard_id)
-        rubric_row = session.get(RubricVersion, gold.rubric_version_id)
         recording = session.get(Recording, gold.recording_id)
         rater = session.get(User, review.rater_id)
-        assert rubric_row is not None
         assert recording is not None
         assert rater is not None
-        rubric = rubrics.stored_rubric(rubric_row.document)
-        gold_scores = {g.competency_id: GoldScore(g.competency_id, g.score, g.gate_passed, g.rationale)
-                       for g in session.scalars(select(GoldStandardScore).where(GoldStandardScore.gold_id == gold.id))}
-        mine = {s.competency_id: CompetencyScore(s.competency_id, s.score, s.gate_passed, s.not_observed)
-                for s in session.scalars(select(ReviewScore).where(ReviewScore.review_id == review_id))}
-        outcome = compare(rubric, gold_scores, mine, gold.tolerance)
-        gold_moments = _moments([tuple(r) for r in session.execute(  # type: ignore[misc]
+        outcome = _outcome(session, review.id, gold)
+        gold_moments = tuple(Moment(*row) for row in session.execute(
             select(GoldEvidence.start_s, GoldEvidence.end_s, GoldEvidence.quote, GoldEvidence.tag,
                    GoldEvidence.competency_id).where(GoldEvidence.gold_id == gold.id)
-            .order_by(GoldEvidence.start_s)).all()])
-        my_moments = _moments([tuple(r) for r in session.execute(  # type: ignore[misc]
+            .order_by(GoldEvidence.start_s)))
+        my_moments = tuple(Moment(*row) for row in session.execute(
             select(EvidenceItem.start_s, EvidenceItem.end_s, EvidenceItem.quote, EvidenceItem.tag,
                    EvidenceItem.competency_id).where(EvidenceItem.review_id == review_id)
-            .order_by(EvidenceItem.start_s)).all()])
+            .order_by(EvidenceItem.start_s)))
         if not redaction.reads_raw(actor):
             redact = redaction.quote_redactor(session, [gold.recording_id])
             gold_moments = tuple(replace(m, quote=redact(gold.recording_id, m.quote)) for m in gold_moments)
@@ -356,21 +356,22 @@ def record(db: Database, actor: Actor) -> list[PracticeRecord]:
     require(actor, Permission.REVIEW)
     rule = program_settings.calibration_rule(db)
     everyone = actor.can(Permission.RUN_CALIBRATION)
-    with db.transaction() as session:
-        query = select(Review.id, Review.rater_id, Review.submitted_at).where(
+    with db.transaction() as session:  # one read for every attempt (the dashboard shows this on each refresh)
+        query = select(Review.id, Review.rater_id, Review.submitted_at, Review.gold_standard_id).where(
             Review.gold_standard_id.is_not(None), Review.status.in_(SUBMITTED_STATES))
         if not everyone:
             query = query.where(Review.rater_id == actor.user_id)
         attempts = session.execute(query).all()
         credited = set(session.scalars(select(PracticeCredit.review_id)))
         names = dict(session.execute(select(User.id, User.display_name)).all())
-    per_rater: dict[int, list[tuple[int, dt.datetime | None]]] = defaultdict(list)
-    for review_id, rater_id, submitted_at in attempts:
-        per_rater[rater_id].append((review_id, submitted_at))
+        per_rater: dict[int, list[tuple[int, dt.datetime | None, bool]]] = defaultdict(list)
+        for review_id, rater_id, submitted_at, gold_id in attempts:
+            assert gold_id is not None  # the query asks for practice reviews only
+            met = _outcome(session, review_id, _gold(session, gold_id)).meets(rule)
+            per_rater[rater_id].append((review_id, submitted_at, met))
     records = []
     for rater_id, done in per_rater.items():
-        met = sum(result(db, actor, review_id, rule).meets for review_id, _ in done)
-        latest = max((at for _, at in done if at is not None), default=None)
-        records.append(PracticeRecord(names.get(rater_id, "?"), len(done), met,
-                                      sum(review_id in credited for review_id, _ in done), latest))
+        latest = max((at for _, at, _met in done if at is not None), default=None)
+        records.append(PracticeRecord(names.get(rater_id, "?"), len(done), sum(met for *_rest, met in done),
+                                      sum(review_id in credited for review_id, _at, _met in done), latest))
     return sorted(records, key=lambda r: r.rater)

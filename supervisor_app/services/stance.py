@@ -5,6 +5,7 @@ Suggestions for the rater; nothing here is a score."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -13,9 +14,9 @@ from supervisor_app.core.drift import rises
 from supervisor_app.core.reviews import ReviewContent
 from supervisor_app.core.roles import Permission
 from supervisor_app.core.stance import Indicators, Turn, as_evidence, indicators, suggestions, turns
-from supervisor_app.core.transcripts import NEUTRAL_SPEAKERS, clock
+from supervisor_app.core.transcripts import NEUTRAL_SPEAKERS, Segment, clock
 from supervisor_app.errors import NotFoundError, ValidationError
-from supervisor_app.services import reviews, transcripts
+from supervisor_app.services import library, reviews, transcripts
 from supervisor_app.services.context import Actor, require
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import Coach, Recording, Transcript
@@ -29,7 +30,7 @@ class SessionStance:
     indicators: Indicators
 
 
-def _coach_label(db: Database, recording_id: int, speakers: set[str], wanted: str | None) -> str:
+def _coach_label(speakers: set[str], wanted: str | None, coach_name: str | None) -> str:
     if wanted:
         if wanted not in speakers:
             raise ValidationError(f"No speaker is called {wanted!r} in this transcript; its speakers are "
@@ -37,25 +38,30 @@ def _coach_label(db: Database, recording_id: int, speakers: set[str], wanted: st
         return wanted
     if NEUTRAL_SPEAKERS[0] in speakers:
         return NEUTRAL_SPEAKERS[0]
-    with db.transaction() as session:
-        name = session.scalar(select(Coach.name).join(Recording, Recording.coach_id == Coach.id)
-                              .where(Recording.id == recording_id))
-    if name in speakers:
-        return str(name)
+    if coach_name in speakers:
+        return str(coach_name)
     raise ValidationError("Which speaker is the coach? None is labelled Coach or the coach's name; name the speaker "
                           f"(one of {', '.join(sorted(speakers)) or 'none'}).", field="coach")
 
 
 def session_stance(db: Database, actor: Actor, recording_id: int, coach: str | None = None) -> SessionStance:
     """The coach's turns and the session's indicators (the transcript as this actor may read it)."""
-    view = transcripts.get_transcript(db, actor, recording_id)
-    label = _coach_label(db, recording_id, {s.speaker for s in view.segments if s.speaker}, coach)
-    listed = turns([(s.start_s, s.end_s, s.speaker, s.text) for s in view.segments], label)
-    duration = max((s.end_s for s in view.segments), default=0.0)
+    return stance_of(db, actor, recording_id, transcripts.get_transcript(db, actor, recording_id).segments, coach)
+
+
+def stance_of(db: Database, actor: Actor, recording_id: int, segments: Sequence[Segment],
+              coach: str | None = None) -> SessionStance:
+    """The same from segments the caller has already read (the workspace has them: no second read)."""
     with db.transaction() as session:
+        library.require_recording_access(session, actor, recording_id)
         recording = session.get(Recording, recording_id)
-        if recording is not None and recording.duration_s:
-            duration = recording.duration_s
+        if recording is None:
+            raise NotFoundError(f"There is no recording with id {recording_id}.")
+        coach_name = session.scalar(select(Coach.name).where(Coach.id == recording.coach_id))
+        recorded_s = recording.duration_s
+    label = _coach_label({s.speaker for s in segments if s.speaker}, coach, coach_name)
+    listed = turns([(s.start_s, s.end_s, s.speaker, s.text) for s in segments], label)
+    duration = recorded_s or max((s.end_s for s in segments), default=0.0)
     return SessionStance(recording_id, label, tuple(listed), indicators(listed, duration))
 
 

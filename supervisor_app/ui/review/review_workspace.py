@@ -263,7 +263,8 @@ class ReviewWorkspace(QWidget):
 
     def _load_suggestions(self) -> None:
         try:
-            found = stance.session_stance(self._context.database, self._context.actor, self.detail.summary.recording_id)
+            found = stance.stance_of(self._context.database, self._context.actor, self.detail.summary.recording_id,
+                                     self.segments)
         except SupervisorError as exc:
             self.stance_label.setText(f"No suggestions: {exc}")
             return
@@ -288,7 +289,7 @@ class ReviewWorkspace(QWidget):
         self.suggestion_list.clear()
         shown = 0
         for turn in self.suggestion_turns:
-            tag = SUGGESTED_TAGS[turn.stance].value if turn.stance in SUGGESTED_TAGS else ""
+            tag = SUGGESTED_TAGS[turn.stance].value  # suggestions are only the turns that have a tag
             if turn.start_s in self.dismissed or (round(turn.start_s, 2), tag) in pinned:
                 continue
             item = QListWidgetItem(f"{clock(turn.start_s)}  {turn.stance.value if turn.stance else ''}: {turn.text}")
@@ -575,13 +576,15 @@ class ReviewWorkspace(QWidget):
     # ------------------------------------------------------------------ scoring
 
     def _changed(self, content: ReviewContent) -> None:
+        evidence_changed = content.evidence != self.content.evidence
         self.content = content
         self._dirty = True
         self.save_label.setText("Unsaved changes…")
         self.rubric_panel.set_content(content, self.detail.editable)
         self._draw_ranges()
         self._show_completeness()
-        self._fill_suggestions()  # a removed piece of evidence is suggested again
+        if evidence_changed:  # not on every keystroke of a rationale: only evidence moves the suggestions
+            self._fill_suggestions()  # a removed piece of evidence is suggested again
         self.autosave_timer.start()
 
     def _show_completeness(self) -> None:

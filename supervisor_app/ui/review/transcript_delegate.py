@@ -10,7 +10,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRectF, 
 from PySide6.QtGui import QAbstractTextDocumentLayout, QPainter, QPalette, QTextDocument
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
-from supervisor_app.core.transcript_quality import LOW_CONFIDENCE
+from supervisor_app.core.transcript_quality import low_confidence_words
 from supervisor_app.core.transcripts import Segment, clock
 
 SEGMENT_ROLE = Qt.ItemDataRole.UserRole + 10  # the row's index into the workspace's segments
@@ -32,11 +32,12 @@ class TranscriptDelegate(QStyledItemDelegate):
         head = f"{self.prefixes.get(row, '')}{clock(segment.start_s)}  {segment.speaker or '—'}: "
         parts, offsets, position = [html.escape(head)], [], len(head)
         if segment.words:
-            for number, (_start, _end, word, probability) in enumerate(segment.words):
+            unsure = set(low_confidence_words(segment))
+            for number, (start, end, word, _probability) in enumerate(segment.words):
                 offsets.append(position)
                 text = html.escape(word)
                 styles = []
-                if probability < LOW_CONFIDENCE and not selected:
+                if (start, end, word) in unsure and not selected:
                     styles.append(f"color:{FAINT}")
                 if self.current == (row, number):
                     styles.append(f"background-color:{CURRENT_WORD};color:#111827")
