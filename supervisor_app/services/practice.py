@@ -187,6 +187,8 @@ def mark_gold(db: Database, actor: Actor, round_id: int, recording_id: int | Non
 def _mark(session: Session, actor: Actor, calibration_round: CalibrationRound, recording_id: int, source: str,
           tolerance: int) -> int:
     round_id = calibration_round.id
+    # two leads marking the same recording at once (two laptops) queue here, so one gold stays in force
+    session.execute(select(Recording.id).where(Recording.id == recording_id).with_for_update())
     consent.check(session, recording_id, Scope.CALIBRATION)
     now = utc_now()
     for earlier in session.scalars(select(GoldStandard).where(

@@ -138,3 +138,44 @@ def test_practice_on_the_team_server_keeps_the_gold_hidden_until_submitted(team:
     practice.set_credit(other_db, other_sup, draft.id)
     assert practice.result(r2_db, r2, draft.id).credited
     assert [(r.rater, r.credited) for r in practice.record(other_db, other_sup)] == [("R2", 1)]
+
+
+def test_two_leads_marking_one_recording_at_once_leave_one_gold_in_force(team: Team) -> None:
+    import threading
+
+    from sqlalchemy import func as sql_func
+
+    from supervisor_app.store.models import GoldStandard
+
+    sup_db, sup, sup_paths = team.open("sup", "sup-laptop")
+    recording = library.import_recording(sup_db, sup, sup_paths, AUDIO / "short.ogg",
+                                         library.RecordingInput(1, "Leader H")).recording.id
+    round_id = panel_round(team, recording, ("r1", "admin"))
+    for name in ("r1", "admin"):
+        db, actor, _ = team.open(name, f"{name}-laptop")
+        [draft] = [r for r in reviews.list_reviews(db, actor) if r.status == "draft" and r.rater == actor.display_name]
+        detail = reviews.get_review(db, actor, draft.id)
+        reviews.save_draft(db, actor, detail.id, scored_content(detail, 3))
+        reviews.submit(db, actor, detail.id)
+    calibration.reveal(sup_db, sup, round_id)
+    rubric = rubrics.get_rubric(sup_db, sup, rubrics.list_rubrics(sup_db, sup)[0].id)
+    for competency in rubric.competencies:
+        calibration.record_consensus(sup_db, sup, round_id, recording, competency.id,
+                                     None if competency.is_gate else 3, True if competency.is_gate else None)
+    laptops = [team.open("sup", f"sup-laptop-{n}")[:2] for n in range(2)]
+    start = threading.Barrier(2)
+
+    def mark(db: object, actor: object) -> None:
+        start.wait()
+        practice.mark_gold(db, actor, round_id, recording)  # type: ignore[arg-type]
+
+    threads = [threading.Thread(target=mark, args=laptop) for laptop in laptops]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    with sup_db.transaction() as session:
+        active = session.scalar(select(sql_func.count()).select_from(GoldStandard).where(
+            GoldStandard.recording_id == recording, GoldStandard.withdrawn_at.is_(None)))
+        total = session.scalar(select(sql_func.count()).select_from(GoldStandard))
+    assert (active, total) == (1, 2)
