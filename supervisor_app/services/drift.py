@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -58,15 +59,39 @@ def bias_series(session: Session) -> dict[str, list[float]]:
     return {rater: values for (rater, competency), values in _bias_per_round(session).items() if competency == ""}
 
 
+@dataclass(frozen=True)
+class BiasByRound:
+    rounds: tuple[str, ...]  # titles of the revealed rounds with a master, oldest first (dated when two share one)
+    biases: dict[str, tuple[float | None, ...]]  # rater -> bias in each of those rounds (None: not on its panel)
+
+
+def rater_rounds(db: Database, actor: Actor) -> BiasByRound:
+    """Each rater's bias against the master over every competency, aligned on the revealed rounds with a master,
+    so a rater who sat a round out has a gap there rather than their next round moved up."""
+    require(actor, Permission.RUN_CALIBRATION)
+    with db.transaction() as session:
+        titles, table = _bias_table(session)
+    raters = sorted({rater for rater, competency in table if competency == ""})
+    return BiasByRound(tuple(titles), {rater: tuple(table[(rater, "")].get(index) for index in range(len(titles)))
+                                       for rater in raters})
+
+
 def _bias_per_round(session: Session) -> dict[tuple[str, str], list[float]]:
-    """(rater, competency) -> mean bias against the master per revealed round with a master, oldest first; the
-    competency "" is every competency together."""
+    """(rater, competency) -> mean bias against the master per revealed round with a master that they were on,
+    oldest first; the competency "" is every competency together."""
+    _titles, table = _bias_table(session)
+    return {key: [per_round[index] for index in sorted(per_round)] for key, per_round in table.items()}
+
+
+def _bias_table(session: Session) -> tuple[list[str], dict[tuple[str, str], dict[int, float]]]:
+    """The revealed rounds with a master (titles, oldest first) and (rater, competency) -> round index -> mean
+    bias against the master in that round."""
     rounds = session.scalars(select(CalibrationRound).where(CalibrationRound.status.in_(("revealed", "closed")),
                                                             CalibrationRound.master_id.is_not(None))
                              .order_by(CalibrationRound.revealed_at)).all()
     names = dict(session.execute(select(User.id, User.display_name)).all())
-    series: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for calibration in rounds:
+    table: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
+    for index, calibration in enumerate(rounds):
         rows = session.execute(
             select(Review.rater_id, Review.recording_id, ReviewScore.competency_id, ReviewScore.score,
                    ReviewScore.gate_passed)
@@ -81,8 +106,10 @@ def _bias_per_round(session: Session) -> dict[tuple[str, str], list[float]]:
                 differences[(rater, "")].append(value - reference)
                 differences[(rater, competency)].append(value - reference)
         for (rater, competency), values in differences.items():
-            series[(names[rater], competency)].append(sum(values) / len(values))
-    return dict(series)
+            table[(names[rater], competency)][index] = sum(values) / len(values)
+    titles = [calibration.title for calibration in rounds]
+    return [f"{title} ({calibration.revealed_at:%Y-%m-%d})" if titles.count(title) > 1 else title
+            for title, calibration in zip(titles, rounds, strict=True)], dict(table)
 
 
 def coaches(db: Database, actor: Actor) -> list[CoachDrift]:

@@ -162,6 +162,36 @@ def test_drift_from_two_revealed_rounds(transcribed: tuple[Database, AppPaths]) 
         drift.raters(db, aisha)
 
 
+def test_drift_by_round_leaves_a_gap_where_a_rater_sat_out(transcribed: tuple[Database, AppPaths]) -> None:
+    db, _paths = transcribed
+    maria, aisha, tom, james = (login(db, n) for n in ("maria", "aisha", "tom", "james"))
+    rubric = rubrics.find_rubric_version(db, maria, "grow-icf-core").id
+    due = dt.datetime.now(dt.UTC) + dt.timedelta(days=7)
+    panels = (("August panel", (aisha, tom), (4, 2)), ("September panel", (aisha, maria), (5, 3)),
+              ("October panel", (aisha, tom), (3, 4)))
+    for title, raters, listening in panels:
+        round_id = calibration.create_round(db, maria, title, [1], [r.user_id for r in raters], rubric, due,
+                                            master_id=james.user_id)
+        for rater, value in zip(raters, listening, strict=True):
+            score_and_submit(db, rater, value)
+        score_and_submit(db, james, 3)
+        calibration.reveal(db, maria, round_id)
+    history = drift.rater_rounds(db, maria)
+    assert history.rounds == ("August panel", "September panel", "October panel")
+    tom_biases = history.biases["Tom Berg"]
+    assert tom_biases[1] is None  # not on September's panel: a gap, October not moved up
+    assert tom_biases[0] is not None
+    assert tom_biases[2] is not None
+    assert tom_biases[0] < 0 < tom_biases[2]
+    assert set(history.biases) == {"Aisha Okafor", "Maria Lopez", "Tom Berg"}
+    assert history.biases["Maria Lopez"][0] is None
+    assert history.biases["Maria Lopez"][1] is not None
+    overall = {d.rater: d.biases for d in drift.raters(db, maria)}
+    assert overall["Tom Berg"] == (tom_biases[0], tom_biases[2])  # the flags still look at rounds sat in a row
+    with pytest.raises(PermissionDeniedError):
+        drift.rater_rounds(db, tom)
+
+
 def test_rater_drift_is_also_followed_per_competency(round_db: Database) -> None:
     maria = login(round_db, "maria")
     overall = {r.rater: r.biases for r in drift.raters(round_db, maria)}

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from typing import Any
+
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
@@ -12,6 +15,7 @@ from supervisor_app.ui.calibration import calibration_page as page_module
 from supervisor_app.ui.calibration.calibration_page import CalibrationPage
 from supervisor_app.ui.calibration.new_round_dialog import NewRoundDialog
 from supervisor_app.ui.review.reviews_page import ReviewsPage
+from supervisor_app.ui.widgets.charts import BarChart
 from tests.conftest import login
 from tests.services.test_calibration import score_and_submit
 from tests.ui.conftest import make_context, screenshot
@@ -120,9 +124,26 @@ def test_round_lifecycle(qtbot: QtBot, page: CalibrationPage, monkeypatch: pytes
     assert page.notes_list.count() == 1
     assert page.notes_list.item(0).text().endswith("active_listening] Tom missed the reflection at 0:00:13")
     page.tabs.setCurrentIndex(3)
-    assert [label for label, _v, _c in page.bias_chart.bars] == ["Aisha Okafor", "James Chen", "Tom Berg"]
-    assert {label: value for label, value, _c in page.bias_chart.bars}["Aisha Okafor"] == pytest.approx(1.0)
-    assert [label for label, _v, _c in page.drift_chart.bars] == ["Aisha Okafor · round 1", "Tom Berg · round 1"]
+    assert [bar.label for bar in page.bias_chart.bars] == ["Aisha Okafor", "James Chen", "Tom Berg"]
+    bias = {bar.label: bar.value for bar in page.bias_chart.bars}
+    assert bias["Aisha Okafor"] == pytest.approx(1.0)
+    assert bias["Tom Berg"] is not None
+    assert bias["Tom Berg"] < 0
+    drawn = drawn_bars(page.bias_chart)  # drawn as such: Tom's bar goes left of zero
+    assert drawn is not None
+    widths = dict(zip(drawn["y"], drawn["width"], strict=True))  # rows top down at y = 0, -1, -2
+    assert float(widths[-2]) == pytest.approx(bias["Tom Berg"])
+    assert -1 not in widths  # the master has no bias against themself: "not defined", no bar
+    assert page.bias_chart.band == (-0.5, 0.5)
+    assert "Tom Berg: -" in page.bias_chart.tip_at(0.0, -2.0)
+    assert page.drift_chart.categories == [page.selected().title]  # type: ignore[union-attr]
+    assert [line.name for line in page.drift_chart.series] == ["Aisha Okafor", "Tom Berg"]
+    assert page.drift_chart.series[0].values == (pytest.approx(1.0),)
+    assert "Aisha Okafor: +1.00" in page.drift_chart.tip_at(0.0, 0.0)
+    agreement = [bar.label for bar in page.agreement_chart.bars]
+    assert agreement[0] == "All competencies (pooled)"
+    assert "Listens actively" in agreement
+    assert "active_listening" not in agreement
     assert "Aisha Okafor: calibrated" in page.agreement_label.text()  # within ±1 on every score, gates agree
     screenshot(page, "calibration-charts")
     page.tabs.setCurrentIndex(0)
@@ -136,6 +157,12 @@ def test_round_lifecycle(qtbot: QtBot, page: CalibrationPage, monkeypatch: pytes
         page.set_consensus(recording_id, competency_id, "pass" if gate else "3")
     qtbot.mouseClick(page.close_button, Qt.MouseButton.LeftButton)
     assert page.selected().status == "closed"  # type: ignore[union-attr]
+
+
+def drawn_bars(chart: BarChart) -> dict[str, Any] | None:
+    """The options of the bars on the chart's plot, as pyqtgraph draws them."""
+    items = [item for item in chart.plot.getPlotItem().items if isinstance(item, pg.BarGraphItem)]
+    return dict(items[0].opts) if items else None
 
 
 def test_demo_round_opens_at_the_reveal(qtbot: QtBot, db: Database, paths: AppPaths) -> None:
@@ -197,7 +224,8 @@ def test_an_open_round_shows_nothing_stale_and_says_it_is_blind(qtbot: QtBot, db
     assert widget.selected().status == "open"  # type: ignore[union-attr]
     assert widget.agreement_chart.bars == []
     assert widget.bias_chart.bars == []
-    assert widget.drift_chart.bars == []
+    assert widget.drift_chart.series == []
+    assert drawn_bars(widget.agreement_chart) is None  # nothing of the revealed round left on the plot
     assert "blind until the lead reveals it" in widget.agreement_label.text()
     assert "on the Comparison tab" in widget.timeline_title.text()
 

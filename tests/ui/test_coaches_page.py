@@ -147,5 +147,11 @@ def test_a_coachs_stance_over_time(qtbot: QtBot, demo_db: Database, paths: AppPa
     assert isinstance(dialog, StanceDialog)
     assert "rose across consecutive sessions" in dialog.flag_label.text()
     assert dialog.model.rowCount() == 3
-    assert [bar[0] for bar in dialog.advice_chart.bars] == ["2026-10-01", "2026-10-08", "2026-10-15"]
+    assert dialog.advice_chart.categories == ["2026-10-01", "2026-10-08", "2026-10-15"]
+    advice = dialog.advice_chart.series[0].values
+    assert advice[0] is not None
+    assert advice[2] is not None
+    assert advice[2] > advice[0]
+    assert dialog.advice_chart.series[0].colour == "#d93025"  # rising: drawn in red
+    assert [value for value, _label in dialog.ratio_chart.references] == [1.0, 2.0]  # MITI's bands as lines
     screenshot(dialog, "coach-stance")

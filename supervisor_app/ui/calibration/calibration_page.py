@@ -33,13 +33,27 @@ from supervisor_app.ui.calibration.gold_dialog import GoldDialog
 from supervisor_app.ui.calibration.new_round_dialog import NewRoundDialog
 from supervisor_app.ui.calibration.timeline_view import TimelineView
 from supervisor_app.ui.shell.app_context import AppContext
-from supervisor_app.ui.widgets.bar_chart import BarChart
+from supervisor_app.ui.widgets.charts import LINE_COLOURS, Bar, BarChart, LineChart, Series
 from supervisor_app.ui.widgets.filtered_table import FilteredTable
 from supervisor_app.ui.widgets.labels import page_layout, page_subtitle, page_title
 from supervisor_app.ui.widgets.messages import show_error, show_info
 from supervisor_app.ui.widgets.row_table_model import Column, RowTableModel
 
 DEVIATION_COLOURS = {0: "#e6f4ea", 1: "#fef7e0"}  # 2 or more points: red
+WITHIN, BEYOND = "#188038", "#d93025"
+
+
+def _agreement_colour(value: float | None) -> str:
+    """Koo & Li's bands for ICC: good (≥ 0.75) blue, moderate amber, poor (< 0.5) red."""
+    if value is None:
+        return "#9ca3af"
+    return "#1a73e8" if value >= 0.75 else "#e37400" if value >= 0.5 else "#d93025"
+
+
+def _competency_order(table: Comparison, name: str) -> int:
+    """The pooled figure first, then the competencies in the rubric's order."""
+    order = list(table.titles)
+    return -1 if name == "overall" else order.index(name) if name in order else len(order)
 
 
 def _shared_warnings(results: dict[str, Agreement]) -> set[str]:
@@ -131,15 +145,24 @@ class CalibrationPage(QWidget):
         self.tabs.addTab(comparison_tab, "Comparison")
         self.tabs.addTab(timeline_tab, "Evidence timeline")
         self.tabs.addTab(discussion_tab, "Discussion")
-        charts_tab = QWidget()
-        charts_layout = QVBoxLayout(charts_tab)
-        self.agreement_chart = BarChart("Agreement per competency: ICC(2,1), or alpha (ordinal) when ICC is undefined",
-                                        0.0, 1.0)
-        self.bias_chart = BarChart("Bias per rater in this round (points against the master or panel)", -2.0, 2.0)
-        self.drift_chart = BarChart("Rater drift over time: bias against the master in each revealed round", -2.0, 2.0)
+        charts_tab = QScrollArea()
+        charts_tab.setWidgetResizable(True)
+        charts_body = QWidget()
+        charts_layout = QVBoxLayout(charts_body)
+        self.agreement_chart = BarChart(
+            "Agreement per competency with its 95 % interval: ICC(2,1), or ordinal alpha where ICC is undefined",
+            "agreement (1 = raters agree perfectly)", 0.0, 1.0,
+            empty_text="Agreement appears here when the round is revealed.")
+        self.bias_chart = BarChart("Bias per rater in this round: mean points above (+) or below (−) the reference",
+                                   "points", -1.0, 1.0, empty_text="Bias appears here when the round is revealed.")
+        self.drift_chart = LineChart("Rater drift: bias against the master in each revealed round (band: ±0.5)",
+                                     "revealed round", "points",
+                                     empty_text="Drift needs revealed rounds with a master.")
+        self.drift_chart.value_format = "{:+.2f}"
         for chart in (self.agreement_chart, self.bias_chart, self.drift_chart):
             charts_layout.addWidget(chart)
         charts_layout.addStretch(1)
+        charts_tab.setWidget(charts_body)
         self.tabs.addTab(charts_tab, "Charts")
         detail = QWidget()
         detail_layout = QVBoxLayout(detail)
@@ -192,8 +215,9 @@ class CalibrationPage(QWidget):
         self.notes_list.clear()
         self.timeline.set_moments(0.0, [], [])
         self.timeline_title.setText("Select a row on the Comparison tab to see which moments each rater cited.")
-        for chart in (self.agreement_chart, self.bias_chart, self.drift_chart):  # never the previous round's bars
-            chart.set_bars([])
+        self.agreement_chart.set_bars([])  # never the previous round's figures
+        self.bias_chart.set_bars([])
+        self.drift_chart.set_lines([], [])
         self.note_edit.setEnabled(False)
         self.comparison = None
         if summary is None:
@@ -278,21 +302,33 @@ class CalibrationPage(QWidget):
 
     def _fill_charts(self, table: Comparison) -> None:
         bars = []
-        for name, result in sorted(table.agreement.items()):
-            value = result.icc2_1 if result.icc2_1 is not None else result.alpha_ordinal
-            bars.append((name, value, "#1a73e8" if value is not None and value >= 0.75 else "#e37400"))
-        self.agreement_chart.set_bars(bars, [(0.5, "0.5"), (0.75, "0.75 good"), (0.9, "0.9")])
+        for name, result in sorted(table.agreement.items(), key=lambda item: _competency_order(table, item[0])):
+            title = "All competencies (pooled)" if name == "overall" else table.titles.get(name, name)
+            if result.icc2_1 is not None:
+                value, interval, measure = result.icc2_1, result.icc2_1_ci, "ICC(2,1)"
+            else:
+                value, interval, measure = result.alpha_ordinal, result.alpha_ordinal_ci, "ordinal alpha"
+            tip = f"{title}: {measure} " + ("not defined (every rater gave the same scores, or too few)"
+                                            if value is None else f"{value:.2f}")
+            if value is not None and interval is not None:
+                tip += f", 95 % interval {interval[0]:.2f} to {interval[1]:.2f}"
+            tip += f"\n{result.n_units} recording-competency pairs, {result.n_raters} raters"
+            bars.append(Bar(title, value, _agreement_colour(value), interval, tip))
+        self.agreement_chart.set_bars(bars, [(0.5, "0.5 moderate"), (0.75, "0.75 good"), (0.9, "0.9 excellent")])
         overall = table.agreement.get("overall")
         bias = overall.bias if overall is not None else {}
         key = "vs_master" if table.reference == "master" else "vs_panel"
-        self.bias_chart.set_bars([(rater, values[key], "#d93025" if values[key] is not None
-                                   and abs(values[key]) > 0.5 else "#188038")  # type: ignore[arg-type]
-                                  for rater, values in sorted(bias.items())], [(-0.5, "-0.5"), (0.5, "+0.5")])
+        self.bias_chart.set_bars(
+            [Bar(rater, values[key], BEYOND if values[key] is not None and abs(values[key]) > 0.5 else WITHIN,
+                 tip=f"{rater}: " + ("—" if values[key] is None else
+                                     f"{values[key]:+.2f} points against the {table.reference} on average"))
+             for rater, values in sorted(bias.items())], band=(-0.5, 0.5))
         if self._context.actor.can(Permission.RUN_CALIBRATION):
-            trends = drift.raters(self._context.database, self._context.actor)
-            self.drift_chart.set_bars([(f"{d.rater} · round {n}", bias, "#d93025" if abs(bias) > 0.5 else "#188038")
-                                       for d in trends for n, bias in enumerate(d.biases, start=1)],
-                                      [(-0.5, "-0.5"), (0.5, "+0.5")])
+            history = drift.rater_rounds(self._context.database, self._context.actor)
+            self.drift_chart.set_lines(
+                history.rounds, [Series(rater, values, LINE_COLOURS[index % len(LINE_COLOURS)])
+                                 for index, (rater, values) in enumerate(sorted(history.biases.items()))],
+                band=(-0.5, 0.5), y_range=(-1.0, 1.0))
 
     def show_timeline(self, row: int) -> None:
         summary, table = self.selected(), self.comparison

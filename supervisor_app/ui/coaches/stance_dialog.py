@@ -4,11 +4,11 @@ rule set, not verdicts."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from supervisor_app.core.stance import RQ_FAIR, RQ_GOOD
 from supervisor_app.services.stance import CoachStance, SessionPoint
-from supervisor_app.ui.widgets.bar_chart import BarChart
+from supervisor_app.ui.widgets.charts import LineChart, Series
 from supervisor_app.ui.widgets.filtered_table import FilteredTable
 from supervisor_app.ui.widgets.row_table_model import Column, RowTableModel
 
@@ -31,7 +31,7 @@ class StanceDialog(QDialog):
     def __init__(self, trend: CoachStance, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Stance over time — {trend.coach}")
-        self.resize(900, 620)
+        self.resize(960, 720)
         flag = ("⚠ Advice per 10 minutes rose across consecutive sessions: worth a look in supervision."
                 if trend.advice_rising else "No rise in advising across consecutive sessions.")
         self.flag_label = QLabel(f"<b>{flag}</b> Indicators from the transcript by a rule set (Reviews → Suggested "
@@ -51,21 +51,28 @@ class StanceDialog(QDialog):
         self.model.set_rows(list(trend.sessions))
         self.table.proxy.sort(-1)
         self.table.fit_columns()
-        top = max((p.indicators.advice_per_10_min or 0.0 for p in trend.sessions), default=0.0)
-        self.advice_chart = BarChart("Advice per 10 minutes, session by session (oldest first)", 0.0,
-                                     max(top * 1.2, 1.0))
-        self.advice_chart.set_bars([(_when(p), p.indicators.advice_per_10_min,
-                                     RISING if trend.advice_rising else STEADY) for p in trend.sessions])
-        ratio_top = max((p.indicators.reflection_to_question or 0.0 for p in trend.sessions), default=0.0)
-        self.ratio_chart = BarChart("Reflections per question (MITI 4.2.1: 1:1 fair, 2:1 good)", 0.0,
-                                    max(ratio_top * 1.2, RQ_GOOD * 1.2))
-        self.ratio_chart.set_bars([(_when(p), p.indicators.reflection_to_question, STEADY) for p in trend.sessions],
-                                  [(RQ_FAIR, "1:1 fair"), (RQ_GOOD, "2:1 good")])
+        self.table.setMinimumHeight(130)
+        sessions = [_when(p) for p in trend.sessions]
+        self.advice_chart = LineChart("Advice per 10 minutes (without permission)",
+                                      "session (oldest first)", "advice turns / 10 min",
+                                      empty_text="No transcribed sessions of this coach yet.")
+        self.advice_chart.value_format = "{:.1f}"
+        self.advice_chart.set_lines(sessions, [Series("Advice / 10 min", tuple(
+            p.indicators.advice_per_10_min for p in trend.sessions), RISING if trend.advice_rising else STEADY)],
+            y_range=(0.0, 1.0))
+        self.ratio_chart = LineChart("Reflections per question (MITI 4.2.1)",
+                                     "session (oldest first)", "reflections / question",
+                                     empty_text="No transcribed sessions of this coach yet.")
+        self.ratio_chart.set_lines(sessions, [Series("Reflections per question", tuple(
+            p.indicators.reflection_to_question for p in trend.sessions), STEADY)],
+            references=[(RQ_FAIR, "1:1 fair"), (RQ_GOOD, "2:1 good")], y_range=(0.0, RQ_GOOD * 1.1))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.accept)
         layout = QVBoxLayout(self)
         layout.addWidget(self.flag_label)
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.advice_chart)
-        layout.addWidget(self.ratio_chart)
+        charts = QHBoxLayout()
+        charts.addWidget(self.advice_chart)
+        charts.addWidget(self.ratio_chart)
+        layout.addLayout(charts)
         layout.addWidget(buttons)

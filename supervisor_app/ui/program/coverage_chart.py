@@ -8,28 +8,19 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from supervisor_app.services import audits
+from supervisor_app.ui.widgets.charts import styled_plot
 
 BAR = "#0b57d0"
-INK = "#374151"
 TARGET = "#b3261e"
 
 
 class CoverageChart(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.coverage = pg.PlotWidget(background="w")
-        self.loads = pg.PlotWidget(background="w")
-        for plot, title in ((self.coverage, "Audit coverage (coaches)"), (self.loads, "Reviews per reviewer")):
-            plot.setTitle(title, color=INK)
-            for side in ("left", "bottom"):
-                plot.getAxis(side).setPen(INK)
-                plot.getAxis(side).setTextPen(INK)
+        self.coverage = styled_plot("Audit coverage (coaches)", y_label="coaches")
+        self.loads = styled_plot("Reviews per reviewer", y_label="reviews")
+        for plot in (self.coverage, self.loads):
             plot.setMinimumHeight(180)
-            plot.setMouseEnabled(x=False, y=False)
-            plot.hideButtons()
-            plot.showGrid(y=True, alpha=0.25)
-        self.coverage.setLabel("left", "coaches")
-        self.loads.setLabel("left", "reviews")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.coverage, 1)
