@@ -94,7 +94,8 @@ class Candidate:
 def list_rounds(db: Database, actor: Actor) -> list[RoundSummary]:
     """Rounds the actor leads or sits on (administrators: all), newest first."""
     with db.transaction() as session:
-        rows = session.scalars(select(CalibrationRound).order_by(CalibrationRound.id.desc())).all()
+        rows = session.scalars(select(CalibrationRound).order_by(CalibrationRound.created_at.desc(),
+                                                                 CalibrationRound.id.desc())).all()
         names = dict(session.execute(select(User.id, User.display_name)).all())
         return [RoundSummary(r.id, r.title, r.status, r.due_at, names.get(r.lead_id, ""), is_lead(actor, r))
                 for r in rows if is_lead(actor, r) or actor.user_id in _panel(session, r.id)]

@@ -208,11 +208,11 @@ class ExportableRound:
 
 
 def exportable_rounds(db: Database, actor: Actor) -> list[ExportableRound]:
-    """Revealed and closed rounds, newest first (a blind round is never exported)."""
+    """Revealed and closed rounds, the latest revealed first (a blind round is never exported)."""
     require(actor, Permission.EXPORT_AGGREGATES)
     with db.transaction() as session:
         rows = session.scalars(select(CalibrationRound).where(CalibrationRound.status != "open")
-                               .order_by(CalibrationRound.id.desc()))
+                               .order_by(CalibrationRound.revealed_at.desc(), CalibrationRound.id.desc()))
         return [ExportableRound(r.id, r.title, r.status) for r in rows]
 
 

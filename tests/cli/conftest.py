@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -31,3 +32,11 @@ class Cli:
 @pytest.fixture
 def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
     return Cli(tmp_path / "cli-data", capsys, monkeypatch)
+
+
+@pytest.fixture
+def demo_cli(cli: Cli, round_template: Path) -> Cli:
+    """The CLI over a copy of the full demo's data folder (database and recordings), loaded once per test session:
+    what `supervisor-app demo` makes, without paying for it in every test."""
+    shutil.copytree(round_template.parent, cli.data_dir)
+    return cli

@@ -11,8 +11,8 @@ from tests.cli.test_parity_cli import as_
 from tests.conftest import AUDIO
 
 
-def test_an_audit_cycle_from_the_command_line(cli: Cli) -> None:
-    assert cli("demo")[0] == 0
+def test_an_audit_cycle_from_the_command_line(demo_cli: Cli) -> None:
+    cli = demo_cli
     code, out, _ = as_(cli, "maria", "audit-cycle", "show", "2026-Q4")  # the demo's quarter in progress
     assert (code, "Audit cycle 2026-Q4 (open): 3 of 11 active coaches" in out) == (0, True)
     code, out, err = as_(cli, "maria", "audit-cycle", "create", "2027-Q1", "--share", "0.25", "--seed", "42",
@@ -34,44 +34,46 @@ def test_an_audit_cycle_from_the_command_line(cli: Cli) -> None:
         assert (code, message in err) == (1, True), err
     code, _, err = as_(cli, "aisha", "audit-cycle", "show", "2026-Q4")
     assert (code, "may not run audits" in err) == (1, True)
-    code, _, err = as_(cli, "maria", "export", "--cycle", "2026-Q4", "--out", str(cli.data_dir / "q4.xlsx"))
-    assert (code, "Nothing to export: no submitted reviews in audit cycle 2026-Q4" in err) == (1, True)
+    code, out, err = as_(cli, "maria", "export", "--cycle", "2026-Q4", "--out", str(cli.data_dir / "q4.xlsx"))
+    assert (code, ": 1 review" in out) == (0, True), err  # the demo quarter's one review so far
+    code, _, err = as_(cli, "maria", "export", "--cycle", "2027-Q1", "--out", str(cli.data_dir / "q1.xlsx"))
+    assert (code, "Nothing to export: no submitted reviews in audit cycle 2027-Q1" in err) == (1, True)
     brief = cli.data_dir / "q4-brief.pdf"
     code, out, err = as_(cli, "maria", "audit-cycle", "brief", "2026-Q4", "--out", str(brief))
-    assert (code, "0 of 11 coaches reviewed (0%)" in out, brief.read_bytes()[:4]) == (0, True, b"%PDF"), err
+    assert (code, "1 of 11 coaches reviewed (9%)" in out, brief.read_bytes()[:4]) == (0, True, b"%PDF"), err
     code, _, err = as_(cli, "maria", "export", "--cycle", "2031-Q1", "--out", str(cli.data_dir / "q.xlsx"))
     assert (code, "no audit cycle for 2031-Q1" in err) == (1, True)
 
 
-def test_assignments_by_hand(cli: Cli) -> None:
-    assert cli("demo")[0] == 0
+def test_assignments_by_hand(demo_cli: Cli) -> None:
+    cli = demo_cli
     code, _, err = as_(cli, "maria", "assignment", "add", "1", "--reviewer", "Tom Berg", "--due", "2999-01-31")
     assert (code, "scores this session blind" in err) == (1, True)  # the demo round hides who coaches it
     code, _, err = as_(cli, "maria", "import-audio", str(AUDIO / "short.wav"), "--coach", "3")
-    assert code == 0, err
-    code, out, err = as_(cli, "maria", "assignment", "add", "4", "--reviewer", "Tom Berg", "--due", "2999-01-31")
+    assert code == 0, err  # recording 14: the demo has 13
+    code, out, err = as_(cli, "maria", "assignment", "add", "14", "--reviewer", "Tom Berg", "--due", "2999-01-31")
     assert code == 0, err
     assignment = out.split()[1].rstrip(":")
-    code, _, err = as_(cli, "maria", "assignment", "add", "4", "--reviewer", "Tom Berg", "--due", "2020-01-31")
+    code, _, err = as_(cli, "maria", "assignment", "add", "14", "--reviewer", "Tom Berg", "--due", "2020-01-31")
     assert (code, "in the past" in err) == (1, True)
     assert as_(cli, "maria", "coach", "link", "3", "--account", "aisha")[0] == 0  # Samuel Osei's own account
-    code, _, err = as_(cli, "maria", "assignment", "add", "4", "--reviewer", "Aisha Okafor", "--due", "2999-01-31")
+    code, _, err = as_(cli, "maria", "assignment", "add", "14", "--reviewer", "Aisha Okafor", "--due", "2999-01-31")
     assert (code, "nobody reviews their own session" in err) == (1, True)
     code, out, _ = as_(cli, "tom", "assignment", "list", "--json")
     [mine] = json.loads(out)
-    assert (mine["recording_id"], mine["state"]) == (4, "assigned")
-    code, out, err = as_(cli, "tom", "review", "start", "4")
+    assert (mine["recording_id"], mine["state"]) == (14, "assigned")
+    code, out, err = as_(cli, "tom", "review", "start", "14")
     assert code == 0, err
     code, _, err = as_(cli, "maria", "assignment", "reassign", assignment, "--to", "James Chen", "--reason",
                        "Tom is at the offsite all week")
     assert code == 0, err
     code, out, _ = as_(cli, "maria", "assignment", "list", "--all", "--json")
-    assert {(a["reviewer"], a["state"]) for a in json.loads(out) if a["recording_id"] == 4} == {
+    assert {(a["reviewer"], a["state"]) for a in json.loads(out) if a["recording_id"] == 14} == {
         ("Tom Berg", "reassigned"), ("James Chen", "assigned")}
 
 
-def test_the_dashboard_and_one_to_ones(cli: Cli) -> None:
-    assert cli("demo")[0] == 0
+def test_the_dashboard_and_one_to_ones(demo_cli: Cli) -> None:
+    cli = demo_cli
     code, out, _ = as_(cli, "maria", "dashboard")
     assert code == 0
     assert any(("Audit 20" in line and "reviewed" in line) or "no cycle" in line for line in out.splitlines())
@@ -80,8 +82,8 @@ def test_the_dashboard_and_one_to_ones(cli: Cli) -> None:
     this_quarter = dashboard.quarter_containing(dt.date.today()).label
     assert tiles["coverage"]["title"] == f"Audit {this_quarter}"
     if this_quarter == "2026-Q4":  # the demo's quarter in progress
-        assert (tiles["coverage"]["value"], tiles["coverage"]["note"]) == ("0 of 11 reviewed (0%)",
-                                                                           "3 drawn, 2 assigned")
+        assert (tiles["coverage"]["value"], tiles["coverage"]["note"]) == ("1 of 11 reviewed (9%)",
+                                                                           "3 drawn, 3 assigned")
     assert tiles["recertification"]["value"] == "5 due or overdue"
     assert {r["supervisor"]: r["coaches"] for r in tiles["supervision_ratio"]["rows"]} == {
         "James Chen": "5", "Maria Lopez": "6"}
@@ -91,8 +93,8 @@ def test_the_dashboard_and_one_to_ones(cli: Cli) -> None:
     assert (code, "may not run audits" in err) == (1, True)
 
 
-def test_redraw_from_the_command_line(cli: Cli) -> None:
-    assert cli("demo")[0] == 0
+def test_redraw_from_the_command_line(demo_cli: Cli) -> None:
+    cli = demo_cli
     code, _, err = as_(cli, "maria", "audit-cycle", "redraw", "2026-Q4", "--seed", "9")
     assert (code, "can no longer be redrawn" in err) == (1, True)  # the demo's quarter has assignments
     assert as_(cli, "maria", "audit-cycle", "create", "2027-Q1", "--seed", "8")[0] == 0

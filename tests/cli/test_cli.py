@@ -18,7 +18,7 @@ from tests.conftest import DATA, REPO_ROOT
 def demo_cli(cli: Cli) -> Cli:
     code, out, _ = cli("demo", "--minimal")
     assert code == 0
-    assert "Demo data loaded: 6 users, 12 coaches, the default rubric." in out
+    assert "Demo data loaded: 7 users, 12 coaches, the default rubric." in out
     return cli
 
 
@@ -238,14 +238,15 @@ def test_drift_report(demo_cli: Cli) -> None:
 def test_full_demo_has_sessions_and_a_revealed_round(cli: Cli) -> None:
     code, out, _ = cli("demo")
     assert code == 0
-    assert "3 recordings and a revealed calibration round" in out
+    assert "13 recordings, two calibration rounds and an audit quarter" in out
     sup = {"user": "maria", "password": "demo-supervisor"}
     rows = json.loads(cli("review", "list", "--json", **sup)[1])
-    assert len(rows) == 12  # 3 recordings x (3 raters + the master)
+    assert len(rows) == 66  # 8 recordings x (4 raters + the master) in October, 5 x 5 in August, 1 audit review
     assert {r["status"] for r in rows} == {"submitted"}
-    assert all(r["recording_name"].startswith("R-") for r in rows)
+    assert all(r["recording_name"].startswith("R-") for r in rows if r["round_id"] == 1)  # still blind to coaches
+    assert not any(r["recording_name"].startswith("R-") for r in rows if r["round_id"] == 2)  # closed: named again
     drift = json.loads(cli("drift", "--json", **sup)[1])
-    assert {r["rater"] for r in drift["raters"]} == {"Aisha Okafor", "Tom Berg", "Maria Lopez"}
+    assert {r["rater"] for r in drift["raters"]} == {"Aisha Okafor", "Tom Berg", "Maria Lopez", "Ravi Kumar"}
     assert cli("demo", user="admin", password="demo-admin")[1].startswith("The demo data set is already loaded")
 
 

@@ -28,7 +28,7 @@ def demo(cli: Cli, round_template: Path) -> Cli:
 def test_export_by_round_period_and_reviews(demo: Cli, tmp_path: Path) -> None:
     code, out, err = demo("export", "--round", "1", "--out", str(tmp_path / "round.xlsx"), **ADMIN)
     assert (code, err) == (0, "")
-    assert "12 reviews, 120 score rows, 120 evidence items" in out
+    assert "40 reviews, 400 score rows, 400 evidence items" in out
     assert openpyxl.load_workbook(tmp_path / "round.xlsx").sheetnames[0] == "Summary"
     today = dt.datetime.now(dt.UTC).date().isoformat()
     code, out, _ = demo("export", "--from", "2020-01-01", "--to", today, "--out", str(tmp_path / "period.xlsx"),

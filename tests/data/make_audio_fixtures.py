@@ -64,22 +64,115 @@ DEMO_DIALOGUES = {
         ("en-gb+f3", "I think I write for my own comfort rather than for the reader."),
         ("en-us", "What will you try in next week's update, and how will you know it worked?"),
     ],
+    "session-d": [
+        ("en-us", "What is on your mind this morning?"),
+        ("en-gb+f3", "The reorganisation. Two of my leads want the same role and I have to choose."),
+        ("en-us", "It sounds like you care about keeping both of them."),
+        ("en-gb+f3", "I do. I am afraid the one I do not pick will leave."),
+        ("en-us", "What would a fair process look like to each of them?"),
+        ("en-gb+f3", "Clear criteria, shared before the interviews, and honest feedback afterwards."),
+    ],
+    "session-e": [
+        ("en-us", "Did the budget meeting go as planned?"),
+        ("en-gb+f3", "Not really. Finance cut our training line by half."),
+        ("en-us", "Have you told your team yet?"),
+        ("en-gb+f3", "No, I wanted to have a plan first."),
+        ("en-us", "Tell me more about the plan you have in mind."),
+        ("en-gb+f3", "Peer coaching circles instead of external courses, at least for this year."),
+    ],
+    "session-f": [
+        ("en-us", "So your project is late again."),
+        ("en-gb+f3", "Yes, the vendor missed another deadline and my manager is unhappy."),
+        ("en-us", "You need to escalate this to the vendor's director today."),
+        ("en-gb+f3", "I thought about that, but I worry it will damage the relationship."),
+        ("en-us", "Have you tried putting penalties in the contract? I'd suggest you do that next time."),
+        ("en-gb+f3", "I suppose I could talk to procurement."),
+    ],
+    "session-g": [
+        ("en-us", "Where would you like to begin?"),
+        ("en-gb+f3", "I keep saying yes to every request and I am working every evening."),
+        ("en-us", "So you are stretched, and saying no feels risky."),
+        ("en-gb+f3", "Exactly. I do not want to look unhelpful in my first year."),
+        ("en-us", "You want to be seen as helpful, and you also want your evenings back."),
+        ("en-gb+f3", "Yes. Maybe I can agree priorities with my manager every Monday."),
+    ],
+    "session-h": [
+        ("en-us", "What would make this hour useful for you?"),
+        ("en-gb+f3", "Getting ready for my first all-hands presentation next week."),
+        ("en-us", "What worries you most about it?"),
+        ("en-gb+f3", "The questions at the end. I freeze when I do not know an answer."),
+        ("en-us", "What could you say when you do not know yet?"),
+        ("en-gb+f3", "That I will find out and follow up by Friday. That sounds honest."),
+    ],
+    "session-i": [
+        ("en-us", "What would you like to focus on today?"),
+        ("en-gb+f3", "My team misses sprint goals and I do not know why."),
+        ("en-us", "What have you noticed in the last two sprints?"),
+        ("en-gb+f3", "We take on too much, and urgent support work keeps arriving."),
+        ("en-us", "How could the team make that support work visible?"),
+        ("en-gb+f3", "A separate lane on the board, and a limit on how much we plan."),
+    ],
+    "session-j": [
+        ("en-us", "How did the conversation with your client go?"),
+        ("en-gb+f3", "Badly. They want a discount and my director says no."),
+        ("en-us", "It sounds like you feel caught in the middle."),
+        ("en-gb+f3", "Yes, both of them expect me to fix it."),
+        ("en-us", "What options do you see that neither of them has suggested?"),
+        ("en-gb+f3", "A longer contract at the same price, perhaps with extra support hours."),
+    ],
+    "session-k": [
+        ("en-us", "What is the one thing you want to leave with today?"),
+        ("en-gb+f3", "A way to give feedback to a senior engineer who is older than me."),
+        ("en-us", "What makes that feel difficult?"),
+        ("en-gb+f3", "He has been here for twenty years. I worry he will not take me seriously."),
+        ("en-us", "What would respect for his experience sound like in that conversation?"),
+        ("en-gb+f3", "Asking how he sees the problem before I say what I see."),
+    ],
+    "session-l": [
+        ("en-us", "Last time we talked about your new manager. What has happened since?"),
+        ("en-gb+f3", "She changed our priorities twice more. The team is frustrated."),
+        ("en-us", "Why don't you ask her for a fixed planning day each month?"),
+        ("en-gb+f3", "I could. I am not sure she would agree."),
+        ("en-us", "What would help her say yes?"),
+        ("en-gb+f3", "Showing her what the changes cost us in the last month."),
+    ],
+    "session-m": [
+        ("en-us", "How are you finding the new role?"),
+        ("en-gb+f3", "Busy. I still do most of the technical work myself."),
+        ("en-us", "What keeps you doing it yourself?"),
+        ("en-gb+f3", "It is faster, and I enjoy it more than the meetings."),
+        ("en-us", "So the work you enjoy and the work the role needs are pulling apart."),
+        ("en-gb+f3", "Yes. I should talk to my manager about what good looks like in this role."),
+    ],
 }
+DEMO_FLAC = ("session-a", "session-b", "session-c")  # the first three, as committed; the rest are Opus (smaller)
 
 
 def build_demo_audio(target_dir: Path) -> None:
-    """Two short sessions for the demo data set (resources/demo/audio), spoken like the test dialogue."""
+    """Short sessions for the demo data set (resources/demo/audio), spoken like the test dialogue; prints each
+    coach line's (start, end, text) for resources/demo/demo.json's "moments"."""
     target_dir.mkdir(parents=True, exist_ok=True)
     for name, lines in DEMO_DIALOGUES.items():
         with tempfile.TemporaryDirectory() as tmp:
-            pieces = []
+            pieces, moments, at = [], [], 0.5
             for index, (voice, text) in enumerate(lines):
                 raw, fixed = Path(tmp) / f"l{index}.wav", Path(tmp) / f"f{index}.wav"
                 speak(voice, text, raw)
                 subprocess.run(["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(fixed), "pad", "0",
                                 "0.6"], check=True)
+                seconds = float(subprocess.run(["soxi", "-D", str(fixed)], check=True, capture_output=True,
+                                               text=True).stdout)
+                if voice == "en-us":
+                    moments.append([round(at, 1), round(at + seconds - 0.6, 1), text])
+                at += seconds
                 pieces.append(str(fixed))
-            subprocess.run(["sox", *pieces, str(target_dir / f"{name}.flac"), "pad", "0.5", "0.5"], check=True)
+            joined = Path(tmp) / "joined.wav"
+            subprocess.run(["sox", *pieces, str(joined), "pad", "0.5", "0.5"], check=True)
+            if name in DEMO_FLAC:
+                subprocess.run(["sox", str(joined), str(target_dir / f"{name}.flac")], check=True)
+            else:
+                encode(read_samples(joined), target_dir / f"{name}.ogg", "libopus", rate=48000, bit_rate=32000)
+            print(name, moments)
 
 
 def read_samples(path: Path) -> np.ndarray:

@@ -74,7 +74,7 @@ def test_only_admins_manage_users(demo_db: Database) -> None:
             accounts.list_users(demo_db, actor)
         with pytest.raises(PermissionDeniedError):
             accounts.create_user(demo_db, actor, "eve", "Eve", Role.ADMIN, "eve-password")
-    assert user_count(demo_db) == 6
+    assert user_count(demo_db) == 7
 
 
 def test_duplicate_user_name(db: Database, admin: Actor) -> None:

@@ -91,8 +91,8 @@ def test_round_workbook_contents_styles_and_charts(round_db: Database, tmp_path:
     target = tmp_path / "out" / "round.xlsx"
     result = export_audit(round_db, admin, ExportScope(round_id=1), target)
     assert target.exists()
-    assert result.reviews == 12
-    assert result.score_rows == 120
+    assert result.reviews == 40  # 8 recordings x (4 raters + the master)
+    assert result.score_rows == 400
     book = openpyxl.load_workbook(target)
     assert book.sheetnames == SHEETS
     # Scores: one row per review × competency, styled header, frozen, filtered, fitted widths, real types
@@ -100,11 +100,11 @@ def test_round_workbook_contents_styles_and_charts(round_db: Database, tmp_path:
     header = [c.value for c in scores[1]]
     assert header[:3] == ["Review", "Session date", "Coach"]
     assert "Rationale" in header
-    assert scores.max_row == 1 + 120
+    assert scores.max_row == 1 + 400
     assert scores["A1"].font.b
     assert scores["A1"].fill.fgColor.rgb.endswith("1F3A5F")
     assert scores.freeze_panes == "A2"
-    assert scores.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(header))}121"
+    assert scores.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(header))}401"
     assert all(scores.column_dimensions[letter].width > 6 for letter in "ABCDEFGHIJ")
     date_column = header.index("Session date") + 1
     assert isinstance(scores.cell(2, date_column).value, dt.datetime)
@@ -120,7 +120,7 @@ def test_round_workbook_contents_styles_and_charts(round_db: Database, tmp_path:
     # Evidence: h:mm:ss times, quotes
     evidence = book["Evidence"]
     ev_header = [c.value for c in evidence[1]]
-    assert evidence.max_row == 1 + 120
+    assert evidence.max_row == 1 + 400
     start = evidence.cell(2, ev_header.index("Start") + 1)
     assert start.number_format == "[h]:mm:ss"
     assert isinstance(start.value, dt.timedelta | dt.time | dt.datetime)
@@ -146,9 +146,9 @@ def test_round_workbook_contents_styles_and_charts(round_db: Database, tmp_path:
     summary = summary_values(book)
     with round_db.transaction() as session:
         fingerprint, _ = audit.head(session)
-    assert summary["Reviews"] == 12
-    assert summary["Coaches reviewed"] == 3
-    assert summary["Coverage"] == pytest.approx(3 / summary["Active coaches"])
+    assert summary["Reviews"] == 40
+    assert summary["Coaches reviewed"] == 8
+    assert summary["Coverage"] == pytest.approx(8 / summary["Active coaches"])
     assert summary["Coach identity"] == "names"
     assert summary["Content"] == "full"
     assert summary["Audit trail"].startswith("intact")
@@ -262,8 +262,8 @@ def test_hr_viewer_gets_aggregates_only(round_db: Database, tmp_path: Path) -> N
     per_coach = [r for r in rows if r[0] != "All coaches"]
     assert program
     assert per_coach
-    assert all(r[5] == 12 for r in program)  # four raters × three recordings
-    assert all(r[5:] == ("< 5", "< 5", r[7] if r[7] is None else "< 5") for r in per_coach)  # 4 reviews each
+    assert all(r[5] == 40 for r in program)  # (four raters + the master) × eight recordings
+    assert all(r[5] == 5 for r in per_coach)  # five reviews of each coach: shown (fewer than 5 would read "< 5")
     for sheet in book.worksheets:  # wherever a count of reviews is given, it is 5 or more
         for row in sheet.iter_rows(values_only=True):
             for value in row:
@@ -308,7 +308,7 @@ def test_pseudonyms_are_stable_with_the_same_key(round_db: Database, tmp_path: P
     first, again, other = coaches("k" * 64, "a.xlsx"), coaches("k" * 64, "b.xlsx"), coaches("z" * 64, "c.xlsx")
     assert first == again
     assert first != other
-    assert len(first) == 3
+    assert len(first) == 8  # the October round's eight coaches
     assert all(re.fullmatch(r"Coach [0-9A-F]{8}", name) for name in first)
 
 
@@ -318,7 +318,7 @@ def test_date_range_leaves_out_blind_rounds(round_db: Database, tmp_path: Path) 
     today = dt.datetime.now(dt.UTC).date()
     target = tmp_path / "range.xlsx"
     result = export_audit(round_db, maria, ExportScope(start=today - dt.timedelta(days=1), end=today), target)
-    assert result.reviews == 13  # the round's 12 and the ordinary one
+    assert result.reviews == 42  # October's 40, the quarter's audit review and the ordinary one (not August's)
     with pytest.raises(ValidationError, match="no submitted reviews"):
         export_audit(round_db, maria, ExportScope(start=today + dt.timedelta(days=1),
                                                   end=today + dt.timedelta(days=30)), tmp_path / "none.xlsx")
@@ -357,7 +357,7 @@ def test_cancel_or_failure_leaves_the_old_file_and_no_temp(round_db: Database, t
 
     with pytest.raises(ExportCancelledError, match="no file was written"):
         export_audit(round_db, admin, ExportScope(round_id=1), target, progress=stop)
-    assert seen[0][1] == 240
+    assert seen[0][1] == 800  # 400 score rows and 400 evidence rows
     assert target.read_bytes() == b"previous export"
     assert [p.name for p in target.parent.iterdir()] == ["report.xlsx"]
     assert not [e for e in audit.list_events(round_db, admin) if e.action == "export.workbook"]

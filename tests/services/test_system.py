@@ -84,4 +84,4 @@ def test_demo_is_idempotent_and_guarded(demo_db: Database) -> None:
 
 def test_demo_on_an_empty_database(db: Database) -> None:
     result = demo.load_demo(db, None)
-    assert (result.users_added, result.coaches_added, result.rubric_added) == (6, 12, True)
+    assert (result.users_added, result.coaches_added, result.rubric_added) == (7, 12, True)

@@ -87,12 +87,12 @@ def test_round_export_and_drift_on_postgres(paths: AppPaths, postgres_url: str, 
         demo.load_demo(db, None, paths)
         admin = login(db, "admin")
         result = export.export_audit(db, admin, export.ExportScope(round_id=1), tmp_path / "pg.xlsx")
-        assert (result.reviews, result.score_rows, result.evidence_rows) == (12, 120, 120)
+        assert (result.reviews, result.score_rows, result.evidence_rows) == (40, 400, 400)  # 8 x (4 + master)
         today = dt.datetime.now(dt.UTC).date()
         period = export.export_audit(db, login(db, "helen"), export.ExportScope(start=today, end=today),
                                      tmp_path / "pg-hr.xlsx")
         assert period.aggregates_only
-        assert period.reviews == 12
+        assert period.reviews == 41  # October's 40 and the quarter's audit review (August's were in September)
         book = openpyxl.load_workbook(tmp_path / "pg.xlsx")
         assert book["Agreement"]["A2"].value == "All competencies (pooled)"
     finally:
@@ -121,7 +121,7 @@ def test_the_audit_quarter_on_postgres_with_two_laptops_at_once(paths: AppPaths,
         demo.load_demo(db, None, paths)  # the demo's 2026-Q4 cycle is drawn and assigned on the server
         maria = login(db, "maria")
         assert audits.verify_cycle(db, maria, "2026-Q4").ok
-        assert dashboard.dashboard(db, maria, dt.date(2026, 12, 1)).tile("coverage").note == "3 drawn, 2 assigned"
+        assert dashboard.dashboard(db, maria, dt.date(2026, 12, 1)).tile("coverage").note == "3 drawn, 3 assigned"
         assert outcomes.write_brief(db, maria, "2026-Q4", tmp_path / "brief.pdf").sampled == 3
         for row in coaches.list_coaches(db, maria):  # a session each in the quarter the two laptops audit
             source = tmp_path / f"q3-{row.id}.wav"

@@ -16,7 +16,7 @@ def test_add_a_user_and_verify_the_trail(qtbot: QtBot, admin_context: AppContext
     qtbot.addWidget(page)
     page.resize(1100, 700)
     page.show()
-    assert page.users_model.rowCount() == 6
+    assert page.users_model.rowCount() == 7
     qtbot.mouseClick(page.add_user_button, Qt.MouseButton.LeftButton)
     dialog = page.active_dialog
     assert isinstance(dialog, UserDialog)
@@ -32,7 +32,7 @@ def test_add_a_user_and_verify_the_trail(qtbot: QtBot, admin_context: AppContext
         qtbot.keyClicks(edit, "olu-password")
     with qtbot.waitSignal(dialog.user_saved, timeout=5000):
         dialog.on_buttons_accepted()
-    assert page.users_model.rowCount() == 7
+    assert page.users_model.rowCount() == 8
 
     page.tabs.setCurrentIndex(1)
     newest = page.audit_model.rows()[0]

@@ -134,14 +134,14 @@ def test_selected_reviews_and_a_round_open_the_export_dialog(qtbot: QtBot, round
     assert not reviews_page.export_button.isEnabled()
     reviews_page.table.selectAll()
     assert reviews_page.export_button.isEnabled()
-    assert reviews_page.export_button.text() == "Export 12 to Excel…"
+    assert reviews_page.export_button.text() == "Export 66 to Excel…"  # both rounds (40, 25), the audit review
     reviews_page.export_selected()
     dialog = reviews_page.active_dialog
     assert isinstance(dialog, ExportDialog)
     save_as(monkeypatch, tmp_path / "selected.xlsx")
     run_export(qtbot, dialog.panel)
     assert dialog.panel.last_result is not None
-    assert dialog.panel.last_result.reviews == 12
+    assert dialog.panel.last_result.reviews == 66
     screenshot(dialog, "export-dialog")
     dialog.reject()
 

@@ -175,9 +175,22 @@ def test_demo_round_opens_at_the_reveal(qtbot: QtBot, db: Database, paths: AppPa
     widget.show()
     widget.rounds.selectRow(0)
     assert widget.selected().status == "revealed"  # type: ignore[union-attr]
-    assert widget.matrix.rowCount() == 30  # 3 recordings x 10 competencies
-    assert widget.matrix.columnCount() == 6  # recording, competency, 3 raters and the master
+    assert widget.matrix.rowCount() == 80  # 8 recordings x 10 competencies
+    assert widget.matrix.columnCount() == 7  # recording, competency, 4 raters and the master
     assert widget.bias_chart.bars
+    # two revealed rounds: drift is a line per rater, and the statistics are not 'too unstable'
+    assert widget.drift_chart.categories == ["Demo panel — August and September sessions",
+                                             "Demo panel — October sessions"]
+    assert {line.name for line in widget.drift_chart.series} == {"Aisha Okafor", "Maria Lopez", "Ravi Kumar",
+                                                                  "Tom Berg"}
+    assert all(None not in line.values for line in widget.drift_chart.series)
+    assert "too unstable" not in widget.agreement_label.text()
+    with_icc = [bar for bar in widget.agreement_chart.bars if "ICC(2,1)" in bar.tip and bar.value is not None]
+    assert sum(bar.interval is not None for bar in with_icc) >= 8  # ICCs with their intervals
+    widget.tabs.setCurrentIndex(3)
+    screenshot(widget, "calibration-demo-charts")
+    screenshot(widget.drift_chart, "calibration-drift")
+    widget.tabs.setCurrentIndex(0)
     screenshot(widget, "calibration-demo")
 
 

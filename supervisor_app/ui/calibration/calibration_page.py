@@ -94,6 +94,7 @@ class CalibrationPage(QWidget):
             Column("Lead", lambda r: r.lead),
         ], row_id=lambda r: r.id)
         self.rounds = FilteredTable(self.model)
+        self.rounds.sortByColumn(2, Qt.SortOrder.DescendingOrder)  # the latest due first, as on first opening
         self.progress_label = QLabel("Select a round.")
         self.progress_label.setWordWrap(True)
         self.reveal_button = QPushButton("Reveal…")
