@@ -11,7 +11,7 @@ from supervisor_app.cli.args import add, group, record_id
 from supervisor_app.cli.context import Context
 from supervisor_app.cli.output import print_json, print_table, say
 from supervisor_app.files import read_bounded
-from supervisor_app.services import reviews, rubrics
+from supervisor_app.services import feedback_pdf, reviews, rubrics
 from supervisor_app.services.journal import Journal
 
 FEEDBACK_FILE_MAX_BYTES = 200_000
@@ -108,6 +108,9 @@ def cmd_review_feedback(ctx: Context) -> int:
         text = reviews.get_review(db, actor, ctx.args.review).feedback
     detail = reviews.set_feedback(db, actor, ctx.args.review, text, sent=ctx.args.sent)
     say(f"Feedback of review {detail.id} saved" + (", marked as sent to the coach." if ctx.args.sent else "."))
+    if ctx.args.pdf:
+        target = feedback_pdf.write_feedback_pdf(feedback_pdf.feedback_letter(db, actor, detail.id), Path(ctx.args.pdf))
+        say(f"The feedback document for {detail.summary.coach_name} is saved as {target}.")
     return 0
 
 
@@ -140,3 +143,4 @@ def register(sub: Any) -> None:
     feedback.add_argument("review", type=record_id)
     feedback.add_argument("--file", help="a UTF-8 text file with the feedback (default: keep the current text)")
     feedback.add_argument("--sent", action="store_true", help="record that it went to the coach now")
+    feedback.add_argument("--pdf", metavar="FILE.pdf", help="also write the feedback document the coach receives")

@@ -271,8 +271,10 @@ def _feedback_draft(session: Session, detail: ReviewDetail) -> str:
     recording_id = detail.summary.recording_id
     evidence = tuple(replace(e, quote=redact(recording_id, e.quote), note=redact(recording_id, e.note))
                      for e in detail.content.evidence)
+    day = session.scalar(select(Recording.session_date).where(Recording.id == recording_id))
+    label = f"your session of {day:%d %B %Y}".replace(" 0", " ") if day else "your session"  # not a file name
     return feedback_text(detail.rubric, replace(detail.content, evidence=evidence), detail.summary.coach_name,
-                         detail.summary.recording_name)
+                         label)
 
 
 def feedback_draft(db: Database, actor: Actor, review_id: int) -> str:

@@ -1,5 +1,5 @@
 """Written feedback for the coach: drafted from the tagged evidence, edited here, due 48 hours after submission,
-and printable to PDF."""
+and saved as the PDF document the coach receives (services/feedback_pdf)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from PySide6.QtGui import QPageSize, QPdfWriter, QTextDocument
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -20,26 +19,10 @@ from PySide6.QtWidgets import (
 )
 
 from supervisor_app.errors import SupervisorError
-from supervisor_app.files import atomic_target
-from supervisor_app.services import reviews
+from supervisor_app.services import feedback_pdf, reviews
 from supervisor_app.services.reviews import ReviewDetail
 from supervisor_app.ui.shell.app_context import AppContext
 from supervisor_app.ui.widgets.labels import ErrorLabel
-
-
-def write_feedback_pdf(text: str, title: str, target: Path) -> None:
-    """The feedback as an A4 PDF, written to a temporary name and renamed."""
-    document = QTextDocument()
-    document.setDefaultStyleSheet("body { font-family: sans-serif; font-size: 11pt; }")
-    html_lines = "".join(f"<p>{line}</p>" if line else "<br/>" for line in
-                         (line.replace("&", "&amp;").replace("<", "&lt;") for line in text.splitlines()))
-    document.setHtml(f"<h2>{title}</h2>{html_lines}")
-    with atomic_target(target) as tmp:
-        writer = QPdfWriter(str(tmp))
-        writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-        writer.setTitle(title)
-        document.print_(writer)
-        del writer
 
 
 class FeedbackDialog(QDialog):
@@ -60,6 +43,7 @@ class FeedbackDialog(QDialog):
         self.due_label = QLabel(due)
         text = detail.feedback or reviews.feedback_draft(context.database, context.actor, detail.id)
         self.text_edit = QPlainTextEdit(text)
+        self.text_edit.setTabChangesFocus(True)  # Tab goes on to the buttons (the feedback has no use for tabs)
         self.regenerate_button = QPushButton("Draft again from evidence")
         self.pdf_button = QPushButton("Save as PDF…")
         self.sent_button = QPushButton("Mark as sent")
@@ -110,8 +94,13 @@ class FeedbackDialog(QDialog):
         return f"feedback-{coach}-{day:%Y-%m-%d}.pdf"
 
     def save_pdf(self, target: Path) -> None:
+        """The document of the words on screen, which are saved first (nothing typed is lost to a print)."""
+        if not self.save():
+            return
         try:
-            write_feedback_pdf(self.text_edit.toPlainText(), self.windowTitle(), target)
+            letter = feedback_pdf.feedback_letter(self._context.database, self._context.actor, self.detail.id,
+                                                  self.text_edit.toPlainText())
+            feedback_pdf.write_feedback_pdf(letter, target)
         except (OSError, SupervisorError) as exc:
             self.error_label.show_message(f"The PDF could not be written: {exc}")
             return
