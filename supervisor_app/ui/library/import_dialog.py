@@ -78,6 +78,9 @@ class ImportDialog(QDialog):
             self.status_label.setText(f"Done: {done} imported or already present, {self.failures} refused.")
             self.buttons.setStandardButtons(QDialogButtonBox.StandardButton.Close)
             self.buttons.rejected.connect(self.accept)
+            close = self.buttons.button(QDialogButtonBox.StandardButton.Close)
+            close.setDefault(True)
+            close.setFocus()  # the fields went grey under the focus: Enter or Esc now closes
             self.all_done.emit()
             return
         path, data = self._files[position], self.fields.value()

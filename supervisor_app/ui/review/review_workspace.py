@@ -337,6 +337,8 @@ class ReviewWorkspace(QWidget):
             ("E", self.capture_evidence), ("Ctrl+Right", lambda: self.jump_evidence(1)),
             ("Ctrl+Left", lambda: self.jump_evidence(-1)), ("Ctrl+S", self.save_now), ("L", self.loop_button.toggle),
             ("P", lambda: self.rubric_panel.choose(True)), ("F", lambda: self.rubric_panel.choose(False)),
+            ("Alt+Down", lambda: self.rubric_panel.step(1)), ("Alt+Up", lambda: self.rubric_panel.step(-1)),
+            ("Ctrl+Return", self.submit_if_draft), ("Ctrl+Shift+D", self.feedback_if_submitted),
         ] + [(str(n), lambda n=n: self.rubric_panel.choose(n)) for n in range(1, 6)]
         add_shortcuts(self, keys)
 
@@ -752,7 +754,7 @@ class ReviewWorkspace(QWidget):
                        "A submitted practice review is final; you then see it beside the gold standard."
                        if practising else
                        "A submitted review is final: it can no longer be edited, only amended as a new version with "
-                       "a reason. Feedback to the coach is then due within 48 hours.", "Submit"):
+                       "a reason. Feedback to the coach is then due within 48 hours.", "&Submit"):
             return
         try:
             self.detail = reviews.submit(self._context.database, self._context.actor, self.detail.id)
@@ -769,6 +771,14 @@ class ReviewWorkspace(QWidget):
             return
         show_info(self, "Review submitted",
                   "The review is submitted. Write the feedback for the coach with Feedback… (due within 48 hours).")
+
+    def submit_if_draft(self) -> None:
+        if self.detail.editable:
+            self.submit()
+
+    def feedback_if_submitted(self) -> None:
+        if not self.detail.summary.is_practice:
+            self.open_feedback()
 
     def compare_with_gold(self) -> None:
         try:

@@ -84,6 +84,7 @@ class RubricPanel(QWidget):
         self.rationale_edit = QPlainTextEdit()
         self.rationale_edit.setPlaceholderText("Rationale: what you heard that justifies this score")
         self.rationale_edit.setMaximumHeight(90)
+        self.rationale_edit.setTabChangesFocus(True)  # Tab leaves the rationale; it never types a tab
         self.rationale_edit.textChanged.connect(self.on_rationale_edit_text_changed)
         self.evidence_list = QListWidget()
         self.evidence_list.setObjectName("evidenceList")
@@ -111,6 +112,8 @@ class RubricPanel(QWidget):
         layout.addWidget(self.evidence_list, 2)
         self.competency_list.currentRowChanged.connect(lambda _row: self.refresh())
         self.competency_list.setCurrentRow(0)
+        QWidget.setTabOrder(self.competency_list, self.rationale_edit)  # Up/Down in the rubric, Tab to rationale
+        QWidget.setTabOrder(self.rationale_edit, self.evidence_list)
 
     # ------------------------------------------------------------------ state
 
@@ -212,6 +215,11 @@ class RubricPanel(QWidget):
 
     def on_evidence_list_item_activated(self, item: QListWidgetItem) -> None:
         self.evidence_activated.emit(self.content.evidence[int(item.data(Qt.ItemDataRole.UserRole))])
+
+    def step(self, delta: int) -> None:
+        """The next (or previous) competency, from wherever the focus is (Alt+Down / Alt+Up)."""
+        row = min(max(self.competency_list.currentRow() + delta, 0), self.competency_list.count() - 1)
+        self.competency_list.setCurrentRow(row)
 
     def select_competency(self, competency_id: str) -> None:
         for row, competency in enumerate(self.rubric.competencies):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QByteArray, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -36,6 +37,7 @@ from supervisor_app.ui.rubrics.rubrics_page import RubricsPage
 from supervisor_app.ui.shell.about_dialog import AboutDialog
 from supervisor_app.ui.shell.app_context import AppContext
 from supervisor_app.ui.shell.login_dialog import LoginDialog
+from supervisor_app.ui.shell.shortcuts_dialog import ShortcutsDialog
 from supervisor_app.ui.shell.team_feed import TeamFeed
 from supervisor_app.ui.widgets.messages import show_error, show_info
 
@@ -66,30 +68,6 @@ AREAS = (
     Area("admin", "Admin", "", Permission.MANAGE_USERS),
     Area("program", "Program", "", Permission.RUN_AUDITS),
 )
-
-SHORTCUT_HELP = [
-    ("Ctrl+1 … Ctrl+8", "Go to Library, Reviews, Calibration, Audits, Coaches, Rubrics, Admin, Program"),
-    ("Ctrl+O", "Import recordings (Library)"),
-    ("Ctrl+T", "Transcribe the selected recordings (Library)"),
-    ("Delete", "Remove the selected recording (Library)"),
-    ("Ctrl+Shift+F", "Search all transcripts (Library)"),
-    ("Ctrl+R", "Review the selected recording (Library)"),
-    ("Space / ← / →", "Play or pause / back 5 s / forward 5 s (review workspace)"),
-    ("1–5, P, F", "Score the focused competency, or pass / fail a gate (review workspace)"),
-    ("E", "Pin the selection, the selected transcript lines or the current moment as evidence"),
-    ("Ctrl+→ / Ctrl+←", "Next / previous evidence; L loops the selection; Ctrl+S saves now"),
-    ("Ctrl+N", "New coach (Coaches)"),
-    ("Enter", "Edit the selected coach (Coaches)"),
-    ("Ctrl+F", "Search the list (Coaches)"),
-    ("Ctrl+P", "Practise against a gold standard (Reviews)"),
-    ("Ctrl+Shift+R", "Redact the selected recording's transcript (Library)"),
-    ("Ctrl+I", "Import a rubric"),
-    ("Ctrl+Shift+E", "Edit the selected rubric as a new version (Rubrics); Ctrl+S saves it, Ctrl+↑/↓ reorders"),
-    ("Ctrl+E", "Export to Excel (Audits; the selected reviews on Reviews)"),
-    ("Ctrl+Shift+U", "Switch user"),
-    ("F1", "This list"),
-    ("Ctrl+Q", "Quit"),
-]
 
 
 class MainWindow(QMainWindow):
@@ -212,7 +190,7 @@ class MainWindow(QMainWindow):
             file_menu.addAction(self._action("&Back up database now", self.on_backup_triggered))
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Switch user…", self.switch_user, "Ctrl+Shift+U"))
-        file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
+        file_menu.addAction(self._action("&Quit", self.close, "Ctrl+Q"))  # StandardKey.Quit is empty on some desktops
 
         self.view_menu = menu_bar.addMenu("&View")
         help_menu = menu_bar.addMenu("&Help")
@@ -269,7 +247,7 @@ class MainWindow(QMainWindow):
             item.setData(Qt.ItemDataRole.UserRole, area.key)
             item.setSizeHint(QSize(180, 40))
             self.nav.addItem(item)
-            self.view_menu.addAction(self._action(area.title, lambda _checked=False, k=area.key: self.show_area(k),
+            self.view_menu.addAction(self._action(area.title, lambda _checked=False, k=area.key: self.go_to(k),
                                                   f"Ctrl+{number}"))
         actor = self.context.actor
         self.user_label.setText(f"  {actor.display_name} · {actor.role.label}  ")
@@ -329,6 +307,14 @@ class MainWindow(QMainWindow):
                 self.nav.setCurrentRow(row)
         self.context.settings.set(SettingKey.LAST_AREA, key)
 
+    def go_to(self, key: str) -> None:
+        """Ctrl+1 … Ctrl+8: the page, with the keyboard focus inside it so its own shortcuts answer at once."""
+        self.show_area(key)
+        page = self.pages.get(key)
+        if page is not None and not page.isAncestorOf(QApplication.focusWidget()):
+            page.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            page.focusNextChild()
+
     def current_area(self) -> str:
         item = self.nav.currentItem()
         return str(item.data(Qt.ItemDataRole.UserRole)) if item else ""
@@ -361,7 +347,10 @@ class MainWindow(QMainWindow):
         self.show_status(f"Backup written: {target}")
 
     def on_shortcuts_triggered(self) -> None:
-        show_info(self, "Keyboard shortcuts", "\n".join(f"{keys}\t{what}" for keys, what in SHORTCUT_HELP))
+        dialog = ShortcutsDialog(self)
+        dialog.finished.connect(dialog.deleteLater)
+        self.active_dialog = dialog
+        dialog.open()
 
     def open_about(self) -> None:
         dialog = AboutDialog(self.context.database, self)

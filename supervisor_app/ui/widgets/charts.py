@@ -25,6 +25,11 @@ LINE_COLOURS = ("#1a73e8", "#d93025", "#188038", "#e37400", "#9334e6", "#007b83"
 ROW_HEIGHT = 26
 
 
+def _short(label: str, limit: int = 28) -> str:
+    """A category label that fits under its point (the tooltip has it in full)."""
+    return label if len(label) <= limit else label[:limit - 1].rstrip() + "…"
+
+
 def styled_plot(title: str, x_label: str = "", y_label: str = "") -> pg.PlotWidget:
     """A white plot with dark axes and labels, a faint grid, no mouse zoom and no 'A' button."""
     plot = pg.PlotWidget(background="w")
@@ -102,7 +107,7 @@ class _Chart(QWidget):
             self.plot.addItem(region)
         for value, label in self.references:
             line = pg.InfiniteLine(pos=value, angle=angle, pen=pg.mkPen(FAINT, width=1, style=Qt.PenStyle.DashLine),
-                                   label=label, labelOpts={"position": 0.97 if vertical else 0.02, "color": FAINT,
+                                   label=label, labelOpts={"position": 0.99 if vertical else 0.02, "color": FAINT,
                                                            "anchors": [(0.5, 0), (0.5, 0)] if vertical
                                                            else [(0, 1), (0, 1)]})
             self.plot.addItem(line)
@@ -121,7 +126,7 @@ class BarChart(_Chart):
     def set_bars(self, bars: Sequence[Bar], references: Sequence[tuple[float, str]] = (),
                  band: tuple[float, float] | None = None) -> None:
         self.bars, self.references, self.band = list(bars), list(references), band
-        self.setMinimumHeight(ROW_HEIGHT * max(len(self.bars), 3) + 90)
+        self.setMinimumHeight(ROW_HEIGHT * max(len(self.bars), 3) + 110)
         if not self.bars:
             self._empty()
             return
@@ -163,7 +168,8 @@ class BarChart(_Chart):
         span = high - low
         room = 0.2 * span  # for the value written beyond each bar's end
         self.plot.setXRange(low - (room if low < 0 else 0.05 * span), high + room, padding=0)
-        self.plot.setYRange(rows[-1] - 0.6, 0.6, padding=0)
+        headroom = 1.3 if self.references else 0.6  # a strip above the first bar for the lines' labels
+        self.plot.setYRange(rows[-1] - 0.6, headroom, padding=0)
 
     def tip_at(self, x: float, y: float) -> str:
         row = -round(y)
@@ -202,9 +208,10 @@ class LineChart(_Chart):
             self.plot.plot(positions, values, pen=pg.mkPen(line.colour, width=2), symbol="o", symbolSize=8,
                            symbolBrush=line.colour, symbolPen=pg.mkPen("w"), name=line.name, connect="finite")
         self._guides(vertical=False)
-        self.plot.getAxis("bottom").setTicks([list(enumerate(self.categories))])
+        self.plot.getAxis("bottom").setTicks([[(i, _short(c)) for i, c in enumerate(self.categories)]])
         self.plot.getAxis("left").setTicks(None)
-        self.plot.setXRange(-0.3, len(self.categories) - 0.7, padding=0)
+        room = 0.25 * len(self.categories) + 0.3 if len(self.series) > 1 else 0.0  # the legend's corner
+        self.plot.setXRange(-0.5, len(self.categories) - 0.5 + room, padding=0)
         if y_range is not None:
             found = [v for s in self.series for v in s.values if v is not None]
             self.plot.setYRange(min(y_range[0], *found), max(y_range[1], *found), padding=0.05)
