@@ -10,7 +10,7 @@ from typing import Any
 from supervisor_app.cli.args import add, date, finite_float, group, record_id
 from supervisor_app.cli.context import Context, reviewer_id, reviewer_ids
 from supervisor_app.cli.output import print_json, print_table, print_warnings, say
-from supervisor_app.services import audits, coaches, dashboard, outcomes
+from supervisor_app.services import audits, coaches, dashboard
 
 
 def _end_of(day: dt.date | None) -> dt.datetime | None:
@@ -114,6 +114,8 @@ def cmd_cycle_close(ctx: Context) -> int:
 
 
 def cmd_cycle_brief(ctx: Context) -> int:
+    from supervisor_app.services import outcomes  # fpdf only for the command that writes a PDF
+
     found = outcomes.write_brief(ctx.database(), ctx.actor(), ctx.args.quarter, Path(ctx.args.out))
     say(f"Written {ctx.args.out}: {found.reviewed} of {found.frame} coaches reviewed ({found.coverage:.0%}), "
         f"{found.below_standard} session(s) below the standard.")

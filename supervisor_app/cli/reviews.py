@@ -11,7 +11,7 @@ from supervisor_app.cli.args import add, group, record_id
 from supervisor_app.cli.context import Context
 from supervisor_app.cli.output import print_json, print_table, say
 from supervisor_app.files import read_bounded
-from supervisor_app.services import feedback_pdf, reviews, rubrics
+from supervisor_app.services import reviews, rubrics
 from supervisor_app.services.journal import Journal
 
 FEEDBACK_FILE_MAX_BYTES = 200_000
@@ -109,6 +109,8 @@ def cmd_review_feedback(ctx: Context) -> int:
     detail = reviews.set_feedback(db, actor, ctx.args.review, text, sent=ctx.args.sent)
     say(f"Feedback of review {detail.id} saved" + (", marked as sent to the coach." if ctx.args.sent else "."))
     if ctx.args.pdf:
+        from supervisor_app.services import feedback_pdf  # fpdf only when a PDF is asked for
+
         target = feedback_pdf.write_feedback_pdf(feedback_pdf.feedback_letter(db, actor, detail.id), Path(ctx.args.pdf))
         say(f"The feedback document for {detail.summary.coach_name} is saved as {target}.")
     return 0

@@ -12,7 +12,7 @@ from supervisor_app.cli.output import print_json, print_table, say
 from supervisor_app.core import rubric_diff
 from supervisor_app.core.rubric import Rubric
 from supervisor_app.errors import ValidationError
-from supervisor_app.services import rubric_pdf, rubrics
+from supervisor_app.services import rubrics
 
 
 def cmd_rubric_validate(ctx: Context) -> int:
@@ -104,6 +104,8 @@ def cmd_rubric_export(ctx: Context) -> int:
     summary = rubrics.find_rubric_version(db, actor, ctx.args.rubric)
     target = Path(ctx.args.out)
     if target.suffix.lower() == ".pdf":
+        from supervisor_app.services import rubric_pdf  # fpdf only when a PDF is asked for
+
         layout = rubric_pdf.write_pdf(rubrics.get_rubric(db, actor, summary.id), target)
         say(f"Wrote {target}: {summary.rubric_key}@{summary.version} as a printable page for coaches "
             f"({layout.size:g} pt type).")

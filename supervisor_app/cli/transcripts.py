@@ -181,8 +181,12 @@ def cmd_transcript_history(ctx: Context) -> int:
 
 
 def cmd_transcript_speaker(ctx: Context) -> int:
-    changed = transcripts.rename_speaker(ctx.database(), ctx.actor(), ctx.args.recording, ctx.args.old,
-                                         ctx.args.new)
+    pairs = ctx.args.names
+    if len(pairs) % 2:
+        raise ValidationError("Give the speakers in pairs, OLD NEW (e.g. Coach \"Lena Novak\"; Coach Coachee "
+                              "Coachee Coach swaps them).", field="names")
+    names = dict(zip(pairs[::2], pairs[1::2], strict=True))
+    changed = transcripts.name_speakers(ctx.database(), ctx.actor(), ctx.args.recording, names)
     print(f"{changed} segment{'s' if changed != 1 else ''} relabelled.")
     return 0
 
@@ -284,10 +288,11 @@ def register(sub: Any) -> None:
     confirm.add_argument("recording", type=record_id)
     history = add(transcript, "history", cmd_transcript_history, "every correction made to a transcript")
     history.add_argument("recording", type=record_id)
-    speaker = add(transcript, "speaker", cmd_transcript_speaker, "rename a speaker throughout a transcript")
+    speaker = add(transcript, "speaker", cmd_transcript_speaker,
+                  "name the voices throughout a transcript: OLD NEW pairs, applied together (so a pair each way "
+                  "swaps two labels)")
     speaker.add_argument("recording", type=record_id)
-    speaker.add_argument("old")
-    speaker.add_argument("new")
+    speaker.add_argument("names", nargs="+", metavar="OLD NEW")
     edit = add(transcript, "edit", cmd_transcript_edit, "correct one segment's words (its times stay)")
     edit.add_argument("recording", type=record_id)
     edit.add_argument("segment", type=bounded_int(0, 10_000_000), help="segment number, as `transcript show` "

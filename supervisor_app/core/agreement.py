@@ -14,11 +14,8 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-import krippendorff
 import numpy as np
 import numpy.typing as npt
-from scipy.stats import f as f_distribution
-from statsmodels.stats.inter_rater import cohens_kappa, fleiss_kappa
 
 from supervisor_app.core import bootstrap as bootstrapping
 from supervisor_app.core.gwet import Weights, gwet
@@ -177,6 +174,8 @@ def _icc(matrix: Matrix, confidence: float) -> IccResult:
     icc2 = (msr - mse) / (msr + (k - 1) * mse + k * (msc - mse) / n)
     icc2k = (msr - mse) / (msr + (msc - mse) / n)
     icc3 = (msr - mse) / (msr + (k - 1) * mse)
+    from scipy.stats import f as f_distribution  # scipy.stats takes 0.6 s to import: only when a figure is asked for
+
     tail = 1 - (1 - confidence) / 2
     # ICC(3,1): exact F-based interval
     f_value = msr / mse
@@ -198,6 +197,8 @@ def _icc(matrix: Matrix, confidence: float) -> IccResult:
 
 def quadratic_kappa(first: Sequence[float], second: Sequence[float], categories: Sequence[float]) -> float:
     """Cohen's kappa with quadratic weights for two raters over the same units."""
+    from statsmodels.stats.inter_rater import cohens_kappa
+
     ordered = np.asarray(categories, dtype=float)
     rows = np.searchsorted(ordered, np.asarray(first, dtype=float))
     columns = np.searchsorted(ordered, np.asarray(second, dtype=float))
@@ -208,6 +209,8 @@ def quadratic_kappa(first: Sequence[float], second: Sequence[float], categories:
 
 
 def _fleiss(matrix: Matrix, categories: Sequence[float]) -> float:
+    from statsmodels.stats.inter_rater import fleiss_kappa
+
     counts = np.stack([(matrix == c).sum(axis=1) for c in categories], axis=1)
     return float(fleiss_kappa(counts))
 
@@ -337,6 +340,8 @@ def _from_matrix(matrix: Matrix, raters: list[str], masters: set[str],
             low, high = getattr(icc_values, name)
             setattr(result, name, (low, high) if math.isfinite(low) and math.isfinite(high) else None)
     if len(values) >= 2:
+        import krippendorff
+
         reliability = matrix.T
         for level in ("ordinal", "interval", "nominal"):
             try:

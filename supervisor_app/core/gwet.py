@@ -19,7 +19,6 @@ from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
-from scipy.stats import t as t_distribution
 
 Matrix = npt.NDArray[np.float64]
 
@@ -87,5 +86,7 @@ def gwet(matrix: Matrix, categories: Sequence[float], weights: Weights = Weights
     ac_star = ac_i - 2 * (1 - value) * (pe_i - pe) / (1 - pe)
     variance = float(((ac_star - value) ** 2).sum() / (n * (n - 1)))
     error = variance ** 0.5
+    from scipy.stats import t as t_distribution  # imported when needed: scipy.stats is slow to import
+
     margin = float(t_distribution.ppf(1 - (1 - confidence) / 2, n - 1)) * error
     return GwetResult(float(value), error, (float(value - margin), float(min(1.0, value + margin))), pa, pe, n)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -197,10 +197,35 @@ def set_speaker(db: Database, actor: Actor, segment_ids: Sequence[int], speaker:
     return changed
 
 
-def rename_speaker(db: Database, actor: Actor, recording_id: int, old: str, new: str) -> int:
-    """Rename a speaker everywhere in one transcript (e.g. Coach → the coach's first name)."""
+def name_speakers(db: Database, actor: Actor, recording_id: int, names: Mapping[str, str]) -> int:
+    """Name the voices of a whole recording at once: each old label becomes its new one, all together (so
+    {"Coach": "Coachee", "Coachee": "Coach"} swaps two suggestions the wrong way round); returns the segments
+    changed. Every change is kept in the edit history."""
+    require(actor, Permission.EDIT_TRANSCRIPTS)
+    cleaned = {old: " ".join(new.split()) for old, new in names.items()}
+    for new in cleaned.values():
+        if not new or len(new) > SPEAKER_MAX:
+            raise ValidationError(f"A speaker name has 1–{SPEAKER_MAX} characters.", field="speaker")
     transcript = get_transcript(db, actor, recording_id)
-    return set_speaker(db, actor, [s.id for s in transcript.segments if s.speaker == old], new)
+    present = {s.speaker for s in transcript.segments}
+    unknown = sorted(set(cleaned) - present)
+    if unknown:
+        raise ValidationError(f"This transcript has no speaker {', '.join(unknown)}; its speakers are "
+                              f"{', '.join(sorted(present)) or 'none yet'}.", field="speaker")
+    changed = 0
+    with db.transaction() as session:
+        for entry in transcript.segments:
+            label = cleaned.get(entry.speaker)
+            if label is None or label == entry.speaker:
+                continue
+            segment = _segment_for_edit(session, entry.id)
+            _log(session, actor, segment, "speaker", segment.speaker, label)
+            segment.speaker, segment.edited = label, True
+            changed += 1
+        if changed:
+            audit.record(session, actor, "transcript.name_speakers", "recording", recording_id,
+                         {"names": cleaned, "segments": changed})
+    return changed
 
 
 def edit_history(db: Database, actor: Actor, recording_id: int) -> list[EditEntry]:

@@ -156,6 +156,16 @@ def test_transcription_jobs_and_transcript_corrections(cli: Cli, transcribed_tem
     assert (code, "relabelled" in out) == (0, True), err
     code, _, err = as_(cli, "maria", "transcript", "edit", "1", "9999", "--text", "x")
     assert (code, "has no segment 9999" in err) == (1, True)
+    before = json.loads(as_(cli, "maria", "transcript", "export", "1", "--format", "json")[1])
+    code, out, err = as_(cli, "maria", "transcript", "speaker", "1", "Coach", "Coachee", "Coachee", "Coach")
+    assert (code, "relabelled" in out) == (0, True), err  # a pair each way swaps them
+    after = json.loads(as_(cli, "maria", "transcript", "export", "1", "--format", "json")[1])
+    swap = {"Coach": "Coachee", "Coachee": "Coach"}
+    assert [s["speaker"] for s in after["segments"]] == [swap[s["speaker"]] for s in before["segments"]]
+    code, _, err = as_(cli, "maria", "transcript", "speaker", "1", "Coach")
+    assert (code, "in pairs" in err) == (1, True)
+    code, _, err = as_(cli, "maria", "transcript", "speaker", "1", "Narrator", "Coach")
+    assert (code, "no speaker Narrator" in err) == (1, True)
     history = as_(cli, "maria", "transcript", "history", "1")[1]
     assert "Thanks for making the time." in history
     code, out, _ = as_(cli, "maria", "job", "list", "--all", "--json")

@@ -75,13 +75,38 @@ def test_editing_keeps_timing_and_history(transcribed: tuple[Database, AppPaths]
     view = transcripts.get_transcript(db, maria, 1)
     changed = transcripts.set_speaker(db, maria, [s.id for s in view.segments[:2]], "Maria")
     assert changed == 2
-    assert transcripts.rename_speaker(db, maria, 1, "Coachee", "Leader A") == 2
+    assert transcripts.name_speakers(db, maria, 1, {"Coachee": "Leader A"}) == 2
     history = transcripts.edit_history(db, maria, 1)
     assert [(h.field, h.segment_index) for h in history][:3] == [("text", 5), ("speaker", 0), ("speaker", 1)]
     assert history[0].old_value.startswith("I asked some to run it")
     assert history[0].user == "maria"
     hits = transcripts.search(db, maria, "sam")
     assert [h.segment_id for h in hits] == [segment.id]
+
+
+def test_naming_the_speakers_of_a_whole_recording(transcribed: tuple[Database, AppPaths]) -> None:
+    db, _paths = transcribed
+    maria, aisha = login(db, "maria"), login(db, "aisha")
+    before = [s.speaker for s in transcripts.get_transcript(db, maria, 1).segments]
+    assert set(before) == {"Coach", "Coachee"}
+    changed = transcripts.name_speakers(db, maria, 1, {"Coach": "Coachee", "Coachee": "Coach"})  # together: a swap
+    swapped = [s.speaker for s in transcripts.get_transcript(db, maria, 1).segments]
+    assert changed == len(before)
+    assert swapped == [{"Coach": "Coachee", "Coachee": "Coach"}[label] for label in before]
+    assert transcripts.name_speakers(db, maria, 1, {"Coach": "  Daniel   Fischer "}) == swapped.count("Coach")
+    named = [s.speaker for s in transcripts.get_transcript(db, maria, 1).segments]
+    assert "Daniel Fischer" in named
+    assert "Coach" not in named
+    history = transcripts.edit_history(db, maria, 1)
+    assert sum(h.field == "speaker" for h in history) == len(before) + swapped.count("Coach")
+    for names, message in (({"Narrator": "Coach"}, "no speaker Narrator"), ({"Coachee": "  "}, "1–"),
+                           ({"Coachee": "x" * 300}, "1–")):
+        with pytest.raises(ValidationError, match=message):
+            transcripts.name_speakers(db, maria, 1, names)
+    assert [s.speaker for s in transcripts.get_transcript(db, maria, 1).segments] == named  # nothing changed
+    with pytest.raises(PermissionDeniedError):
+        transcripts.name_speakers(db, aisha, 1, {"Coachee": "Leader A"})
+    assert transcripts.name_speakers(db, maria, 1, {}) == 0
 
 
 def test_search(transcribed: tuple[Database, AppPaths]) -> None:

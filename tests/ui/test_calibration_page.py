@@ -63,7 +63,7 @@ def test_round_lifecycle(qtbot: QtBot, page: CalibrationPage, monkeypatch: pytes
     assert page.matrix.rowCount() == 0  # blind
 
     # a rater opens her part: the recording under its code, no coach name, no renamed speaker either
-    transcripts.rename_speaker(db, login(db, "maria"), 1, "Coach", "Daniel Fischer")
+    transcripts.name_speakers(db, login(db, "maria"), 1, {"Coach": "Daniel Fischer"})
     aisha_reviews = ReviewsPage(make_context(db, page._context.paths, "aisha"))
     qtbot.addWidget(aisha_reviews)
     aisha_reviews.table.selectRow(0)

@@ -197,6 +197,39 @@ def test_dropping_files_opens_the_import(qtbot: QtBot, page: LibraryPage) -> Non
     assert page.model.rowCount() == 1
 
 
+def test_name_the_speakers_once_for_the_whole_recording(qtbot: QtBot, transcribed_page: LibraryPage) -> None:
+    from supervisor_app.ui.library.speakers_dialog import SpeakersDialog
+
+    page = transcribed_page
+    page.select_recording(page.model.row_id(0))
+    panel = page.transcript_panel
+    before = [s.speaker for s in panel.model.segments]
+    assert panel.names_button.isEnabled()
+    panel.names_button.click()
+    dialog = panel.active_dialog
+    assert isinstance(dialog, SpeakersDialog)
+    assert set(dialog.name_edits) == {"Coach", "Coachee"}
+    assert dialog.swap_button.isVisible()
+    screenshot(dialog, "speakers-dialog")
+    dialog.swap()  # the suggestion had them the wrong way round
+    dialog.name_edits["Coachee"].setCurrentText("Daniel Fischer")  # …and the coach gets his name
+    assert dialog.names() == {"Coach": "Coachee", "Coachee": "Daniel Fischer"}
+    with qtbot.waitSignal(dialog.accepted):
+        dialog.apply()
+    expected = [{"Coach": "Coachee", "Coachee": "Daniel Fischer"}[label] for label in before]
+    assert [s.speaker for s in panel.model.segments] == expected  # every line, shown at once
+    panel.names_button.click()
+    again = panel.active_dialog
+    assert isinstance(again, SpeakersDialog)
+    assert not again.swap_button.isVisible()  # no Coach label left to swap with
+    again.name_edits["Daniel Fischer"].setCurrentText("")
+    again.apply()
+    assert "1–" in again.error_label.text()  # an empty name is refused in words, the dialog stays
+    assert again.isVisible()
+    again.reject()
+    assert [s.speaker for s in panel.model.segments] == expected
+
+
 def test_edit_a_recording(qtbot: QtBot, transcribed_page: LibraryPage) -> None:
     page = transcribed_page
     page.select_recording(page.model.row_id(0))

@@ -24,6 +24,7 @@ from supervisor_app.errors import NotFoundError, SupervisorError
 from supervisor_app.services import transcripts
 from supervisor_app.ui.library.edit_history_dialog import EditHistoryDialog
 from supervisor_app.ui.library.redaction_dialog import RedactionDialog
+from supervisor_app.ui.library.speakers_dialog import SpeakersDialog
 from supervisor_app.ui.shell.app_context import AppContext
 from supervisor_app.ui.widgets.messages import show_error
 
@@ -124,6 +125,10 @@ class TranscriptPanel(QWidget):
         self.speaker_button.setToolTip("Give the selected segments one speaker label")
         self.speaker_button.setVisible(context.actor.can(Permission.EDIT_TRANSCRIPTS))
         self.speaker_button.setEnabled(False)
+        self.names_button = QPushButton("Name speakers…")
+        self.names_button.setToolTip("Say once who is who: the names apply to every line of this recording")
+        self.names_button.setVisible(context.actor.can(Permission.EDIT_TRANSCRIPTS))
+        self.names_button.setEnabled(False)
         self.history_button = QPushButton("History…")
         self.history_button.setToolTip("Every correction made to this transcript: who, when, what was there before")
         self.history_button.setEnabled(False)
@@ -136,6 +141,7 @@ class TranscriptPanel(QWidget):
         header.addWidget(self.heading, 1)
         header.addWidget(self.history_button)
         header.addWidget(self.redact_button)
+        header.addWidget(self.names_button)
         header.addWidget(self.speaker_button)
         self.model = TranscriptModel(context)
         self.table = QTableView()
@@ -154,6 +160,7 @@ class TranscriptPanel(QWidget):
         layout.addWidget(self.table, 1)
         self.speaker_button.clicked.connect(self.on_speaker_button_clicked)
         self.history_button.clicked.connect(self.open_history)
+        self.names_button.clicked.connect(self.open_speaker_names)
         self.redact_button.clicked.connect(self.open_redaction)
         self.active_dialog: QWidget | None = None
         self.model.edit_failed.connect(lambda message: show_error(self, "Not changed", message))
@@ -165,6 +172,7 @@ class TranscriptPanel(QWidget):
         self.title = title
         self.history_button.setEnabled(recording_id is not None)
         self.redact_button.setEnabled(False)
+        self.names_button.setEnabled(False)
         if recording_id is None:
             self.model.set_segments([])
             self.heading.setText("Select a recording to see its transcript.")
@@ -183,6 +191,7 @@ class TranscriptPanel(QWidget):
             self.model.set_segments(list(view.segments))
             self.table.resizeRowsToContents()
         self.redact_button.setEnabled(view.status == "complete" and bool(view.segments))
+        self.names_button.setEnabled(view.status == "complete" and bool(view.segments))
         state = "" if view.status == "complete" else " (in progress)"
         count = len(view.segments)
         self.heading.setText(f"{title}: {count} segment{'s' if count != 1 else ''}{state} · {view.model_name}, "
@@ -198,6 +207,15 @@ class TranscriptPanel(QWidget):
                 self.table.selectRow(row)
                 self.table.scrollTo(self.model.index(row, TEXT), QAbstractItemView.ScrollHint.PositionAtCenter)
                 return
+
+    def open_speaker_names(self) -> None:
+        if self.recording_id is None:
+            return
+        dialog = SpeakersDialog(self._context, self.recording_id, list(self.model.segments), self)
+        dialog.accepted.connect(lambda: self.show_recording(self.recording_id, self.title))
+        dialog.finished.connect(dialog.deleteLater)
+        self.active_dialog = dialog
+        dialog.open()
 
     def open_history(self) -> None:
         if self.recording_id is None:
