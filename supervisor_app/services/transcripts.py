@@ -177,20 +177,31 @@ def edit_text(db: Database, actor: Actor, segment_id: int, new_text: str) -> Seg
         return _segment(segment)
 
 
+def _speaker_label(text: str) -> str:
+    label = " ".join(text.split())
+    if not label or len(label) > SPEAKER_MAX:
+        raise ValidationError(f"A speaker label has 1–{SPEAKER_MAX} characters.", field="speaker")
+    return label
+
+
+def _relabel(session: Session, actor: Actor, labels: Sequence[tuple[int, str]]) -> int:
+    """Give each (segment id, label) its label, logging every change in the edit history; how many changed."""
+    changed = 0
+    for segment_id, label in labels:
+        segment = _segment_for_edit(session, segment_id)
+        if segment.speaker != label:
+            _log(session, actor, segment, "speaker", segment.speaker, label)
+            segment.speaker, segment.edited = label, True
+            changed += 1
+    return changed
+
+
 def set_speaker(db: Database, actor: Actor, segment_ids: Sequence[int], speaker: str) -> int:
     """Assign one speaker label to many segments at once; returns how many changed."""
     require(actor, Permission.EDIT_TRANSCRIPTS)
-    label = " ".join(speaker.split())
-    if not label or len(label) > SPEAKER_MAX:
-        raise ValidationError(f"A speaker label has 1–{SPEAKER_MAX} characters.", field="speaker")
-    changed = 0
+    label = _speaker_label(speaker)
     with db.transaction() as session:
-        for segment_id in segment_ids:
-            segment = _segment_for_edit(session, segment_id)
-            if segment.speaker != label:
-                _log(session, actor, segment, "speaker", segment.speaker, label)
-                segment.speaker, segment.edited = label, True
-                changed += 1
+        changed = _relabel(session, actor, [(segment_id, label) for segment_id in segment_ids])
         if changed:
             audit.record(session, actor, "transcript.set_speaker", "transcript_segment",
                          ",".join(map(str, segment_ids[:20])), {"speaker": label, "segments": changed})
@@ -202,26 +213,16 @@ def name_speakers(db: Database, actor: Actor, recording_id: int, names: Mapping[
     {"Coach": "Coachee", "Coachee": "Coach"} swaps two suggestions the wrong way round); returns the segments
     changed. Every change is kept in the edit history."""
     require(actor, Permission.EDIT_TRANSCRIPTS)
-    cleaned = {old: " ".join(new.split()) for old, new in names.items()}
-    for new in cleaned.values():
-        if not new or len(new) > SPEAKER_MAX:
-            raise ValidationError(f"A speaker name has 1–{SPEAKER_MAX} characters.", field="speaker")
+    cleaned = {old: _speaker_label(new) for old, new in names.items()}
     transcript = get_transcript(db, actor, recording_id)
     present = {s.speaker for s in transcript.segments}
     unknown = sorted(set(cleaned) - present)
     if unknown:
         raise ValidationError(f"This transcript has no speaker {', '.join(unknown)}; its speakers are "
                               f"{', '.join(sorted(present)) or 'none yet'}.", field="speaker")
-    changed = 0
     with db.transaction() as session:
-        for entry in transcript.segments:
-            label = cleaned.get(entry.speaker)
-            if label is None or label == entry.speaker:
-                continue
-            segment = _segment_for_edit(session, entry.id)
-            _log(session, actor, segment, "speaker", segment.speaker, label)
-            segment.speaker, segment.edited = label, True
-            changed += 1
+        changed = _relabel(session, actor, [(s.id, cleaned[s.speaker]) for s in transcript.segments
+                                            if s.speaker in cleaned])
         if changed:
             audit.record(session, actor, "transcript.name_speakers", "recording", recording_id,
                          {"names": cleaned, "segments": changed})
