@@ -159,6 +159,11 @@ def quote_for_range(segments: Sequence[Segment], start_s: float, end_s: float) -
     return " ".join(w for w in words if w)
 
 
+def long_date(day: dt.date) -> str:
+    """A date as a letter writes it: "6 October 2026"."""
+    return f"{day.day} {day:%B %Y}"
+
+
 def feedback_text(rubric: Rubric, content: ReviewContent, coach_name: str, recording_label: str) -> str:
     """A first draft of written feedback, gathered from tagged evidence; the reviewer edits it."""
     strengths, growth = [], []

@@ -13,6 +13,7 @@ from fpdf.fonts import FontFace
 from sqlalchemy import select
 
 from supervisor_app import __version__
+from supervisor_app.core.reviews import long_date
 from supervisor_app.files import atomic_target
 from supervisor_app.services import reviews
 from supervisor_app.services.context import Actor
@@ -107,7 +108,7 @@ class _LetterPdf(PdfDocument):
 
 
 def _when(day: dt.date | None) -> str:
-    return f"{day:%d %B %Y}".lstrip("0") if day else "—"
+    return long_date(day) if day else "—"
 
 
 def write_feedback_pdf(letter: FeedbackLetter, target: Path) -> Path:

@@ -25,6 +25,7 @@ from supervisor_app.core.reviews import (
     check_evidence,
     check_score,
     feedback_text,
+    long_date,
     quote_for_range,
     submission_problems,
 )
@@ -272,7 +273,7 @@ def _feedback_draft(session: Session, detail: ReviewDetail) -> str:
     evidence = tuple(replace(e, quote=redact(recording_id, e.quote), note=redact(recording_id, e.note))
                      for e in detail.content.evidence)
     day = session.scalar(select(Recording.session_date).where(Recording.id == recording_id))
-    label = f"your session of {day:%d %B %Y}".replace(" 0", " ") if day else "your session"  # not a file name
+    label = f"your session of {long_date(day)}" if day else "your session"  # not a file name
     return feedback_text(detail.rubric, replace(detail.content, evidence=evidence), detail.summary.coach_name,
                          label)
 
