@@ -78,8 +78,6 @@ class _LetterPdf(PdfDocument):
         super().__init__()
         self.letter = letter
         self.set_auto_page_break(auto=True, margin=20)
-        if self.unicode:
-            self.add_font("Body", "I", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Oblique.ttf")
 
     def footer(self) -> None:
         self.set_y(-14)
@@ -96,7 +94,7 @@ class _LetterPdf(PdfDocument):
         self.set_text_color(*INK)
         self.cell(0, 5.2, self.text_of(f"{title}  ·  at {time}"), new_x="LMARGIN", new_y="NEXT")
         self.set_x(self.l_margin + 3)
-        self.set_font(self.family, "I" if self.unicode else "", 10)
+        self.set_font(self.family, self.italic, 10)
         self.set_text_color(*ACCENT)
         self.multi_cell(0, 5, self.text_of(quote), new_x="LMARGIN", new_y="NEXT")
         if note:

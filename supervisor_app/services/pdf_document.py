@@ -9,15 +9,20 @@ from fpdf import FPDF
 
 FONT_FILES = (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
               Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"))
+ITALIC_FILE = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Oblique.ttf")  # Debian's fonts-dejavu-extra
 
 
 class PdfDocument(FPDF):
     def __init__(self, orientation: str = "portrait") -> None:
         super().__init__(orientation=orientation, unit="mm", format="A4")
         self.unicode = all(path.is_file() for path in FONT_FILES)
+        # the style for italics: the core fonts have one; DejaVu's oblique face is a separate package
+        self.italic = "I" if not self.unicode or ITALIC_FILE.is_file() else ""
         if self.unicode:
             self.add_font("Body", "", str(FONT_FILES[0]))
             self.add_font("Body", "B", str(FONT_FILES[1]))
+            if self.italic:
+                self.add_font("Body", "I", str(ITALIC_FILE))
         self.family = "Body" if self.unicode else "Helvetica"
         self.set_margins(18, 16, 18)
         self.set_auto_page_break(auto=False)

@@ -88,3 +88,17 @@ def test_a_target_that_cannot_be_written_leaves_nothing(transcribed: tuple[Datab
     with pytest.raises(UnwritableFileError, match="choose a file name"):
         feedback_pdf.write_feedback_pdf(letter, tmp_path / "out" / "feedback.pdf")
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["feedback.pdf"]  # no half-written temporary file
+
+
+def test_without_the_oblique_face_the_letter_is_still_written(transcribed: tuple[Database, AppPaths],
+                                                              tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                              ) -> None:
+    """DejaVu's oblique face comes in a separate Debian package (fonts-dejavu-extra): without it the quotes are
+    upright, and nothing fails."""
+    from supervisor_app.services import pdf_document
+
+    db, _paths = transcribed
+    letter = feedback_pdf.feedback_letter(db, login(db, "maria"), _submitted(db).id)
+    monkeypatch.setattr(pdf_document, "ITALIC_FILE", tmp_path / "no-such-font.ttf")
+    target = feedback_pdf.write_feedback_pdf(letter, tmp_path / "upright.pdf")
+    assert "“I want to get better”" in _text(target)
