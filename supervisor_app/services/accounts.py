@@ -36,7 +36,7 @@ def _row(user: User) -> UserRow:
     return UserRow(user.id, user.username, user.display_name, Role(user.role), user.active)
 
 
-def _actor(user: User) -> Actor:
+def actor_of(user: User) -> Actor:
     return Actor(user.id, user.username, user.display_name, Role(user.role))
 
 
@@ -104,7 +104,7 @@ def create_first_admin(db: Database, username: str, display_name: str, password:
         if session.scalar(select(func.count()).select_from(User)):
             raise ConflictError("This database already has users; ask an administrator to add your account.")
         user = insert_user(session, username, display_name, Role.ADMIN, password, login)
-        actor = _actor(user)
+        actor = actor_of(user)
         audit.record(session, actor, "user.create_first_admin", "user", user.id, {"username": user.username})
         rubrics.install_default_rubric(session, actor)
         return actor
@@ -135,7 +135,7 @@ def authenticate(db: Database, username: str, password: str) -> Actor:
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = _hasher.hash(password)
         user.last_login_at = utc_now()
-        actor = _actor(user)
+        actor = actor_of(user)
         audit.record(session, actor, "user.login", "user", user.id)
         return actor
 
@@ -150,7 +150,7 @@ def server_sign_in(db: Database) -> Actor | None:
         if not user.active:
             raise AuthenticationError(f"The account {user.username!r} is deactivated; ask an administrator.")
         user.last_login_at = utc_now()
-        actor = _actor(user)
+        actor = actor_of(user)
         audit.record(session, actor, "user.login", "user", user.id, {"login": user.db_login})
         return actor
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from supervisor_app.core.coaches import parse_level
 from supervisor_app.core.reviews import CompetencyScore, Evidence, ReviewContent, Tag
-from supervisor_app.core.roles import Permission, Role, parse_role
+from supervisor_app.core.roles import Permission, parse_role
 from supervisor_app.core.rubric import Rubric
 from supervisor_app.core.sampling import FrameMember, draw
 from supervisor_app.core.stance import SUGGESTED_TAGS, classify
@@ -126,7 +126,7 @@ def _load_round(db: Database, paths: AppPaths, document: dict[str, Any]) -> bool
         coach_ids = dict(session.execute(select(Coach.employee_id, Coach.id)).all())
         names = {spec["lead"] for spec in specs} | {spec["master"] for spec in specs} | {
             name for spec in specs for name in spec["raters"]}
-        people = {u.username: Actor(u.id, u.username, u.display_name, Role(u.role))
+        people = {u.username: accounts.actor_of(u)
                   for u in session.scalars(select(User).where(User.username.in_(names)))}
     lead = people[specs[0]["lead"]]
     recordings: dict[str, tuple[int, dict[str, Any]]] = {}
@@ -186,13 +186,10 @@ def _load_one_round(db: Database, people: dict[str, Actor], ids: dict[str, int],
     calibration.reveal(db, lead, round_id)
     if spec["close"]:
         for recording_index, (recording_id, entry) in enumerate(recordings):
-            for index, competency in enumerate(rubric.competencies):
-                if competency.is_gate:
-                    calibration.record_consensus(db, lead, round_id, recording_id, competency.id,
-                                                 gate_passed=(index + recording_index) % 4 != 0)
-                else:
-                    calibration.record_consensus(db, lead, round_id, recording_id, competency.id,
-                                                 score=_demo_score(entry["quality"], 0, "", index, recording_index))
+            master = _review_content(rubric, entry, 0, "", recording_index)  # the consensus: the master's scores
+            for decided in master.scores.values():
+                calibration.record_consensus(db, lead, round_id, recording_id, decided.competency_id,
+                                             score=decided.score, gate_passed=decided.gate_passed)
         calibration.close_round(db, lead, round_id)
     if "held_on" in spec:
         _held_on(db, lead, round_id, dt.date.fromisoformat(spec["held_on"]))
@@ -222,7 +219,7 @@ def _load_quarter(db: Database, lead: Actor, document: dict[str, Any], rubric: R
     with db.transaction() as session:
         user = session.get(User, done.reviewer_id)
         assert user is not None
-        reviewer = Actor(user.id, user.username, user.display_name, Role(user.role))
+        reviewer = accounts.actor_of(user)
     draft = reviews.start_review(db, reviewer, done.recording_id)
     reviews.save_draft(db, reviewer, draft.id, _review_content(rubric, entries[done.recording_id], 0, "", 0))
     reviews.submit(db, reviewer, draft.id)
