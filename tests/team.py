@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
-from sqlalchemy import make_url
+from sqlalchemy import func, make_url, select
 
 from supervisor_app.core.coaches import CoachLevel
 from supervisor_app.core.reviews import CompetencyScore, Evidence, ReviewContent
@@ -18,7 +19,9 @@ from supervisor_app.core.roles import Role
 from supervisor_app.paths import AppPaths
 from supervisor_app.services import accounts, calibration, coaches, library, reviews, rubrics, system
 from supervisor_app.services.context import Actor
+from supervisor_app.services.transcription import TranscriptionRunner
 from supervisor_app.store.db import Database
+from supervisor_app.store.models import TranscriptionJob
 from tests.postgres_server import create_database, login_url
 
 PASSWORD = "team-secret-1"
@@ -103,3 +106,19 @@ def make_team(sockets: str, root: Path) -> Iterator[Team]:
         yield team
     finally:
         team.close()
+
+
+def work_the_queue(db: Database, paths: AppPaths, timeout_s: float = 180.0) -> None:
+    """The real runner of one laptop (worker processes and all), connected as that laptop's login."""
+    runner = TranscriptionRunner(db, paths, db.url.render_as_string(hide_password=False))
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        runner.poll()
+        with db.transaction() as session:
+            left = session.scalar(select(func.count()).select_from(TranscriptionJob)
+                                  .where(TranscriptionJob.status.in_(("queued", "running"))))
+        if runner.current_job is None and not left:
+            return
+        time.sleep(0.2)
+    runner.shutdown()
+    raise AssertionError("transcription jobs did not finish in time")

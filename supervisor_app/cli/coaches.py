@@ -12,7 +12,7 @@ from supervisor_app.cli.args import add, date, group, level, record_id
 from supervisor_app.cli.context import Context
 from supervisor_app.cli.output import print_json, print_table, print_warnings, say, visible
 from supervisor_app.errors import ValidationError
-from supervisor_app.services import coaches, roster
+from supervisor_app.services import coaches, roster, speaker_attribution
 from supervisor_app.services.context import Actor
 
 
@@ -135,6 +135,14 @@ def _coach_fields(parser: argparse.ArgumentParser, *, required: bool) -> None:
     parser.add_argument("--employee-id", help="HRIS employee id (unique)")
 
 
+def cmd_coach_forget_voice(ctx: Context) -> int:
+    if speaker_attribution.forget_voice(ctx.database(), ctx.actor(), ctx.args.id):
+        say(f"Coach {ctx.args.id}'s remembered voice is deleted.")
+    else:
+        say(f"Coach {ctx.args.id} has no remembered voice.")
+    return 0
+
+
 def register(sub: Any) -> None:
     coach = group(sub, "coach", "internal coaches")
     coach_list = add(coach, "list", cmd_coach_list, "list coaches")
@@ -153,6 +161,9 @@ def register(sub: Any) -> None:
         toggle.add_argument("id", type=record_id)
         toggle.add_argument("--reason", help="why (kept in the audit trail)")
 
+    forget = add(coach, "forget-voice", cmd_coach_forget_voice,
+                 "delete the coach's remembered voice (their recordings then call the first voice heard Coach)")
+    forget.add_argument("id", type=record_id)
     link = add(coach, "link", cmd_coach_link, "record which app account is the coach's own (never their own reviewer)")
     link.add_argument("id", type=record_id)
     link.add_argument("--account", help="the coach's user name")

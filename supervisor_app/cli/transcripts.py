@@ -17,7 +17,7 @@ from supervisor_app.core.transcripts import ExportFormat, clock, render
 from supervisor_app.errors import ValidationError
 from supervisor_app.media.model import ensure_bundled_model
 from supervisor_app.media.transcribe import COMPUTE_TYPES, TranscriptionSettings
-from supervisor_app.services import library, transcript_quality, transcription, transcripts
+from supervisor_app.services import library, speaker_attribution, transcript_quality, transcription, transcripts
 from supervisor_app.settings import SettingKey, Settings
 
 
@@ -56,6 +56,9 @@ def cmd_transcribe(ctx: Context) -> int:
     if ctx.args.all:
         ids = [r.id for r in library.recording_rows(db, actor, ids)
                if r.transcript_status in ("not transcribed", "failed", "interrupted")]
+    if ctx.args.speakers is not None:
+        for recording_id in ids:
+            speaker_attribution.set_speaker_count(db, actor, recording_id, ctx.args.speakers)
     jobs = transcription.enqueue(db, actor, ids, settings, replace=ctx.args.replace)
     pending = set(jobs) | {j.id for j in transcription.list_jobs(db, actor, active_only=True)
                            if j.recording_id in ids}
@@ -186,8 +189,25 @@ def cmd_transcript_speaker(ctx: Context) -> int:
         raise ValidationError("Give the speakers in pairs, OLD NEW (e.g. Coach \"Lena Novak\"; Coach Coachee "
                               "Coachee Coach swaps them).", field="names")
     names = dict(zip(pairs[::2], pairs[1::2], strict=True))
-    changed = transcripts.name_speakers(ctx.database(), ctx.actor(), ctx.args.recording, names)
-    print(f"{changed} segment{'s' if changed != 1 else ''} relabelled.")
+    print(transcripts.name_speakers(ctx.database(), ctx.actor(), ctx.args.recording, names).describe())
+    return 0
+
+
+def cmd_transcript_speakers(ctx: Context) -> int:
+    interactive = sys.stderr.isatty()
+
+    def progress(fraction: float) -> None:
+        if interactive:
+            print(f"\rTelling the voices apart… {fraction:4.0%}", end="", file=sys.stderr, flush=True)
+
+    result = speaker_attribution.reattribute(ctx.database(), ctx.actor(), ctx.paths, ctx.args.recording,
+                                             ctx.args.count, on_progress=progress)
+    if interactive:
+        print(file=sys.stderr)
+    if ctx.args.json:
+        print_json(dataclasses.asdict(result))
+    else:
+        print(result.describe())
     return 0
 
 
@@ -264,6 +284,8 @@ def register(sub: Any) -> None:
                             help="how many candidate transcriptions the model weighs (1–10; default 5)")
     transcribe.add_argument("--no-vad", action="store_true", help="do not skip silence (VAD filter off)")
     transcribe.add_argument("--no-word-timestamps", action="store_true")
+    transcribe.add_argument("--speakers", type=bounded_int(1, 8),
+                            help="how many people speak in these recordings (default: as set per recording, 2)")
 
     transcript = group(sub, "transcript", "transcripts")
     show_transcript = add(transcript, "show", cmd_transcript_show, "print a transcript with timestamps")
@@ -293,6 +315,11 @@ def register(sub: Any) -> None:
                   "swaps two labels)")
     speaker.add_argument("recording", type=record_id)
     speaker.add_argument("names", nargs="+", metavar="OLD NEW")
+    speakers = add(transcript, "speakers", cmd_transcript_speakers,
+                   "tell the voices apart again and relabel every line (a transcript nobody has corrected)")
+    speakers.add_argument("recording", type=record_id)
+    speakers.add_argument("--count", type=bounded_int(1, 8), help="how many people speak (kept for the recording)")
+    speakers.add_argument("--json", action="store_true")
     edit = add(transcript, "edit", cmd_transcript_edit, "correct one segment's words (its times stay)")
     edit.add_argument("recording", type=record_id)
     edit.add_argument("segment", type=bounded_int(0, 10_000_000), help="segment number, as `transcript show` "

@@ -13,6 +13,7 @@ organisation and place names a language model finds.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -211,8 +212,7 @@ def redact_segment(segment: Segment, spans: Sequence[Span]) -> Segment:
             else:
                 kept.append((word[0], word[1], "", word[3]))
         words = tuple(kept)
-    return Segment(segment.id, segment.index, segment.start_s, segment.end_s, apply(segment.text, spans),
-                   segment.speaker, words, segment.edited)
+    return dataclasses.replace(segment, text=apply(segment.text, spans), words=words)
 
 
 def redact_quote(quote: str, raw_strings: Iterable[str], names: Sequence[Term], terms: Sequence[Term],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ class Segment:
     speaker: str
     words: tuple[tuple[float, float, str, float], ...] = ()
     edited: bool = False
+    overlap: bool = False  # two voices at once during this line
 
 
 NEUTRAL_SPEAKERS = ("Coach", "Coachee")
@@ -32,8 +34,7 @@ def neutral_speakers(segments: Sequence[Segment]) -> list[Segment]:
         label = segment.speaker
         if label and label not in NEUTRAL_SPEAKERS:
             label = mapping.setdefault(label, f"Speaker {len(mapping) + 1}")
-        result.append(Segment(segment.id, segment.index, segment.start_s, segment.end_s, segment.text, label,
-                              segment.words, segment.edited))
+        result.append(dataclasses.replace(segment, speaker=label))
     return result
 
 
@@ -60,7 +61,8 @@ def _timestamp(seconds: float, separator: str) -> str:
 
 def _cue_text(segment: Segment) -> str:
     text = " ".join(segment.text.split())
-    return f"{segment.speaker}: {text}" if segment.speaker else text
+    speaker = f"{segment.speaker} (overlap)" if segment.overlap and segment.speaker else segment.speaker
+    return f"{speaker}: {text}" if speaker else text
 
 
 def to_srt(segments: Sequence[Segment], notice: str = "") -> str:
@@ -89,7 +91,7 @@ def to_json(segments: Sequence[Segment], metadata: dict[str, Any]) -> str:
         **metadata,
         "segments": [
             {"index": s.index, "start": round(s.start_s, 3), "end": round(s.end_s, 3), "speaker": s.speaker,
-             "text": s.text, "edited": s.edited,
+             "text": s.text, "edited": s.edited, "overlap": s.overlap,
              "words": [{"start": round(w[0], 3), "end": round(w[1], 3), "word": w[2], "probability": round(w[3], 4)}
                        for w in s.words]}
             for s in segments

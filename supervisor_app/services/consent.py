@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,6 +36,7 @@ from supervisor_app.services import audit, retention
 from supervisor_app.services.context import Actor, require
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import (
+    CoachVoice,
     Consent,
     ConsentScan,
     EvidenceItem,
@@ -338,6 +339,7 @@ def purge_recordings(db: Database, actor: Actor, paths: AppPaths, recording_ids:
                       EvidenceItem.quote != "", EvidenceItem.quote != WITHDRAWN_QUOTE)
             quotes += session.scalar(select(func.count()).select_from(EvidenceItem).where(*quoted)) or 0
             session.execute(update(EvidenceItem).where(*quoted).values(quote=WITHDRAWN_QUOTE))
+            session.execute(delete(CoachVoice).where(CoachVoice.recording_id == recording.id))  # a voice heard there
             store.forget(session, recording.sha256)
             recording.purged_at = utc_now()
             files.append(recording.stored_name)

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from supervisor_app.core.retention import DataClass, HoldTarget, Policy, Usage, due_since
@@ -35,6 +35,7 @@ from supervisor_app.store.models import (
     AuditSample,
     CalibrationRound,
     Coach,
+    CoachVoice,
     EvidenceItem,
     GoldEvidence,
     GoldStandard,
@@ -423,6 +424,7 @@ def _purge_item(session: Session, store: RecordingStore, item: DueItem, files: l
         assert recording is not None
         transcript = _drop_transcript(session, recording.id)
         _forget_gold(session, recording.id)
+        session.execute(delete(CoachVoice).where(CoachVoice.recording_id == recording.id))  # a voice heard there
         store.forget(session, recording.sha256)
         recording.purged_at = utc_now()
         files.append(recording.stored_name)

@@ -1,8 +1,9 @@
 """The worker process behind one transcription job: `python -m supervisor_app.services.transcription_worker`.
 
 It resumes after the last segment already saved, commits every segment as it is produced, keeps the job's
-progress current (at most twice a second), suggests Coach/Coachee labels at the end, and records the model,
-its hash, the engine version and every setting with the transcript.
+progress current (at most twice a second), tells the voices apart at the end (services.speaker_attribution:
+lines split at speaker turns, named Coach, Coachee, …), and records the model, its hash, the engine version and
+every setting with the transcript.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy import func, select
 from supervisor_app.core.consent import Scope
 from supervisor_app.errors import SupervisorError
 from supervisor_app.media.decoded import PcmFile, ensure_cached
-from supervisor_app.media.speakers import suggest_speakers
+from supervisor_app.media.diarize import DiarizationError
 from supervisor_app.media.transcribe import (
     SegmentResult,
     TranscriptionSettings,
@@ -28,7 +29,7 @@ from supervisor_app.media.transcribe import (
     transcribe_source,
 )
 from supervisor_app.paths import AppPaths, resolve_paths
-from supervisor_app.services import audit, consent
+from supervisor_app.services import audit, consent, speaker_attribution
 from supervisor_app.services.library import recording_store
 from supervisor_app.store import queue
 from supervisor_app.store.db import Database
@@ -46,8 +47,9 @@ def _set_job(db: Database, job_id: int, **values: object) -> None:
                 setattr(job, key, value)
 
 
-def _prepare(db: Database, job_id: int) -> tuple[TranscriptionSettings, str, str, float, int]:
-    """Mark the job running; return its settings, the stored file name, the resume point and next index."""
+def _prepare(db: Database, job_id: int) -> tuple[TranscriptionSettings, str, str, float, int, int]:
+    """Mark the job running; return its settings, the stored file name, the hash, the resume point, the next
+    index and the number of speakers to tell apart."""
     with db.transaction() as session:
         job = session.get(TranscriptionJob, job_id)
         if job is None or job.status not in ("queued", "running"):
@@ -68,12 +70,12 @@ def _prepare(db: Database, job_id: int) -> tuple[TranscriptionSettings, str, str
         job.attempts += 1
         job.resumed_from_s = job.progress_s = resume_at
         return (TranscriptionSettings.from_dict(job.settings), recording.stored_name, recording.sha256, resume_at,
-                next_index)
+                next_index, recording.speakers)
 
 
 def run_job(db: Database, paths: AppPaths, job_id: int) -> int:
     try:
-        settings, stored_name, sha256, resume_at, next_index = _prepare(db, job_id)
+        settings, stored_name, sha256, resume_at, next_index, speakers = _prepare(db, job_id)
     except consent.ConsentMissingError as exc:
         _set_job(db, job_id, status="failed", finished_at=utc_now(), message=str(exc))
         return 1
@@ -124,7 +126,7 @@ def run_job(db: Database, paths: AppPaths, job_id: int) -> int:
 
         info = transcribe_source(model, audio, settings, offset_s=resume_at, on_segment=on_segment,
                                  on_progress=on_progress)
-        _label_speakers(db, transcript_id, audio)
+        speaker_note = _attribute(db, job_id, transcript_id, audio, speakers, settings.cpu_threads)
         with db.transaction() as session:
             transcript = session.get(Transcript, transcript_id)
             assert transcript is not None
@@ -139,7 +141,8 @@ def run_job(db: Database, paths: AppPaths, job_id: int) -> int:
                 "job": job_id, "model": transcript.model_name, "model_sha256": transcript.model_sha256,
                 "engine": transcript.engine_version, "segments": count, "language": info.language,
                 "settings": {k: str(v) for k, v in transcript.settings.items()}})
-            job.message = f"{count} segment{'s' if count != 1 else ''}." if count else "No speech found."
+            job.message = (f"{count} line{'s' if count != 1 else ''}. {speaker_note}".strip() if count
+                           else "No speech found.")
         return 0
     except SupervisorError as exc:
         _set_job(db, job_id, status="failed", finished_at=utc_now(), message=str(exc))
@@ -151,16 +154,16 @@ def run_job(db: Database, paths: AppPaths, job_id: int) -> int:
         return 1
 
 
-def _label_speakers(db: Database, transcript_id: int, audio: PcmFile) -> None:
-    """Suggested Coach/Coachee labels for every segment nobody has labelled by hand."""
-    with db.transaction() as session:
-        segments = list(session.scalars(select(TranscriptSegment).where(TranscriptSegment.transcript_id ==
-                                                                       transcript_id).order_by(TranscriptSegment.idx)))
-        if not segments or any(s.edited for s in segments):
-            return
-        labels = suggest_speakers(audio, [(s.start_s, s.end_s) for s in segments])
-        for segment, label in zip(segments, labels, strict=True):
-            segment.speaker = label
+def _attribute(db: Database, job_id: int, transcript_id: int, audio: PcmFile, speakers: int, threads: int) -> str:
+    """Tell the voices apart and label every line; what the job's message should add about it."""
+    _set_job(db, job_id, message="Telling the voices apart…")
+    try:
+        result = speaker_attribution.attribute_transcript(db, transcript_id, audio, speakers, threads=threads)
+    except DiarizationError as exc:  # the transcript is still worth having; the speakers are named by hand
+        return f"Speakers not found: {exc}"
+    if result is None:
+        return "Speakers kept as corrected by hand."
+    return f"Speakers: {', '.join(result.speakers) or 'none'} (Coach by {result.coach_by})."
 
 
 def main(argv: list[str] | None = None) -> int:

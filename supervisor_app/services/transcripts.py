@@ -15,7 +15,7 @@ from supervisor_app.core.roles import Permission
 from supervisor_app.core.transcripts import ExportFormat, Segment, fts_query, neutral_speakers, render
 from supervisor_app.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from supervisor_app.files import atomic_write_text
-from supervisor_app.services import audit, library, redaction
+from supervisor_app.services import audit, library, redaction, speaker_attribution
 from supervisor_app.services.context import Actor, require
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import (
@@ -97,7 +97,7 @@ class SearchHit:
 
 def _segment(row: TranscriptSegment) -> Segment:
     return Segment(row.id, row.idx, row.start_s, row.end_s, row.text, row.speaker,
-                   tuple((w[0], w[1], w[2], w[3]) for w in row.words), row.edited)
+                   tuple((w[0], w[1], w[2], w[3]) for w in row.words), row.edited, row.overlap)
 
 
 def get_transcript(db: Database, actor: Actor, recording_id: int, *, raw: bool = True) -> TranscriptView:
@@ -208,10 +208,24 @@ def set_speaker(db: Database, actor: Actor, segment_ids: Sequence[int], speaker:
     return changed
 
 
-def name_speakers(db: Database, actor: Actor, recording_id: int, names: Mapping[str, str]) -> int:
+@dataclass(frozen=True)
+class Naming:
+    changed: int  # lines relabelled
+    voice_remembered_for: str | None  # the coach whose voice is now remembered, when one was named
+
+    def describe(self) -> str:
+        said = f"{self.changed} line{'s' if self.changed != 1 else ''} relabelled."
+        if self.voice_remembered_for:
+            said += (f" {self.voice_remembered_for}'s voice is remembered: their later recordings call it Coach "
+                     "where it matches.")
+        return said
+
+
+def name_speakers(db: Database, actor: Actor, recording_id: int, names: Mapping[str, str]) -> Naming:
     """Name the voices of a whole recording at once: each old label becomes its new one, all together (so
-    {"Coach": "Coachee", "Coachee": "Coach"} swaps two suggestions the wrong way round); returns the segments
-    changed. Every change is kept in the edit history."""
+    {"Coach": "Coachee", "Coachee": "Coach"} swaps two suggestions the wrong way round; a label given its own name
+    stays). Every change is kept in the edit history. The voice named as the coach (Coach, or the coach's name) is
+    remembered for the coach's later recordings."""
     require(actor, Permission.EDIT_TRANSCRIPTS)
     cleaned = {old: _speaker_label(new) for old, new in names.items()}
     transcript = get_transcript(db, actor, recording_id)
@@ -226,7 +240,9 @@ def name_speakers(db: Database, actor: Actor, recording_id: int, names: Mapping[
         if changed:
             audit.record(session, actor, "transcript.name_speakers", "recording", recording_id,
                          {"names": cleaned, "segments": changed})
-    return changed
+        remembered = (None if library.identity_hidden_for(session, actor, recording_id)
+                      else speaker_attribution.rename_voices(session, actor, recording_id, cleaned))
+    return Naming(changed, remembered)
 
 
 def edit_history(db: Database, actor: Actor, recording_id: int) -> list[EditEntry]:

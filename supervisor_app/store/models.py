@@ -167,6 +167,7 @@ class Recording(Base):
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     # set when its audio and transcript were purged (consent withdrawn): the row stays for the reviews of it
     purged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    speakers: Mapped[int] = mapped_column(Integer, default=2)  # voices to tell apart
 
     coach: Mapped[Coach] = relationship(lazy="joined")
 
@@ -192,6 +193,16 @@ class Transcript(Base):
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+class TranscriptVoices(Base):
+    """The voices speaker attribution found in a transcript, by label ({"Coach": Voice.as_dict(), ...}), renamed
+    with the labels. Kept apart from the transcript so that on PostgreSQL only staff can read them."""
+
+    __tablename__ = "transcript_voices"
+
+    transcript_id: Mapped[int] = mapped_column(ForeignKey("transcripts.id", ondelete="CASCADE"), primary_key=True)
+    voices: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
 class TranscriptSegment(Base):
     __tablename__ = "transcript_segments"
     __table_args__ = (UniqueConstraint("transcript_id", "idx", name="uq_transcript_segments_transcript_idx"),)
@@ -207,6 +218,21 @@ class TranscriptSegment(Base):
     avg_logprob: Mapped[float] = mapped_column(Float, default=0.0)
     no_speech_prob: Mapped[float] = mapped_column(Float, default=0.0)
     edited: Mapped[bool] = mapped_column(Boolean, default=False)
+    overlap: Mapped[bool] = mapped_column(Boolean, default=False)  # two voices at once
+
+
+class CoachVoice(Base):
+    """A coach's voice as a person named it in one of their recordings: later recordings of the coach where the
+    voice matches call that voice Coach. Staff only (on PostgreSQL raters have no grant)."""
+
+    __tablename__ = "coach_voices"
+
+    coach_id: Mapped[int] = mapped_column(ForeignKey("coaches.id", ondelete="CASCADE"), primary_key=True)
+    voice: Mapped[dict[str, Any]] = mapped_column(JSON)
+    recording_id: Mapped[int | None] = mapped_column(ForeignKey("recordings.id", ondelete="SET NULL"),
+                                                     nullable=True)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
 
 
 class TranscriptEdit(Base):

@@ -10,11 +10,11 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from supervisor_app.media.decoded import PEAK_BLOCK, compute_peaks, decode_to_cache
 from supervisor_app.media.player import MAX_RATE, MIN_RATE, Player
-from supervisor_app.media.speakers import median_log_pitch
 from tests.conftest import AUDIO, REPO_ROOT
 
 PLAY = textwrap.dedent("""
@@ -40,6 +40,28 @@ PLAY = textwrap.dedent("""
     print(round(player.position_s, 3), flush=True)
     player.close()
 """)
+
+
+def median_log_pitch(clip: npt.NDArray[np.float64], rate: int) -> float:
+    """Median log fundamental frequency over voiced 40 ms frames (autocorrelation peak, 60–400 Hz).
+
+    The autocorrelation of every frame comes from one FFT over all frames at once.
+    """
+    size, low, high = int(0.04 * rate), rate // 400, rate // 60
+    if len(clip) < size:
+        return 0.0
+    frames = np.lib.stride_tricks.sliding_window_view(clip, size)[:: size // 2]
+    frames = frames - frames.mean(axis=1, keepdims=True)
+    spectrum = np.fft.rfft(frames, n=2 * size, axis=1)
+    correlation = np.fft.irfft(np.abs(spectrum) ** 2, axis=1)[:, :size]
+    energy = correlation[:, 0]
+    lags = low + np.argmax(correlation[:, low:high], axis=1)
+    peaks = correlation[np.arange(len(lags)), lags]
+    voiced = (energy > 0) & (peaks > 0.5 * np.where(energy > 0, energy, 1))
+    if not voiced.any():
+        return 0.0
+    return float(np.median(np.log(rate / lags[voiced])))
+
 
 
 def play_into_sink(tmp_path: Path, seek: float, speed: float = 1.0, seconds: float = 0.05

@@ -19,9 +19,8 @@ from sqlalchemy import func, select, text
 from supervisor_app.core.reviews import CompetencyScore, ReviewContent
 from supervisor_app.errors import ServerUnreachableError
 from supervisor_app.media.transcribe import TranscriptionSettings
-from supervisor_app.paths import AppPaths
 from supervisor_app.services import audit, calibration, journal, library, reviews, transcripts
-from supervisor_app.services.transcription import TranscriptionRunner, enqueue, list_jobs, recover_interrupted
+from supervisor_app.services.transcription import enqueue, list_jobs, recover_interrupted
 from supervisor_app.store import queue
 from supervisor_app.store.changes import ChangeFeed
 from supervisor_app.store.db import Database
@@ -29,7 +28,7 @@ from supervisor_app.store.models import RecordingBlob, RecordingChunk, Transcrip
 from supervisor_app.store.recording_store import CHUNK_BYTES
 from tests.conftest import AUDIO, REPO_ROOT
 from tests.postgres_server import private_server
-from tests.team import PASSWORD, Team, make_team, panel_round, scored_content
+from tests.team import PASSWORD, Team, make_team, panel_round, scored_content, work_the_queue
 
 
 def _tone_wav(path: Path, seconds: float) -> Path:
@@ -45,22 +44,6 @@ def _tone_wav(path: Path, seconds: float) -> Path:
     return path
 
 
-def _work_the_queue(db: Database, paths: AppPaths, timeout_s: float = 180.0) -> None:
-    """The real runner of one laptop (worker processes and all), connected as that laptop's login."""
-    runner = TranscriptionRunner(db, paths, db.url.render_as_string(hide_password=False))
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        runner.poll()
-        with db.transaction() as session:
-            left = session.scalar(select(func.count()).select_from(TranscriptionJob)
-                                  .where(TranscriptionJob.status.in_(("queued", "running"))))
-        if runner.current_job is None and not left:
-            return
-        time.sleep(0.2)
-    runner.shutdown()
-    raise AssertionError("transcription jobs did not finish in time")
-
-
 def test_import_on_one_laptop_transcribe_play_and_review_on_another(team: Team) -> None:
     a_db, sup, a_paths = team.open("sup", "laptop-a")
     imported = library.import_recording(a_db, sup, a_paths, AUDIO / "dialogue.flac", library.RecordingInput(1))
@@ -70,7 +53,7 @@ def test_import_on_one_laptop_transcribe_play_and_review_on_another(team: Team) 
     b_db, admin, b_paths = team.open("admin", "laptop-b")
     assert not any(b_paths.recordings_dir.rglob("*.flac"))
     enqueue(b_db, admin, [recording_id], TranscriptionSettings())
-    _work_the_queue(b_db, b_paths)
+    work_the_queue(b_db, b_paths)
     view = transcripts.get_transcript(b_db, admin, recording_id)
     assert view.status == "complete"
     assert view.segments

@@ -75,7 +75,7 @@ def test_editing_keeps_timing_and_history(transcribed: tuple[Database, AppPaths]
     view = transcripts.get_transcript(db, maria, 1)
     changed = transcripts.set_speaker(db, maria, [s.id for s in view.segments[:2]], "Maria")
     assert changed == 2
-    assert transcripts.name_speakers(db, maria, 1, {"Coachee": "Leader A"}) == 2
+    assert transcripts.name_speakers(db, maria, 1, {"Coachee": "Leader A"}).changed == 2
     history = transcripts.edit_history(db, maria, 1)
     assert [(h.field, h.segment_index) for h in history][:3] == [("text", 5), ("speaker", 0), ("speaker", 1)]
     assert history[0].old_value.startswith("I asked some to run it")
@@ -89,11 +89,11 @@ def test_naming_the_speakers_of_a_whole_recording(transcribed: tuple[Database, A
     maria, aisha = login(db, "maria"), login(db, "aisha")
     before = [s.speaker for s in transcripts.get_transcript(db, maria, 1).segments]
     assert set(before) == {"Coach", "Coachee"}
-    changed = transcripts.name_speakers(db, maria, 1, {"Coach": "Coachee", "Coachee": "Coach"})  # together: a swap
+    changed = transcripts.name_speakers(db, maria, 1, {"Coach": "Coachee", "Coachee": "Coach"}).changed  # a swap
     swapped = [s.speaker for s in transcripts.get_transcript(db, maria, 1).segments]
     assert changed == len(before)
     assert swapped == [{"Coach": "Coachee", "Coachee": "Coach"}[label] for label in before]
-    assert transcripts.name_speakers(db, maria, 1, {"Coach": "  Daniel   Fischer "}) == swapped.count("Coach")
+    assert transcripts.name_speakers(db, maria, 1, {"Coach": "  Daniel   Fischer "}).changed == swapped.count("Coach")
     named = [s.speaker for s in transcripts.get_transcript(db, maria, 1).segments]
     assert "Daniel Fischer" in named
     assert "Coach" not in named
@@ -106,7 +106,7 @@ def test_naming_the_speakers_of_a_whole_recording(transcribed: tuple[Database, A
     assert [s.speaker for s in transcripts.get_transcript(db, maria, 1).segments] == named  # nothing changed
     with pytest.raises(PermissionDeniedError):
         transcripts.name_speakers(db, aisha, 1, {"Coachee": "Leader A"})
-    assert transcripts.name_speakers(db, maria, 1, {}) == 0
+    assert transcripts.name_speakers(db, maria, 1, {}).changed == 0
 
 
 def test_search(transcribed: tuple[Database, AppPaths]) -> None:

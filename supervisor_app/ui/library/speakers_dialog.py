@@ -80,7 +80,7 @@ class SpeakersDialog(QDialog):
         layout.addStretch(1)
         layout.addWidget(self.error_label)
         layout.addWidget(buttons)
-        self.changed = 0
+        self.naming: transcripts.Naming | None = None
 
     def swap(self) -> None:
         coach, coachee = (self.name_edits[name] for name in NEUTRAL_SPEAKERS)
@@ -89,13 +89,13 @@ class SpeakersDialog(QDialog):
         coachee.setCurrentText(first)
 
     def names(self) -> dict[str, str]:
-        return {label: edit.currentText() for label, edit in self.name_edits.items()
-                if edit.currentText() != label}
+        """Every label with its name (a label kept as it is still counts: naming the coach remembers the voice)."""
+        return {label: edit.currentText() for label, edit in self.name_edits.items() if label}
 
     def apply(self) -> None:
         try:
-            self.changed = transcripts.name_speakers(self._context.database, self._context.actor,
-                                                     self.recording_id, self.names())
+            self.naming = transcripts.name_speakers(self._context.database, self._context.actor,
+                                                    self.recording_id, self.names())
         except SupervisorError as exc:
             self.error_label.show_message(str(exc))
             return

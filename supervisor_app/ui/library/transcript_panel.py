@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -79,11 +80,16 @@ class TranscriptModel(QAbstractTableModel):
         if not index.isValid():
             return None
         segment = self.segments[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole and index.column() == SPEAKER and segment.overlap:
+            return f"{segment.speaker} (overlap)"
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             return (clock(segment.start_s), segment.speaker, segment.text)[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole:
             edited = " · corrected by hand" if segment.edited else ""
-            return f"{segment.start_s:.2f}–{segment.end_s:.2f} s{edited}"
+            overlap = " · two voices at once in this line: check who said which words" if segment.overlap else ""
+            return f"{segment.start_s:.2f}–{segment.end_s:.2f} s{edited}{overlap}"
+        if role == Qt.ItemDataRole.BackgroundRole and index.column() == SPEAKER and segment.overlap:
+            return QBrush(QColor("#fde7d9"))
         if role == Qt.ItemDataRole.BackgroundRole and index.row() == self.highlighted:
             return QBrush(QColor("#fff4d6"))
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == SPEAKER:
@@ -101,8 +107,8 @@ class TranscriptModel(QAbstractTableModel):
                 self.segments[index.row()] = transcripts.edit_text(db, actor, segment.id, str(value))
             elif index.column() == SPEAKER:
                 transcripts.set_speaker(db, actor, [segment.id], str(value))
-                self.segments[index.row()] = Segment(segment.id, segment.index, segment.start_s, segment.end_s,
-                                                     segment.text, " ".join(str(value).split()), segment.words, True)
+                self.segments[index.row()] = dataclasses.replace(segment, speaker=" ".join(str(value).split()),
+                                                                 edited=True)
             else:
                 return False
         except SupervisorError as exc:
