@@ -146,6 +146,16 @@ def _write(session: Session, transcript_id: int, segments: list[tuple[Any, ...]]
     return Attribution(index, seconds, overlapped, coach_by)
 
 
+def speaker_count(db: Database, actor: Actor, recording_id: int) -> int:
+    """How many voices this recording's attribution tells apart."""
+    with db.transaction() as session:
+        library.require_recording_access(session, actor, recording_id)
+        count = session.scalar(select(Recording.speakers).where(Recording.id == recording_id))
+        if count is None:
+            raise NotFoundError(f"There is no recording with id {recording_id}.")
+        return count
+
+
 def set_speaker_count(db: Database, actor: Actor, recording_id: int, speakers: int) -> None:
     """How many voices to tell apart in this recording (used by its next transcription)."""
     require(actor, Permission.TRANSCRIBE)

@@ -189,7 +189,7 @@ def test_import_transcribe_export_search(demo_cli: Cli, tmp_path: Path) -> None:
     assert "No coach matches 'Nobody'" in err
     code, _, err = demo_cli("transcribe", "1", "--compute-type", "int8", "--beam-size", "2", **sup)
     assert code == 0, err
-    assert "job 1 short.ogg: done. 1 segment." in err
+    assert "job 1 short.ogg: done. 2 lines. Speakers: Coach, Coachee (Coach by first voice heard)." in err
     rows = json.loads(demo_cli("recording", "list", "--json", **sup)[1])
     assert [(r["coach_name"], r["transcript_status"]) for r in rows] == [("Lena Novak", "transcribed")]
     target = tmp_path / "t.vtt"

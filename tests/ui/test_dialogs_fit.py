@@ -20,6 +20,7 @@ from supervisor_app.ui.calibration.new_round_dialog import NewRoundDialog
 from supervisor_app.ui.coaches.coach_dialog import CoachDialog
 from supervisor_app.ui.library.consent_dialog import ConsentDialog
 from supervisor_app.ui.library.edit_history_dialog import EditHistoryDialog
+from supervisor_app.ui.library.find_speakers_dialog import FindSpeakersDialog
 from supervisor_app.ui.library.recording_dialog import RecordingDialog
 from supervisor_app.ui.library.speakers_dialog import SpeakersDialog
 from supervisor_app.ui.library.subject_dialog import SubjectDialog
@@ -55,6 +56,7 @@ def test_every_dialog_fits_a_small_screen(qtbot: QtBot, round_db: Database, path
         "subject-request": lambda: SubjectDialog(admin, recording),
         "edit-history": lambda: EditHistoryDialog([]),
         "speakers": lambda: SpeakersDialog(admin, 1, []),
+        "find-speakers": lambda: FindSpeakersDialog(admin, 1, True),
         "practise": lambda: ChooseGoldDialog(maria),
         "feedback": lambda: FeedbackDialog(admin, reviews.get_review(round_db, admin.actor, audit_review.id)),
         "evidence": lambda: EvidenceDialog(Evidence("active_listening", 1.0, 4.0, "What would you like?",

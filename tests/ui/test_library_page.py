@@ -9,12 +9,12 @@ from PySide6.QtCore import QDate, QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from supervisor_app.paths import AppPaths
 from supervisor_app.services import transcripts
 from supervisor_app.store.db import Database
-from supervisor_app.store.models import Recording
+from supervisor_app.store.models import Recording, TranscriptSegment
 from supervisor_app.ui.library import library_page as page_module
 from supervisor_app.ui.library.edit_history_dialog import EditHistoryDialog
 from supervisor_app.ui.library.import_dialog import ImportDialog
@@ -96,7 +96,9 @@ def test_import_transcribe_and_read(qtbot: QtBot, page: LibraryPage, monkeypatch
     segments = page.transcript_panel.model.segments
     assert segments
     assert segments[0].text.startswith("Thanks for making time today")
-    assert "1 segment" in page.transcript_panel.heading.text()
+    # the six seconds end as the coachee starts: the last word is theirs, a line of its own
+    assert [s.speaker for s in segments] == ["Coach", "Coachee"]
+    assert "2 segments" in page.transcript_panel.heading.text()
 
 
 def test_progress_and_cancel_from_the_jobs_panel(qtbot: QtBot, page: LibraryPage,
@@ -218,6 +220,8 @@ def test_name_the_speakers_once_for_the_whole_recording(qtbot: QtBot, transcribe
         dialog.apply()
     expected = [{"Coach": "Coachee", "Coachee": "Daniel Fischer"}[label] for label in before]
     assert [s.speaker for s in panel.model.segments] == expected  # every line, shown at once
+    assert panel.notice.isVisible()
+    assert "Daniel Fischer's voice is remembered" in panel.notice.text()
     panel.names_button.click()
     again = panel.active_dialog
     assert isinstance(again, SpeakersDialog)
@@ -228,6 +232,52 @@ def test_name_the_speakers_once_for_the_whole_recording(qtbot: QtBot, transcribe
     assert again.isVisible()
     again.reject()
     assert [s.speaker for s in panel.model.segments] == expected
+
+
+def test_find_the_speakers_again_with_another_count(qtbot: QtBot, transcribed_page: LibraryPage) -> None:
+    from supervisor_app.ui.library.find_speakers_dialog import FindSpeakersDialog
+
+    page = transcribed_page
+    page.select_recording(page.model.row_id(0))
+    panel = page.transcript_panel
+    assert {s.speaker for s in panel.model.segments} == {"Coach", "Coachee"}
+    assert panel.find_button.isEnabled()
+    panel.find_button.click()
+    dialog = panel.active_dialog
+    assert isinstance(dialog, FindSpeakersDialog)
+    assert dialog.count.value() == 2
+    screenshot(dialog, "find-speakers-dialog")
+    dialog.count.setValue(1)
+    with qtbot.waitSignal(dialog.accepted, timeout=60_000):
+        dialog.start()
+    assert {s.speaker for s in panel.model.segments} == {"Coach"}
+    assert "Coach by first voice heard" in panel.notice.text()
+    # once a person has corrected a line, the lines are theirs: refused in words, nothing changed
+    first = panel.model.segments[0]
+    panel.assign_speaker([first.id], "Coachee")
+    shown = list(panel.model.segments)
+    panel.find_button.click()
+    again = panel.active_dialog
+    assert isinstance(again, FindSpeakersDialog)
+    assert again.count.value() == 1  # the count is kept for the recording
+    again.count.setValue(2)
+    again.start()
+    qtbot.waitUntil(lambda: bool(again.error_label.text()), timeout=10_000)
+    assert "corrected lines" in again.error_label.text()
+    again.reject()
+    assert panel.model.segments == shown
+
+
+def test_overlapping_speech_is_marked_in_the_transcript(qtbot: QtBot, transcribed_page: LibraryPage) -> None:
+    page = transcribed_page
+    with page._context.database.transaction() as session:
+        session.execute(update(TranscriptSegment).where(TranscriptSegment.idx == 1).values(overlap=True))
+    page.select_recording(page.model.row_id(0))
+    model = page.transcript_panel.model
+    assert model.index(1, 1).data() == "Coachee (overlap)"
+    assert model.index(1, 1).data(Qt.ItemDataRole.EditRole) == "Coachee"
+    assert "two voices at once" in model.index(1, 2).data(Qt.ItemDataRole.ToolTipRole)
+    assert model.index(0, 1).data() == "Coach"
 
 
 def test_edit_a_recording(qtbot: QtBot, transcribed_page: LibraryPage) -> None:

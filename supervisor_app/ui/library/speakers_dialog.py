@@ -69,7 +69,8 @@ class SpeakersDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         intro = QLabel("Say once who is who: the names replace the labels on every line of this recording (each "
-                       "change is kept in History…).")
+                       "change is kept in History…). The voice you name Coach is remembered for this coach's later "
+                       "recordings, where it is called Coach when it matches.")
         intro.setWordWrap(True)
         layout.addWidget(intro)
         layout.addLayout(grid)

@@ -24,6 +24,7 @@ from supervisor_app.core.transcripts import Segment, clock
 from supervisor_app.errors import NotFoundError, SupervisorError
 from supervisor_app.services import transcripts
 from supervisor_app.ui.library.edit_history_dialog import EditHistoryDialog
+from supervisor_app.ui.library.find_speakers_dialog import FindSpeakersDialog
 from supervisor_app.ui.library.redaction_dialog import RedactionDialog
 from supervisor_app.ui.library.speakers_dialog import SpeakersDialog
 from supervisor_app.ui.shell.app_context import AppContext
@@ -135,6 +136,15 @@ class TranscriptPanel(QWidget):
         self.names_button.setToolTip("Say once who is who: the names apply to every line of this recording")
         self.names_button.setVisible(context.actor.can(Permission.EDIT_TRANSCRIPTS))
         self.names_button.setEnabled(False)
+        self.find_button = QPushButton("Find speakers…")
+        self.find_button.setToolTip("How many people speak, and the voices told apart again (Ctrl+Shift+K)")
+        self.find_button.setShortcut("Ctrl+Shift+K")
+        self.find_button.setVisible(context.actor.can(Permission.EDIT_TRANSCRIPTS))
+        self.find_button.setEnabled(False)
+        self.notice = QLabel()
+        self.notice.setWordWrap(True)
+        self.notice.setObjectName("hint")
+        self.notice.hide()
         self.history_button = QPushButton("History…")
         self.history_button.setToolTip("Every correction made to this transcript: who, when, what was there before")
         self.history_button.setEnabled(False)
@@ -147,6 +157,7 @@ class TranscriptPanel(QWidget):
         header.addWidget(self.heading, 1)
         header.addWidget(self.history_button)
         header.addWidget(self.redact_button)
+        header.addWidget(self.find_button)
         header.addWidget(self.names_button)
         header.addWidget(self.speaker_button)
         self.model = TranscriptModel(context)
@@ -163,10 +174,12 @@ class TranscriptPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 0)
         layout.addLayout(header)
+        layout.addWidget(self.notice)
         layout.addWidget(self.table, 1)
         self.speaker_button.clicked.connect(self.on_speaker_button_clicked)
         self.history_button.clicked.connect(self.open_history)
         self.names_button.clicked.connect(self.open_speaker_names)
+        self.find_button.clicked.connect(self.open_find_speakers)
         self.redact_button.clicked.connect(self.open_redaction)
         self.active_dialog: QWidget | None = None
         self.model.edit_failed.connect(lambda message: show_error(self, "Not changed", message))
@@ -179,6 +192,9 @@ class TranscriptPanel(QWidget):
         self.history_button.setEnabled(recording_id is not None)
         self.redact_button.setEnabled(False)
         self.names_button.setEnabled(False)
+        self.find_button.setEnabled(recording_id is not None)
+        if recording_id != previous:
+            self.notice.hide()
         if recording_id is None:
             self.model.set_segments([])
             self.heading.setText("Select a recording to see its transcript.")
@@ -218,10 +234,28 @@ class TranscriptPanel(QWidget):
         if self.recording_id is None:
             return
         dialog = SpeakersDialog(self._context, self.recording_id, list(self.model.segments), self)
-        dialog.accepted.connect(lambda: self.show_recording(self.recording_id, self.title))
+        dialog.accepted.connect(lambda: self._after(dialog.naming.describe() if dialog.naming else ""))
         dialog.finished.connect(dialog.deleteLater)
         self.active_dialog = dialog
         dialog.open()
+
+    def open_find_speakers(self) -> None:
+        if self.recording_id is None:
+            return
+        finished = self.names_button.isEnabled()  # a complete transcript with lines
+        dialog = FindSpeakersDialog(self._context, self.recording_id, finished, self)
+        dialog.accepted.connect(lambda: self._after(
+            dialog.result.describe() if dialog.result else
+            f"{dialog.count.value()} speaker(s) will be told apart when this recording is transcribed."))
+        dialog.finished.connect(dialog.deleteLater)
+        self.active_dialog = dialog
+        dialog.open()
+
+    def _after(self, message: str) -> None:
+        """Show the transcript again, with what the last speaker action did."""
+        self.show_recording(self.recording_id, self.title)
+        self.notice.setText(message)
+        self.notice.setVisible(bool(message))
 
     def open_history(self) -> None:
         if self.recording_id is None:

@@ -40,6 +40,8 @@ SHORTCUTS = (
     Shortcut("Library", "Ctrl+T", "Transcribe the selected recordings (progress in the Jobs panel)", ("Ctrl+T",)),
     Shortcut("Library", "Ctrl+R", "Review the selected recording (opens your draft if you have one)", ("Ctrl+R",)),
     Shortcut("Library", "Ctrl+Shift+R", "Redact the selected recording's transcript", ("Ctrl+Shift+R",)),
+    Shortcut("Library", "Ctrl+Shift+K", "Find the speakers of the selected recording (how many, told apart again)",
+             ("Ctrl+Shift+K",)),
     Shortcut("Library", "Delete", "Remove the selected recording", ("Del",)),
     Shortcut("Review workspace", "Space", "Play or pause", ("Space",)),
     Shortcut("Review workspace", "← / →", "Back 5 s / forward 5 s", ("Left", "Right")),
