@@ -26,7 +26,7 @@ def _settings_from_args(ctx: Context) -> TranscriptionSettings:
     stored = Settings(ctx.paths.settings_file).get(SettingKey.TRANSCRIPTION)
     base = TranscriptionSettings.from_dict(stored) if isinstance(stored, dict) else TranscriptionSettings()
     overrides: dict[str, Any] = {}
-    for name in ("model", "language", "compute_type", "threads", "beam_size"):
+    for name in ("model", "language", "compute_type", "threads", "beam_size", "batch_size"):
         if getattr(a, name) is not None:
             overrides[name] = getattr(a, name)
     if a.no_vad:
@@ -282,6 +282,8 @@ def register(sub: Any) -> None:
     transcribe.add_argument("--threads", type=bounded_int(0, 64), help="CPU threads (0: all cores)")
     transcribe.add_argument("--beam-size", type=bounded_int(1, 10),
                             help="how many candidate transcriptions the model weighs (1–10; default 5)")
+    transcribe.add_argument("--batch-size", type=bounded_int(0, 32),
+                            help="30 s windows of speech decoded side by side (0: one after the other); needs the VAD")
     transcribe.add_argument("--no-vad", action="store_true", help="do not skip silence (VAD filter off)")
     transcribe.add_argument("--no-word-timestamps", action="store_true")
     transcribe.add_argument("--speakers", type=bounded_int(1, 8),

@@ -6,8 +6,9 @@ against a pinned SHA-256) finds the speech and the overlapped speech; voice stat
 2. Speech is cut into pieces at every pause, and long stretches into pieces of at most three seconds.
 3. Each piece is described by its mean MFCCs (from a spectrum with the recording's noise floor removed) and its
    median pitch, each divided by how much it varies *inside* a piece: what a voice keeps while its words change
-   counts, what the words change does not. Ward clustering of the pieces of one second or more gives the expected
-   number of voices; a Gaussian of each voice's frames then reassigns every piece until nothing moves.
+   counts, what the words change does not. Ward clustering and k-means++ of the pieces of one second or more give
+   starting partitions into the expected number of voices; from each, pieces move from voice to voice while a
+   move makes the voices' frame Gaussians tighter, and the tightest result is kept.
 4. Speakers are numbered in the order they are first heard.
 
 The segmentation model alone links voices across its windows poorly on this kind of audio (two synthetic voices
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -243,10 +244,18 @@ def _pieces(speech: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
     return pieces
 
 
-def _log_likelihood(frames: Floats, mean: Floats, covariance: Floats) -> float:
-    factor = np.linalg.cholesky(covariance)
-    solved = np.linalg.solve(factor, (frames - mean).T)
-    return float(-0.5 * np.square(solved).sum(axis=0).mean() - np.log(np.diag(factor)).sum())
+def _piece_statistics(loud: Sequence[npt.NDArray[np.int64]], mfcc: Floats, pitch: Floats) -> tuple[Floats, Floats]:
+    """Per piece: the mean and the variance of each MFCC and of the log pitch over its loud frames (NaN pitch
+    where fewer than five frames are voiced)."""
+    means, spreads = np.zeros((len(loud), VOICE_FEATURES)), np.full((len(loud), VOICE_FEATURES), np.nan)
+    for number, frames_of in enumerate(loud):
+        tones = pitch[frames_of]
+        tones = tones[~np.isnan(tones)]
+        means[number, :_MFCC] = mfcc[frames_of].mean(axis=0)
+        spreads[number, :_MFCC] = mfcc[frames_of].var(axis=0)
+        means[number, _MFCC] = np.median(tones) if len(tones) >= 5 else np.nan
+        spreads[number, _MFCC] = tones.var() if len(tones) >= 5 else np.nan
+    return means, spreads
 
 
 def diarize(audio: AudioSource, speakers: int = 2, *, threads: int = 1,
@@ -274,14 +283,7 @@ def diarize(audio: AudioSource, speakers: int = 2, *, threads: int = 1,
     if not pieces:
         return empty
     loud = [np.arange(a, b)[loudness[a:b] >= np.quantile(loudness[a:b], 1 - _LOUD_SHARE)] for a, b in pieces]
-    means, spreads = np.zeros((len(pieces), _MFCC + 1)), np.full((len(pieces), _MFCC + 1), np.nan)
-    for number, frames_of in enumerate(loud):
-        tones = pitch[frames_of]
-        tones = tones[~np.isnan(tones)]
-        means[number, :_MFCC] = mfcc[frames_of].mean(axis=0)
-        spreads[number, :_MFCC] = mfcc[frames_of].var(axis=0)
-        means[number, _MFCC] = np.median(tones) if len(tones) >= 5 else np.nan
-        spreads[number, _MFCC] = tones.var() if len(tones) >= 5 else np.nan
+    means, spreads = _piece_statistics(loud, mfcc, pitch)
     lengths = np.array([b - a for a, b in pieces])
     shaping = lengths >= _CLUSTER_PIECE
     if shaping.sum() < max(speakers, 2):

@@ -7,6 +7,7 @@ A transcript a person has corrected, or marked for redaction, is never re-split:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -194,7 +195,7 @@ def reattribute(db: Database, actor: Actor, paths: AppPaths, recording_id: int, 
         assert recording is not None
         count = recording.speakers
     result = attribute_transcript(db, transcript_id, recording_audio(db, paths, recording_id), count,
-                                  threads=2, on_progress=on_progress, is_cancelled=is_cancelled)
+                                  threads=os.cpu_count() or 1, on_progress=on_progress, is_cancelled=is_cancelled)
     if result is None:
         raise ConflictError("The transcript was corrected while the voices were being told apart; nothing changed.")
     with db.transaction() as session:

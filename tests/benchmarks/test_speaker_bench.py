@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import itertools
 import time
+import tracemalloc
+from pathlib import Path
 
 import numpy as np
 from pyannote.core import Annotation, Segment
 from pyannote.metrics.diarization import DiarizationErrorRate
 
+from supervisor_app.media.decoded import PcmFile, ensure_cached
 from supervisor_app.media.diarize import FRAME_S, diarize
 from tests.audio_decode import decode_mono
 from tests.benchmarks.conftest import print_table
+from tests.benchmarks.speech_corpus import VOICES, varied_speech
 from tests.speaker_truth import Case, all_cases, share_correct
 
 
@@ -50,3 +54,23 @@ def test_speaker_attribution_on_the_fixtures() -> None:
     print_table("Speaker attribution (share of speech time correctly attributed, best mapping)", rows,
                 ["fixture", "set", "voices", "noise dB", "correct", "DER", "audio", "time"])
     print({group: f"mean {np.mean(values):.1%}, min {min(values):.1%}" for group, values in by_group.items()})
+
+
+def test_an_hour_of_four_voices(tmp_path: Path) -> None:
+    """Time and peak memory (tracemalloc: Python and numpy allocations) of attributing 60 minutes, read from the
+    decode cache as the worker does; and the share of speech right, four voices taking turns."""
+    source = tmp_path / "hour.wav"
+    speech = varied_speech(source, 60)
+    seconds = speech.seconds
+    pcm, _peaks = ensure_cached(source, tmp_path / "cache", "hour", seconds)
+    tracemalloc.start()
+    started = time.perf_counter()
+    result = diarize(PcmFile(pcm), 4, threads=2)
+    elapsed = time.perf_counter() - started
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    truth = Case("hour", "bench", [voice for voice, _pitch in VOICES], None, speech.turns)
+    print_table(f"Speaker attribution of {seconds / 60:.1f} min, 4 voices taking turns", [
+        (f"{elapsed:.1f} s", f"{elapsed / seconds:.4f}", f"{peak / 2**20:.0f} MiB", len(result.voices),
+         f"{share_correct(truth, result):.1%}")],
+        ["time", "real-time factor", "peak allocated", "voices", "correct"])

@@ -31,10 +31,11 @@ REPEATS = 6  # 6 x 33 s = about 200 s of speech
 
 RAW_SCRIPT = textwrap.dedent("""
     import json, sys
-    from faster_whisper import WhisperModel
+    from faster_whisper import BatchedInferencePipeline, WhisperModel
     model_dir, audio, options = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
     model = WhisperModel(model_dir, device="cpu", compute_type="int8", cpu_threads=options.pop("cpu_threads"))
-    segments, info = model.transcribe(audio, **options)
+    engine = BatchedInferencePipeline(model) if "batch_size" in options else model
+    segments, info = engine.transcribe(audio, **options)
     print(sum(1 for _ in segments))
 """)
 

@@ -1,6 +1,6 @@
 """Regenerate the speaker-attribution fixtures (needs espeak-ng and sox from Debian, and PyAV from the venv).
 
-    .venv/bin/python tests/data/make_speaker_fixtures.py
+    .venv/bin/python -m tests.data.make_speaker_fixtures
 
 Each case is a conversation of espeak-ng voices with its reference turns (who, start, end, words) beside it, so the
 share of speech correctly attributed and the DER are measured against known truth. Three sets, by when they were
@@ -19,7 +19,8 @@ import wave
 from pathlib import Path
 
 import numpy as np
-from make_audio_fixtures import encode
+
+from tests.data.make_audio_fixtures import encode
 
 OUT = Path(__file__).resolve().parent / "speakers"
 RATE = 16000

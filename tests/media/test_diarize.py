@@ -128,3 +128,12 @@ def test_speaker_at_reads_the_nearest_speech_around_a_word() -> None:
     assert result.speaker_at(1.4, 1.8) == 1
     assert result.speaker_at(2.1, 2.2) == 1  # just after the speech
     assert result.speaker_at(0.0, 0.2) is None
+
+
+def test_empty_and_clipped_audio_are_read_without_error() -> None:
+    empty = diarize.diarize(np.zeros(0, dtype=np.float32), 2)
+    assert empty.voices == ()
+    assert empty.speaker_at(0.0, 1.0) is None
+    square = np.sign(np.sin(np.arange(16_000 * 20) / 16_000 * 2 * np.pi * 150)).astype(np.float32)  # full scale
+    clipped = diarize.diarize(square, 2)
+    assert len(clipped.speakers) == 2000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import jiwer
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 
 from supervisor_app.media.decoded import PcmFile, ensure_cached
-from supervisor_app.media.model import ensure_bundled_model
+from supervisor_app.media.model import ModelError, ensure_bundled_model
 from supervisor_app.media.transcribe import (
     SILENCE_RMS,
     SegmentResult,
@@ -123,5 +124,41 @@ def test_a_word_timed_mostly_over_silence_is_dropped() -> None:
     audio = np.zeros(16_000 * 4, dtype=np.float32)
     audio[8_000:24_000] = 0.3 * np.sin(np.arange(16_000) / 5)  # a voice at 0.5–1.5 s
     found: list[SegmentResult] = []
-    transcribe_source(_TrailingYouModel(), audio, TranscriptionSettings(), on_segment=found.append)
+    sequential = TranscriptionSettings(batch_size=0)  # the stand-in answers as WhisperModel.transcribe does
+    transcribe_source(_TrailingYouModel(), audio, sequential, on_segment=found.append)
     assert [s.text for s in found] == ["Hello there"]
+
+
+def test_batched_decoding_gives_the_words_in_order_and_resumes_at_its_offset(model: object, tmp_path: Path) -> None:
+    pcm, _ = ensure_cached(AUDIO / "dialogue.flac", tmp_path, "dialogue", 0.0)
+    batched = dataclasses.replace(SETTINGS, batch_size=8)
+    assert (batched.decode_options()["batch_size"], batched.decode_options()["chunk_length"]) == (8, 20)
+    found: list[SegmentResult] = []
+    progress: list[float] = []
+    transcribe_source(model, PcmFile(pcm), batched, on_segment=found.append, on_progress=progress.append)
+    reference = (AUDIO / "dialogue.txt").read_text()
+    assert jiwer.wer(reference.lower(), _text(found).lower()) <= 0.15
+    assert [s.start for s in found] == sorted(s.start for s in found)
+    assert all(s.start <= w.start <= w.end <= s.end + 0.05 for s in found for w in s.words)
+    assert progress == sorted(progress)
+    later: list[SegmentResult] = []
+    transcribe_source(model, PcmFile(pcm), batched, offset_s=15.0, on_segment=later.append)
+    assert later
+    assert min(s.start for s in later) >= 15.0
+
+
+def test_batching_without_the_vad_decodes_one_window_after_the_other() -> None:
+    plain = TranscriptionSettings(batch_size=8, vad_filter=False)
+    assert not plain.batched
+    assert "batch_size" not in plain.decode_options()
+    with pytest.raises(ModelError, match="Batch size"):
+        TranscriptionSettings(batch_size=33).validated()
+
+
+def test_batched_decoding_of_silence_and_music_finds_no_words(model: object, tmp_path: Path) -> None:
+    batched = dataclasses.replace(SETTINGS, batch_size=8)
+    for name in ("silence.wav", "music.wav"):
+        pcm, _ = ensure_cached(AUDIO / name, tmp_path, name, 0.0)
+        found: list[SegmentResult] = []
+        transcribe_source(model, PcmFile(pcm), batched, on_segment=found.append)
+        assert found == [], name

@@ -11,9 +11,17 @@ import pytest
 from sqlalchemy import select
 
 from supervisor_app.errors import ConflictError, PermissionDeniedError, ValidationError
+from supervisor_app.media import diarize
 from supervisor_app.media.transcribe import TranscriptionSettings
 from supervisor_app.paths import AppPaths
-from supervisor_app.services import consent, library, speaker_attribution, transcription, transcripts
+from supervisor_app.services import (
+    consent,
+    library,
+    speaker_attribution,
+    transcription,
+    transcription_worker,
+    transcripts,
+)
 from supervisor_app.services.context import Actor
 from supervisor_app.store.db import Database
 from supervisor_app.store.models import CoachVoice, Recording
@@ -163,3 +171,15 @@ def test_on_a_team_server_the_voice_named_on_one_laptop_is_recognised_on_another
     with team.psql("sup") as staff:
         assert staff.execute("SELECT count(*) FROM coach_voices").fetchone() == (1,)
         assert staff.execute("SELECT count(*) FROM transcript_voices").fetchone() == (2,)
+
+
+def test_without_the_speaker_model_the_transcript_is_kept_and_the_job_says_why(
+        transcribed: tuple[Database, AppPaths], monkeypatch: pytest.MonkeyPatch) -> None:
+    db, paths = transcribed
+    maria = login(db, "maria")
+    before = transcripts.get_transcript(db, maria, 1).segments
+    monkeypatch.setattr(diarize, "SEGMENTATION_PACKAGE", "no_such_speaker_model")
+    audio = speaker_attribution.recording_audio(db, paths, 1)
+    note = transcription_worker._attribute(db, 1, 1, audio, 2, 1)
+    assert note.startswith("Speakers not found: The speaker model is not installed")
+    assert transcripts.get_transcript(db, maria, 1).segments == before

@@ -21,7 +21,7 @@ from supervisor_app.store.models import TranscriptionJob, TranscriptSegment
 from tests.conftest import AUDIO, login, long_dialogue, run_jobs
 
 LINE_STARTS = (0.5, 6.1, 12.8, 17.1, 22.5, 24.7, 30.3)  # the dialogue fixture's lines, from sox's padding
-DIALOGUE_SECONDS = 33.238875
+REPEATS = 7
 NORMALISE = jiwer.Compose([jiwer.ToLowerCase(), jiwer.RemovePunctuation(), jiwer.RemoveMultipleSpaces(),
                            jiwer.Strip(), jiwer.ReduceToListOfListOfWords()])
 
@@ -38,7 +38,8 @@ def test_dialogue_words_and_timestamps(transcribed: tuple[Database, AppPaths]) -
     assert view.settings["decode_options"]["word_timestamps"] is True
     assert view.language == "en"
     texts = [s.text for s in view.segments]
-    assert texts[0] == "Thanks for making time today, what would you like to work on in this session?"
+    words = [" ".join(jiwer.RemovePunctuation()(text.lower()).split()) for text in texts]  # punctuation varies
+    assert words[0] == "thanks for making time today what would you like to work on in this session"
     assert texts[-1] == "What made you step in?"
     starts = [s.start_s for s in view.segments]
     assert starts == pytest.approx(list(LINE_STARTS), abs=0.6)
@@ -78,7 +79,8 @@ def test_editing_keeps_timing_and_history(transcribed: tuple[Database, AppPaths]
     assert transcripts.name_speakers(db, maria, 1, {"Coachee": "Leader A"}).changed == 2
     history = transcripts.edit_history(db, maria, 1)
     assert [(h.field, h.segment_index) for h in history][:3] == [("text", 5), ("speaker", 0), ("speaker", 1)]
-    assert history[0].old_value.startswith("I asked some to run it")
+    assert history[0].old_value != corrected  # what the model heard ("some" or "10 minutes"), kept
+    assert "to run it once" in history[0].old_value
     assert history[0].user == "maria"
     hits = transcripts.search(db, maria, "sam")
     assert [h.segment_id for h in hits] == [segment.id]
@@ -185,8 +187,9 @@ def test_cancel_takes_effect_at_once(demo_db: Database, paths: AppPaths) -> None
 
 def test_a_killed_worker_is_resumed_after_restart(demo_db: Database, paths: AppPaths, tmp_path: Path) -> None:
     maria = login(demo_db, "maria")
-    audio = tmp_path / "three-dialogues.wav"
-    long_dialogue(audio, 3)  # 100 s: after the first window's segments there is work left to interrupt
+    audio = tmp_path / "seven-dialogues.wav"
+    seconds = long_dialogue(audio, REPEATS)  # 233 s: two batches of 20 s windows, so after the first there is
+    # work left to interrupt
     recording = library.import_recording(demo_db, maria, paths, audio, library.RecordingInput(3)).recording.id
     [job_id] = transcription.enqueue(demo_db, maria, [recording], TranscriptionSettings())
     runner = transcription.TranscriptionRunner(demo_db, paths, paths.default_database_url())
@@ -210,7 +213,7 @@ def test_a_killed_worker_is_resumed_after_restart(demo_db: Database, paths: AppP
     run_jobs(demo_db, paths)
     job = transcription.get_job(demo_db, maria, job_id)
     assert job.status == "done"
-    assert job.resumed_from_s > 0
+    assert 0 < job.resumed_from_s < seconds - 20  # it stopped with work left, and went on from there
     view = transcripts.get_transcript(demo_db, maria, recording)
     assert [s.index for s in view.segments] == list(range(len(view.segments)))
     assert len(view.segments) >= before
@@ -219,11 +222,11 @@ def test_a_killed_worker_is_resumed_after_restart(demo_db: Database, paths: AppP
     assert view.segments[-1].text == "What made you step in?", (job.resumed_from_s, described[-4:])
     for previous, following in zip(view.segments, view.segments[1:], strict=False):
         assert following.start_s >= previous.end_s - 0.5, described  # nothing transcribed twice at the resume
-    for repetition in range(3):  # nothing lost either: every line of every repetition starts one segment
-        for line_start in LINE_STARTS:
-            expected = line_start + repetition * DIALOGUE_SECONDS
-            matches = [s for s in view.segments if abs(s.start_s - expected) < 0.8]
-            assert len(matches) == 1, (expected, job.resumed_from_s, described)
+    heard = " ".join(jiwer.RemovePunctuation()(s.text.lower()) for s in view.segments)
+    for line in ("thanks for making time today", "what have you already tried", "what made you step in"):
+        assert heard.count(line) == REPEATS, (line, job.resumed_from_s, described)  # nothing lost, nothing twice
+    reference = " ".join([(AUDIO / "dialogue.txt").read_text("utf-8")] * REPEATS)
+    assert jiwer.wer(reference, heard, reference_transform=NORMALISE, hypothesis_transform=NORMALISE) <= 0.1
 
 
 def test_an_unusable_model_fails_the_job_with_its_reason(demo_db: Database, paths: AppPaths) -> None:

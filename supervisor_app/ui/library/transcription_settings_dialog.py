@@ -1,4 +1,5 @@
-"""Transcription settings: model, language, compute type, threads, beam size, VAD filter, word timestamps."""
+"""Transcription settings: model, language, compute type, threads, beam size, batching, VAD filter, word
+timestamps."""
 
 from __future__ import annotations
 
@@ -58,6 +59,12 @@ class TranscriptionSettingsDialog(QDialog):
         self.beam_spin = QSpinBox()
         self.beam_spin.setRange(1, 10)
         self.beam_spin.setValue(current.beam_size)
+        self.batch_spin = QSpinBox()
+        self.batch_spin.setRange(0, 32)
+        self.batch_spin.setSpecialValueText("off (one window after the other)")
+        self.batch_spin.setValue(current.batch_size)
+        self.batch_spin.setToolTip("How many 30-second windows of speech are decoded side by side (needs the VAD "
+                                   "filter): faster on a laptop's processor; off decodes them one after the other")
         self.vad_check = QCheckBox("Skip silence and music (VAD filter; prevents invented text)")
         self.vad_check.setChecked(current.vad_filter)
         self.words_check = QCheckBox("Word timestamps (needed to quote evidence precisely)")
@@ -74,6 +81,7 @@ class TranscriptionSettingsDialog(QDialog):
         form.addRow("&Precision (compute type)", self.compute_combo)
         form.addRow("&Threads", self.threads_spin)
         form.addRow("&Search breadth (beam size)", self.beam_spin)
+        form.addRow("&Batching (windows at once)", self.batch_spin)
         form.addRow("", self.vad_check)
         form.addRow("", self.words_check)
         note = QLabel("A model name such as 'small' would need a download, which this app never does: use the "
@@ -93,7 +101,8 @@ class TranscriptionSettingsDialog(QDialog):
             TranscriptionSettings(), model=self.model_edit.text().strip() or BUNDLED,
             language=self.language_edit.text().strip().lower() or None,
             compute_type=self.compute_combo.currentText(), threads=self.threads_spin.value(),
-            beam_size=self.beam_spin.value(), vad_filter=self.vad_check.isChecked(),
+            beam_size=self.beam_spin.value(), batch_size=self.batch_spin.value(),
+            vad_filter=self.vad_check.isChecked(),
             word_timestamps=self.words_check.isChecked(),
         ).validated()
 
