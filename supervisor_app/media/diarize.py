@@ -54,6 +54,7 @@ _LOUD_SHARE = 0.7  # of each piece's frames, the loudest are described (the quie
 _REFINE_ROUNDS = 20  # passes over the pieces
 _RESTARTS = 6  # k-means++ starts besides Ward's
 Floats = npt.NDArray[np.float64]
+Singles = npt.NDArray[np.float32]
 
 
 class DiarizationError(SupervisorError):
@@ -244,7 +245,7 @@ def _pieces(speech: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
     return pieces
 
 
-def _piece_statistics(loud: Sequence[npt.NDArray[np.int64]], mfcc: Floats, pitch: Floats) -> tuple[Floats, Floats]:
+def _piece_statistics(loud: Sequence[npt.NDArray[np.int64]], mfcc: Singles, pitch: Floats) -> tuple[Floats, Floats]:
     """Per piece: the mean and the variance of each MFCC and of the log pitch over its loud frames (NaN pitch
     where fewer than five frames are voiced)."""
     means, spreads = np.zeros((len(loud), VOICE_FEATURES)), np.full((len(loud), VOICE_FEATURES), np.nan)
@@ -273,10 +274,16 @@ def diarize(audio: AudioSource, speakers: int = 2, *, threads: int = 1,
     mel, pitch = _spectra(audio, frames)
     if (~speech).sum() >= 50:  # the recording's noise floor, from where nobody speaks
         noise = np.median(mel[~speech], axis=0)
-        mel = np.maximum(mel - noise, 0.05 * mel)
-    log_mel = np.log(mel.astype(np.float64) + 1e-10)
-    mfcc = dct(log_mel, type=2, norm="ortho", axis=1)[:, 1:_MFCC + 1]
-    loudness = log_mel.max(axis=1)
+        floor = 0.05 * mel
+        mel -= noise
+        np.maximum(mel, floor, out=mel)
+        del floor
+    # in place and in float32 (an hour is 360,000 frames): the spectrum becomes its logarithm, then the MFCCs
+    mel += 1e-10
+    np.log(mel, out=mel)
+    loudness = mel.max(axis=1).astype(np.float64)
+    mfcc = np.array(dct(mel, type=2, norm="ortho", axis=1)[:, 1:_MFCC + 1], dtype=np.float32)
+    del mel
     progress(0.8)
     empty = Diarization(np.full(frames, -1, dtype=np.int8), overlap_p > 0.5, ())
     pieces = _pieces(speech & ~_pauses(loudness, speech))
@@ -299,8 +306,8 @@ def diarize(audio: AudioSource, speakers: int = 2, *, threads: int = 1,
     else:
         features = (mfcc - mfcc[speech].mean(axis=0)) / (mfcc[speech].std(axis=0) + 1e-9)
         count = np.array([len(frames_of) for frames_of in loud], dtype=np.float64)
-        first = np.array([features[frames_of].sum(axis=0) for frames_of in loud])
-        second = np.array([features[frames_of].T @ features[frames_of] for frames_of in loud])
+        first = np.array([features[frames_of].sum(axis=0) for frames_of in loud], dtype=np.float64)
+        second = np.array([features[frames_of].T @ features[frames_of] for frames_of in loud], dtype=np.float64)
         candidates = [_refine(start, count, first, second, speakers)
                       for start in _starts(scaled, shaping, speakers)]
         labels = min(candidates, key=lambda candidate: candidate[1])[0]
