@@ -65,17 +65,11 @@ def recognise_coach(remembered: Voice | None, voices: tuple[Voice, ...]) -> int 
     return None
 
 
-def recording_audio(db: Database, paths: AppPaths, recording_id: int) -> PcmFile:
-    """The recording's decoded samples (decoded into the cache first if needed)."""
-    with db.transaction() as session:
-        recording = session.get(Recording, recording_id)
-        if recording is None:
-            raise NotFoundError(f"There is no recording with id {recording_id}.")
-        if recording.purged_at is not None:
-            raise ConflictError(f"The audio of {recording.original_name} was purged; there is nothing to listen to.")
-        sha256, stored_name, duration = recording.sha256, recording.stored_name, recording.duration_s
-    local = library.recording_store(db, paths).local_file(sha256, stored_name)
-    pcm_path, _peaks = ensure_cached(local, paths.audio_cache_dir, sha256, duration)
+def recording_audio(db: Database, actor: Actor, paths: AppPaths, recording_id: int) -> PcmFile:
+    """The recording's decoded samples, for those allowed to listen to it (decoded into the cache first if needed;
+    on a team server fetched first)."""
+    source = library.playback_source(db, actor, paths, recording_id)
+    pcm_path, _peaks = ensure_cached(source.path, paths.audio_cache_dir, source.cache_key, source.duration_s)
     return PcmFile(pcm_path)
 
 
@@ -194,7 +188,7 @@ def reattribute(db: Database, actor: Actor, paths: AppPaths, recording_id: int, 
         recording = session.get(Recording, recording_id)
         assert recording is not None
         count = recording.speakers
-    result = attribute_transcript(db, transcript_id, recording_audio(db, paths, recording_id), count,
+    result = attribute_transcript(db, transcript_id, recording_audio(db, actor, paths, recording_id), count,
                                   threads=os.cpu_count() or 1, on_progress=on_progress, is_cancelled=is_cancelled)
     if result is None:
         raise ConflictError("The transcript was corrected while the voices were being told apart; nothing changed.")

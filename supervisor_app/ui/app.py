@@ -34,7 +34,18 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     font.setPointSize(max(font.pointSize(), 10))
     app.setFont(font)
     app.setStyleSheet(bundled_path("resources", "style.qss").read_text("utf-8"))
+    global _collector
+    if _collector is None:
+        # Collect garbage on the GUI thread only, on a timer: a collection that ran in a worker thread (say while
+        # a transcript check was decoding) called PySide's weak-reference clean-up, which disconnects Qt signals
+        # there, and deadlocked against the GUI thread building a text layout (seen in the test suite).
+        from pyqtgraph.util.garbage_collector import GarbageCollector
+
+        _collector = GarbageCollector(interval=1.0)
     return app
+
+
+_collector: object | None = None
 
 
 def settle_heap() -> None:

@@ -179,7 +179,7 @@ def test_without_the_speaker_model_the_transcript_is_kept_and_the_job_says_why(
     maria = login(db, "maria")
     before = transcripts.get_transcript(db, maria, 1).segments
     monkeypatch.setattr(diarize, "SEGMENTATION_PACKAGE", "no_such_speaker_model")
-    audio = speaker_attribution.recording_audio(db, paths, 1)
+    audio = speaker_attribution.recording_audio(db, maria, paths, 1)
     note = transcription_worker._attribute(db, 1, 1, audio, 2, 1)
     assert note.startswith("Speakers not found: The speaker model is not installed")
     assert transcripts.get_transcript(db, maria, 1).segments == before
