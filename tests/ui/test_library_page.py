@@ -223,6 +223,8 @@ def test_name_the_speakers_once_for_the_whole_recording(qtbot: QtBot, transcribe
     assert [s.speaker for s in panel.model.segments] == expected  # every line, shown at once
     assert panel.notice.isVisible()
     assert "Daniel Fischer's voice is remembered" in panel.notice.text()
+    page.resize(886, 640)  # the page's share of a 1100×700 window, beside the navigation
+    screenshot(page, "library-speakers-named-1100x700")
     panel.names_button.click()
     again = panel.active_dialog
     assert isinstance(again, SpeakersDialog)

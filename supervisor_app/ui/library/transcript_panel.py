@@ -153,13 +153,11 @@ class TranscriptPanel(QWidget):
         self.redact_button.setShortcut("Ctrl+Shift+R")
         self.redact_button.setVisible(context.actor.can(Permission.EDIT_TRANSCRIPTS))
         self.redact_button.setEnabled(False)
-        header = QHBoxLayout()
-        header.addWidget(self.heading, 1)
-        header.addWidget(self.history_button)
-        header.addWidget(self.redact_button)
-        header.addWidget(self.find_button)
-        header.addWidget(self.names_button)
-        header.addWidget(self.speaker_button)
+        header = QHBoxLayout()  # the heading above on a narrow window would be cut beside five buttons
+        header.addStretch(1)
+        for button in (self.history_button, self.redact_button, self.find_button, self.names_button,
+                       self.speaker_button):
+            header.addWidget(button)
         self.model = TranscriptModel(context)
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -173,6 +171,7 @@ class TranscriptPanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(TEXT, QHeaderView.ResizeMode.Stretch)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 0)
+        layout.addWidget(self.heading)
         layout.addLayout(header)
         layout.addWidget(self.notice)
         layout.addWidget(self.table, 1)
