@@ -219,27 +219,30 @@ def _spectra(audio: AudioSource, frames: int) -> tuple[npt.NDArray[np.float32], 
     return mel, pitch
 
 
+def _runs(mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """(first, end) of every stretch of True frames."""
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return [(int(a), int(b)) for a, b in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True)]
+
+
 def _pauses(loudness: Floats, speech: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
     """Quiet stretches of at least _PAUSE frames inside detected speech: the model's speech activity is smooth
     and bridges the short pause between two turns, the level does not."""
-    if speech.all() or not speech.any():
-        return np.zeros(len(speech), dtype=bool)
-    floor, level = np.median(loudness[~speech]), np.median(loudness[speech])
-    quiet = loudness < floor + _QUIET_SHARE * (level - floor)
-    edges = np.diff(np.concatenate([[0], quiet.astype(np.int8), [0]]))
     pauses = np.zeros(len(speech), dtype=bool)
-    for start, end in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
+    if speech.all() or not speech.any():
+        return pauses
+    floor, level = np.median(loudness[~speech]), np.median(loudness[speech])
+    for start, end in _runs(loudness < floor + _QUIET_SHARE * (level - floor)):
         if end - start >= _PAUSE:
             pauses[start:end] = True
     return pauses
 
 
 def _pieces(speech: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
-    edges = np.diff(np.concatenate([[0], speech.astype(np.int8), [0]]))
     pieces = []
-    for start, end in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
-        for first in range(int(start), int(end), _MAX_PIECE):
-            last = min(first + _MAX_PIECE, int(end))
+    for start, end in _runs(speech):
+        for first in range(start, end, _MAX_PIECE):
+            last = min(first + _MAX_PIECE, end)
             if last - first >= _MIN_PIECE:
                 pieces.append((first, last))
     return pieces
