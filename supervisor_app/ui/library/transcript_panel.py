@@ -9,6 +9,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
@@ -234,9 +235,7 @@ class TranscriptPanel(QWidget):
             return
         dialog = SpeakersDialog(self._context, self.recording_id, list(self.model.segments), self)
         dialog.accepted.connect(lambda: self._after(dialog.naming.describe() if dialog.naming else ""))
-        dialog.finished.connect(dialog.deleteLater)
-        self.active_dialog = dialog
-        dialog.open()
+        self._open(dialog)
 
     def open_find_speakers(self) -> None:
         if self.recording_id is None:
@@ -246,6 +245,10 @@ class TranscriptPanel(QWidget):
         dialog.accepted.connect(lambda: self._after(
             dialog.result.describe() if dialog.result else
             f"{dialog.count.value()} speaker(s) will be told apart when this recording is transcribed."))
+        self._open(dialog)
+
+    def _open(self, dialog: QDialog) -> None:
+        """Open a dialog of this panel window-modally; it is deleted once closed."""
         dialog.finished.connect(dialog.deleteLater)
         self.active_dialog = dialog
         dialog.open()
@@ -261,9 +264,7 @@ class TranscriptPanel(QWidget):
             return
         entries = transcripts.edit_history(self._context.database, self._context.actor, self.recording_id)
         dialog = EditHistoryDialog(entries, self)
-        dialog.finished.connect(dialog.deleteLater)
-        self.active_dialog = dialog
-        dialog.open()
+        self._open(dialog)
 
     def open_redaction(self) -> None:
         if self.recording_id is None:
@@ -271,9 +272,7 @@ class TranscriptPanel(QWidget):
         dialog = RedactionDialog(self._context, self.recording_id, self.title or f"recording {self.recording_id}",
                                  self)
         dialog.finished.connect(lambda _result: self.show_recording(self.recording_id, self.title))
-        dialog.finished.connect(dialog.deleteLater)
-        self.active_dialog = dialog
-        dialog.open()
+        self._open(dialog)
 
     def selected_segment_ids(self) -> list[int]:
         return [self.model.segments[i.row()].id for i in self.table.selectionModel().selectedRows()]
