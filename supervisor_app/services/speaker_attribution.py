@@ -123,11 +123,11 @@ def _write(session: Session, transcript_id: int, segments: list[tuple[Any, ...]]
     index, overlapped = 0, 0
     for start, end, text, words, logprob, no_speech in segments:
         for line in split_at_turns(start, end, text, words, found.speaker_at, found.overlapped):
+            speaker = names[line.speaker] if line.speaker is not None else ""
             session.add(TranscriptSegment(
                 transcript_id=transcript_id, idx=index, start_s=line.start_s, end_s=line.end_s, text=line.text,
-                speaker=names.get(line.speaker, "") if line.speaker is not None else "", words=[list(w) for w in
-                                                                                              line.words],
-                avg_logprob=logprob, no_speech_prob=no_speech, overlap=line.overlap))
+                speaker=speaker, words=[list(w) for w in line.words], avg_logprob=logprob,
+                no_speech_prob=no_speech, overlap=line.overlap))
             index += 1
             overlapped += line.overlap
     transcript = session.get(Transcript, transcript_id)
@@ -236,9 +236,3 @@ def forget_voice(db: Database, actor: Actor, coach_id: int) -> bool:
         session.delete(row)
         audit.record(session, actor, "coach.voice_forgotten", "coach", coach_id, {})
         return True
-
-
-def has_voice(db: Database, actor: Actor, coach_id: int) -> bool:
-    require(actor, Permission.EDIT_TRANSCRIPTS)
-    with db.transaction() as session:
-        return session.get(CoachVoice, coach_id) is not None
