@@ -54,6 +54,8 @@ class Speech:
 def varied_speech(target: Path, minutes: float, seed: int = 7) -> Speech:
     """Write about `minutes` of speech to `target` (16 kHz mono WAV): its length, words and turns."""
     if shutil.which("espeak-ng") is None:
+        # Only the benchmarks (make benchmarks, never CI) speak their audio; espeak-ng is a tool for them, not a
+        # dependency of the app, so without it they say what to install rather than fail.
         pytest.skip("the transcription benchmarks speak their audio with espeak-ng: apt-get install espeak-ng")
     rng = random.Random(seed)
     lines, pieces, words = _lines(), [], []
